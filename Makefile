@@ -1,0 +1,43 @@
+# The commands the README shows. Only Python 3.11+ and make are needed on the machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := yingji.settings
+
+.PHONY: install run serve test lint typecheck migrations-check pytest bench messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/yingji migrate --noinput -v0
+	$(BIN)/yingji demo --if-empty
+	$(BIN)/yingji collectstatic --noinput -v0
+	$(BIN)/yingji serve
+
+test: install lint typecheck migrations-check pytest
+
+lint:
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck:
+	$(BIN)/mypy src/yingji/core src/yingji/config.py
+
+migrations-check:
+	$(BIN)/yingji makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

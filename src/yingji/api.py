@@ -1,0 +1,83 @@
+"""The one JSON API at /api/v1/: every domain's router mounted here, every error in one format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from yingji.core.api import router as core_router
+from yingji.core.errors import DomainError
+
+api = NinjaAPI(
+    title="应急 Yingji API",
+    version="1",
+    description="城市应急管理平台接口 / The API of a city emergency management platform. "
+    "Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "rate_limited",
+}
+_STATUS_MESSAGES = {
+    401: "需要登录或有效令牌 / Authentication required",
+    403: "无权执行此操作 / You may not do this",
+    404: "未找到该对象 / Not found",
+}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details or {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Pydantic puts the offending input and exception objects in each error; keep what JSON can carry.
+    errors = json.loads(json.dumps(exc.errors, default=str, ensure_ascii=False))
+    for error in errors:
+        error.pop("url", None)
+    return _error(request, 422, "invalid_input", "输入有误 / The input is invalid", {"errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", _STATUS_MESSAGES[401])
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    message = _STATUS_MESSAGES.get(status, f"{exc} / {exc}")
+    if status == 400 and "json" in str(exc).lower():
+        message = "请求体不是有效的 JSON / The request body is not valid JSON"
+    return _error(request, status, _STATUS_CODES.get(status, "error"), message)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _STATUS_MESSAGES[404])
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", _STATUS_MESSAGES[403])

@@ -1,0 +1,437 @@
+"""Core API: sign-in, regions, organizations, users, API keys and the audit log."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from yingji.core import maplayers, regioncodes, roles, services
+from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter
+from yingji.core.errors import Forbidden, NotFound
+from yingji.core.models import AuditEntry, Credential, Organization, Region, User
+from yingji.core.registry import county_counts, map_layers_for
+
+router = Router(auth=AUTH)
+
+RoleName = Literal[
+    "city_admin",
+    "county_admin",
+    "department_staff",
+    "enterprise_officer",
+    "disaster_reporter",
+    "duty_officer",
+]
+OrganizationKind = Literal["bureau", "department", "enterprise", "team"]
+RegionLevel = Literal["province", "city", "county", "township", "village"]
+ShortText = Field(max_length=200)
+
+
+# Sign-in ---------------------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut},
+    tags=["auth"],
+    summary="Exchange a password for a token",
+)
+def create_token(request: HttpRequest, payload: TokenIn) -> Any:
+    issued = services.issue_token(request, payload.username, payload.password)
+    return {"token": issued.secret, "expires_at": issued.credential.expires_at}
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    region_code: str = Field(alias="region_id")
+    organization_id: int | None
+
+
+@router.get("/auth/me", response=MeOut, tags=["auth"], summary="The signed-in account")
+def me(request: HttpRequest) -> Any:
+    return request.user
+
+
+# Regions (public reference data) ---------------------------------------------------------------
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = Field(alias="parent_id")
+    population: int
+    population_is_estimate: bool
+    area_km2: float
+
+
+class RegionDetailOut(RegionOut):
+    path: list[str]
+    centroid: list[float] | None
+    geometry: dict[str, Any] | None
+
+    @staticmethod
+    def resolve_path(region: Region) -> list[str]:
+        return regioncodes.codes_in_path(region.path)
+
+    @staticmethod
+    def resolve_centroid(region: Region) -> list[float] | None:
+        if region.centroid_lon is None or region.centroid_lat is None:
+            return None
+        return [region.centroid_lon, region.centroid_lat]
+
+
+class RegionFilter(Schema):
+    parent: str | None = Field(None, max_length=12, description="上级区划代码 / parent code")
+    level: RegionLevel | None = None
+    q: str | None = Field(None, max_length=50, description="名称包含 / name contains")
+
+
+REGION_LIST_FIELDS = (
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "population",
+    "population_is_estimate",
+    "area_km2",
+)
+
+
+@router.get("/regions", auth=None, response=list[RegionOut], tags=["regions"], summary="List regions")
+@paginate(Page)
+def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
+    regions = Region.objects.only(*REGION_LIST_FIELDS).order_by("code")
+    if filters.parent:
+        regions = regions.filter(parent_id=filters.parent)
+    if filters.level:
+        regions = regions.filter(level=filters.level)
+    if filters.q:
+        regions = regions.filter(name__contains=filters.q)
+    return regions
+
+
+@router.get(
+    "/regions/{code}",
+    auth=None,
+    response=RegionDetailOut,
+    tags=["regions"],
+    summary="One region with its boundary",
+)
+def get_region(request: HttpRequest, code: str) -> Any:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise NotFound()
+    return region
+
+
+# Organizations ---------------------------------------------------------------------------------
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    sector: str
+    region_code: str = Field(alias="region_id")
+    parent_id: int | None
+    phone: str
+    address: str
+
+
+class OrganizationIn(Schema):
+    name: str = Field(min_length=1, max_length=128)
+    kind: OrganizationKind
+    sector: str = Field("", max_length=32)
+    region_code: str = Field(max_length=12)
+    parent_id: int | None = Field(None, ge=1, le=2**53)
+    phone: str = Field("", max_length=32)
+    address: str = Field("", max_length=200)
+
+
+class OrganizationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=128)
+    kind: OrganizationKind | None = None
+    sector: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=200)
+
+
+class OrganizationFilter(Schema):
+    region: str | None = Field(None, max_length=12, description="行政区划代码 / region code")
+    kind: OrganizationKind | None = None
+
+
+@router.get("/organizations", response=list[OrganizationOut], tags=["organizations"])
+@paginate(Page)
+def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]) -> Any:
+    organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
+    if filters.kind:
+        organizations = organizations.filter(kind=filters.kind)
+    return organizations.order_by("id")
+
+
+@router.get("/organizations/{organization_id}", response=OrganizationOut, tags=["organizations"])
+def get_organization(request: HttpRequest, organization_id: int = id_path()) -> Any:
+    return Organization.objects.get_visible_or_404(request.user, pk=organization_id)
+
+
+@router.post("/organizations", response={201: OrganizationOut}, tags=["organizations"])
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Any:
+    return 201, services.create_organization(current_user(request), **payload.dict())
+
+
+@router.patch("/organizations/{organization_id}", response=OrganizationOut, tags=["organizations"])
+def update_organization(
+    request: HttpRequest, payload: OrganizationPatch, organization_id: int = id_path()
+) -> Any:
+    return services.update_organization(
+        current_user(request), organization_id, **payload.dict(exclude_unset=True)
+    )
+
+
+# Users -----------------------------------------------------------------------------------------
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    region_code: str = Field(alias="region_id")
+    organization_id: int | None
+    phone: str
+    email: str
+    is_active: bool
+
+
+class UserIn(Schema):
+    username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
+    password: str = Field(min_length=8, max_length=128)
+    role: RoleName
+    region_code: str = Field(max_length=12)
+    organization_id: int | None = Field(None, ge=1, le=2**53)
+    full_name: str = Field("", max_length=64)
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+
+
+class UserPatch(Schema):
+    role: RoleName | None = None
+    region_code: str | None = Field(None, max_length=12)
+    organization_id: int | None = Field(None, ge=1, le=2**53)
+    full_name: str | None = Field(None, max_length=64)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    is_active: bool | None = None
+
+
+class UserFilter(Schema):
+    region: str | None = Field(None, max_length=12, description="行政区划代码 / region code")
+    role: RoleName | None = None
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_role_permission(permission):  # type: ignore[union-attr]
+        raise Forbidden()
+
+
+@router.get("/users", response=list[UserOut], tags=["users"])
+@paginate(Page)
+def list_users(request: HttpRequest, filters: Query[UserFilter]) -> Any:
+    _require(request, roles.VIEW_ADMINISTRATION)
+    users = region_filter(User.objects.visible_to(request.user), filters.region)
+    if filters.role:
+        users = users.filter(role=filters.role)
+    return users.order_by("id")
+
+
+@router.get("/users/{user_id}", response=UserOut, tags=["users"])
+def get_user(request: HttpRequest, user_id: int = id_path()) -> Any:
+    user = User.objects.get_visible_or_404(request.user, pk=user_id)
+    if user.pk != request.user.pk:
+        _require(request, roles.VIEW_ADMINISTRATION)
+    return user
+
+
+@router.post("/users", response={201: UserOut}, tags=["users"])
+def create_user(request: HttpRequest, payload: UserIn) -> Any:
+    return 201, services.create_user(current_user(request), **payload.dict())
+
+
+@router.patch("/users/{user_id}", response=UserOut, tags=["users"])
+def update_user(request: HttpRequest, payload: UserPatch, user_id: int = id_path()) -> Any:
+    return services.update_user(current_user(request), user_id, **payload.dict(exclude_unset=True))
+
+
+# API keys --------------------------------------------------------------------------------------
+
+
+class ApiKeyIn(Schema):
+    user_id: int = Field(ge=1, le=2**53, description="密钥代表的账号 / the account the key acts as")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyOut(Schema):
+    id: int
+    name: str
+    user_id: int
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    region_code: str
+
+    @staticmethod
+    def resolve_region_code(credential: Credential) -> str:
+        return credential.user.region_id
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="只显示这一次 / shown this once only")
+
+
+@router.get("/api-keys", response=list[ApiKeyOut], tags=["api-keys"])
+@paginate(Page)
+def list_api_keys(request: HttpRequest) -> Any:
+    _require(request, roles.MANAGE_API_KEYS)
+    return (
+        Credential.objects.visible_to(request.user)
+        .filter(kind=Credential.API_KEY)
+        .select_related("user")
+        .order_by("-id")
+    )
+
+
+@router.post("/api-keys", response={201: ApiKeyCreatedOut}, tags=["api-keys"])
+def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Any:
+    issued = services.create_api_key(current_user(request), user_id=payload.user_id, name=payload.name)
+    issued.credential.key = issued.secret  # type: ignore[attr-defined]
+    return 201, issued.credential
+
+
+@router.delete("/api-keys/{key_id}", response=ApiKeyOut, tags=["api-keys"])
+def revoke_api_key(request: HttpRequest, key_id: int = id_path()) -> Any:
+    return services.revoke_credential(current_user(request), key_id)
+
+
+# Audit log -------------------------------------------------------------------------------------
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    object_label: str
+    region_code: str | None = Field(alias="region_id")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    entry_hash: str
+
+
+class AuditFilter(Schema):
+    region: str | None = Field(None, max_length=12)
+    action: str | None = Field(None, max_length=64)
+    object_type: str | None = Field(None, max_length=64)
+
+
+@router.get("/audit", response=list[AuditOut], tags=["audit"])
+@paginate(Page)
+def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
+    _require(request, roles.VIEW_AUDIT)
+    entries = region_filter(AuditEntry.objects.visible_to(request.user), filters.region)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.object_type:
+        entries = entries.filter(object_type=filters.object_type)
+    return entries.order_by("-id")
+
+
+# Dashboard -------------------------------------------------------------------------------------
+
+
+class CountyCountsOut(Schema):
+    region_code: str
+    name: str
+    population: int
+    area_km2: float
+    counts: dict[str, int]
+
+
+@router.get("/dashboard/counties", response=list[CountyCountsOut], tags=["dashboard"])
+def dashboard_counties(request: HttpRequest) -> Any:
+    """Counts per county that the user may see, one row per county in their scope."""
+    return county_counts(request.user)
+
+
+# Map layers (GeoJSON) --------------------------------------------------------------------------
+
+
+class FeatureOut(Schema):
+    type: Literal["Feature"]
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class FeatureCollectionOut(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[FeatureOut]
+
+
+class MapLayerOut(Schema):
+    key: str
+    title: str
+    url: str
+    visible: bool
+    legend: list[dict[str, str]]
+
+
+@router.get(
+    "/map/layers", auth=None, response=list[MapLayerOut], tags=["map"], summary="Layers of the 一张图 map"
+)
+def map_layers(request: HttpRequest) -> Any:
+    return [layer.as_config() for layer in map_layers_for(request.user)]
+
+
+@router.get(
+    "/map/counties",
+    auth=None,
+    response=FeatureCollectionOut,
+    tags=["map"],
+    url_name="map_counties",
+    summary="County boundaries of the city, the map's base layer",
+)
+def map_counties(request: HttpRequest) -> Any:
+    return maplayers.region_features(request.user, maplayers.city_code_for(request.user))
+
+
+@router.get(
+    "/map/population-density",
+    auth=None,
+    response=FeatureCollectionOut,
+    tags=["map"],
+    url_name="map_population_density",
+    summary="Counties colored by population density",
+)
+def map_population_density(request: HttpRequest) -> Any:
+    return maplayers.region_features(request.user, maplayers.city_code_for(request.user), density=True)

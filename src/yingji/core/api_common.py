@@ -1,0 +1,70 @@
+"""Pieces every domain's API shares: authentication, pagination, id parameters, the region filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Path, Schema
+from ninja.pagination import PaginationBase
+from ninja.security import HttpBearer, django_auth
+
+from yingji.core.authentication import user_for_bearer
+from yingji.core.errors import InvalidInput
+from yingji.core.models import Region, User
+
+MAX_ID = 2**53  # larger than any id a table will reach, small enough for every database and JSON
+MAX_OFFSET = 10**9
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer <secret>` with a user's API token or a machine API key."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_bearer(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# Either a bearer secret or the page session (with its CSRF check on unsafe methods).
+AUTH = [BearerAuth(), django_auth]
+
+
+def current_user(request: HttpRequest) -> User:
+    """The authenticated account of an API request (every route with AUTH has one)."""
+    return request.user  # type: ignore[return-value]
+
+
+def id_path(description: str = "记录编号 / record id") -> Any:
+    """A positive integer id in the path, bounded so no database overflows on it."""
+    return Path(..., ge=1, le=MAX_ID, description=description)
+
+
+class Page(PaginationBase):
+    """`limit` (1–1000, default 100) and `offset`, answering `{"items": [...], "count": N}`."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000, description="每页条数 / items per page (≤ 1000)")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数 / items to skip")
+
+    items_attribute = "items"
+
+    def paginate_queryset(
+        self, queryset: QuerySet, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        offset, limit = pagination.offset, pagination.limit
+        return {"items": list(queryset[offset : offset + limit]), "count": self._items_count(queryset)}
+
+
+def region_filter(queryset: Any, code: str | None) -> Any:
+    """Narrow a scoped queryset to records inside region `code`; an unknown code is a 400."""
+    if not code:
+        return queryset
+    region = Region.objects.filter(code=code).only("code", "path").first()
+    if region is None:
+        raise InvalidInput(
+            f"未知的行政区划代码 {code} / Unknown region code {code}", details={"field": "region"}
+        )
+    return queryset.in_region(region)

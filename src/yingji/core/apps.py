@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Regions, organizations, users, scoping, audit and the shared extension points."""
+
+    name = "yingji.core"
+    label = "core"
+    verbose_name = "核心"
+
+    def ready(self) -> None:
+        from yingji.core import counts, maplayers
+
+        maplayers.register_core_layers()
+        counts.register_core_counts()

@@ -1,0 +1,27 @@
+"""What every page's frame needs: the navigation entries the signed-in user may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from yingji.core import roles
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("core:home", "首页"), ("core:map", "一张图")]
+    if user.has_role_permission(roles.VIEW_ADMINISTRATION):
+        items += [("core:organizations", "单位"), ("core:users", "账号")]
+    if user.has_role_permission(roles.VIEW_AUDIT):
+        items.append(("core:audit", "审计日志"))
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    return {
+        "nav_items": [
+            {"url": reverse(name), "label": label, "active": name == current} for name, label in items
+        ]
+    }

@@ -1,0 +1,180 @@
+"""The deterministic Xinzhou demo dataset: regions, bureaus and departments, and the demo accounts.
+
+Domains add their own steps with `register_demo_step`; `yingji demo --scale N --seed S` runs them
+all in order. Each step is idempotent (it looks records up by natural keys before creating them), so
+running the demo twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from yingji.core import audit, regioncodes, roles
+from yingji.core.models import Organization, Region, User
+from yingji.core.regions_loader import load_regions
+
+DEMO_PASSWORD = "yingji-demo"
+DEMO_ACTOR = "yingji demo"
+CITY_CODE = "140900"
+
+# City-level departments that share emergency duties (sector key, name, account suffix).
+CITY_DEPARTMENTS = [
+    ("housing", "忻州市住房和城乡建设局"),
+    ("transport", "忻州市交通运输局"),
+    ("water", "忻州市水利局"),
+    ("meteorology", "忻州市气象局"),
+    ("natural_resources", "忻州市规划和自然资源局"),
+    ("forestry", "忻州市林业局"),
+]
+COUNTY_DEPARTMENTS = [("housing", "住房和城乡建设局"), ("transport", "交通运输局"), ("water", "水利局")]
+
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌波宁鹏辉晓飞丹玉兰凤云海峰"
+
+
+@dataclass
+class DemoContext:
+    """What every demo step gets: the scale, a seeded random generator and a progress callback."""
+
+    scale: int
+    rng: random.Random
+    progress: Callable[[str], None]
+    password_hash: str
+
+
+DemoStep = Callable[[DemoContext], None]
+_steps: list[tuple[int, str, DemoStep]] = []
+
+
+def register_demo_step(order: int, name: str) -> Callable[[DemoStep], DemoStep]:
+    def decorator(step: DemoStep) -> DemoStep:
+        _steps.append((order, name, step))
+        return step
+
+    return decorator
+
+
+def demo_steps() -> list[tuple[int, str, DemoStep]]:
+    return sorted(_steps, key=lambda item: (item[0], item[1]))
+
+
+def run_demo(scale: int, seed: int, progress: Callable[[str], None]) -> None:
+    """Build the demo dataset at `scale` from `seed`; the same arguments always give the same data."""
+    context = DemoContext(
+        scale=scale, rng=random.Random(seed), progress=progress, password_hash=make_password(DEMO_PASSWORD)
+    )
+    for _, name, step in demo_steps():
+        progress(name)
+        step(context)
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def phone_number(rng: random.Random) -> str:
+    return "1" + rng.choice("3589") + "".join(str(rng.randrange(10)) for _ in range(9))
+
+
+def ensure_organization(
+    region: Region,
+    name: str,
+    kind: str,
+    sector: str = "",
+    parent: Organization | None = None,
+    phone: str = "",
+) -> Organization:
+    """The organization named `name` in `region`, created (and audited) if missing."""
+    existing = Organization.objects.filter(region=region, name=name).first()
+    if existing is not None:
+        return existing
+    organization = Organization.objects.create(
+        region=region, name=name, kind=kind, sector=sector, parent=parent, phone=phone
+    )
+    audit.record(DEMO_ACTOR, "organization.created", organization, after=audit.snapshot(organization))
+    return organization
+
+
+def ensure_user(
+    context: DemoContext, username: str, role: str, region: Region, organization: Organization | None = None
+) -> User:
+    """The demo account `username`, created (and audited) with the demo password if missing."""
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        return existing
+    user = User(
+        username=username,
+        role=role,
+        region=region,
+        organization=organization,
+        full_name=person_name(context.rng),
+        phone=phone_number(context.rng),
+        password=context.password_hash,
+    )
+    user.save()
+    audit.record(DEMO_ACTOR, "user.created", user, after=audit.snapshot(user))
+    return user
+
+
+@register_demo_step(0, "行政区划")
+def load_region_tree(context: DemoContext) -> None:
+    if not Region.objects.filter(code=CITY_CODE).exists():
+        load_regions()
+
+
+@register_demo_step(10, "单位与账号")
+def build_organizations_and_accounts(context: DemoContext) -> None:
+    city = Region.objects.get(code=CITY_CODE)
+    counties = list(Region.objects.filter(level=regioncodes.COUNTY, parent=city).order_by("code"))
+    with transaction.atomic():
+        bureau = ensure_organization(
+            city, "忻州市应急管理局", Organization.BUREAU, "emergency", phone="0350-3335000"
+        )
+        ensure_user(context, "demo-city", roles.CITY_ADMIN, city, bureau)
+        ensure_user(context, "demo-duty", roles.DUTY_OFFICER, city, bureau)
+        for sector, name in CITY_DEPARTMENTS:
+            department = ensure_organization(city, name, Organization.DEPARTMENT, sector)
+            ensure_user(context, f"demo-dept-{sector}", roles.DEPARTMENT_STAFF, city, department)
+        for county in counties:
+            county_bureau = ensure_organization(
+                county, f"{county.name}应急管理局", Organization.BUREAU, "emergency", parent=bureau
+            )
+            for sector, suffix in COUNTY_DEPARTMENTS:
+                ensure_organization(county, f"{county.name}{suffix}", Organization.DEPARTMENT, sector)
+            ensure_user(context, f"demo-county-{county.code}", roles.COUNTY_ADMIN, county, county_bureau)
+            ensure_user(
+                context, f"demo-reporter-{county.code}", roles.DISASTER_REPORTER, county, county_bureau
+            )
+        _township_reporters(context, counties)
+
+
+def _township_reporters(context: DemoContext, counties: list[Region]) -> None:
+    """At scale N, N−1 more grassroots reporters per county, each in one of its townships."""
+    if context.scale <= 1:
+        return
+    for county in counties:
+        townships = list(Region.objects.filter(parent=county, level=regioncodes.TOWNSHIP).order_by("code"))
+        bureau = Organization.objects.get(region=county, name=f"{county.name}应急管理局")
+        for number in range(2, context.scale + 1):
+            township = townships[(number - 2) % len(townships)]
+            ensure_user(
+                context, f"demo-reporter-{county.code}-{number}", roles.DISASTER_REPORTER, township, bureau
+            )
+
+
+def demo_accounts() -> list[dict[str, Any]]:
+    """The demo accounts to print: one line per role and region (extra reporters summarized)."""
+    users = User.objects.filter(username__startswith="demo-").select_related("region").order_by("username")
+    return [
+        {"username": user.username, "role": user.role_label, "region": user.region.name}
+        for user in users
+        if user.username.count("-") <= 2 or not user.username.startswith("demo-reporter-")
+    ]

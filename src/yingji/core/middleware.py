@@ -1,0 +1,68 @@
+"""Request guards that every route needs, so no view has to remember them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from yingji.core.errors import InvalidInput
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
+
+
+class RejectUnstorableTextMiddleware:
+    """Refuse, with a 400, text that no database can store: NUL characters and lone surrogates.
+
+    PostgreSQL rejects NUL in text and neither database stores unpaired UTF-16 surrogates; caught
+    here, such input is a clear client error instead of a 500 deep inside a query.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._is_unstorable(request):
+            error = InvalidInput(
+                "输入包含无法存储的字符 / The input contains characters that cannot be stored"
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(error.as_body(), status=400)
+            return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_unstorable(request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or "\x00" in request.path:
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        body = request.body
+        if b"\x00" in body or b"\\u0000" in body:
+            return True
+        if _ESCAPED_SURROGATE.search(body):
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                return False  # malformed JSON is the API's own 4xx to give
+            try:
+                _walk_strings(decoded)
+            except UnicodeEncodeError:
+                return True
+        return False
+
+
+def _walk_strings(value: object) -> None:
+    """Raise UnicodeEncodeError if any string inside a decoded JSON value holds a lone surrogate."""
+    if isinstance(value, str):
+        value.encode("utf-8")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk_strings(key)
+            _walk_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _walk_strings(item)

@@ -1,0 +1,266 @@
+"""Core models shared by every domain: regions, organizations, users, credentials and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+from yingji.core import regioncodes, roles
+from yingji.core.scoping import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from yingji.core.scoping import Scope
+
+
+class Region(models.Model):
+    """An administrative division (GB/T 2260 code) from province down to village."""
+
+    LEVEL_CHOICES = [(level, regioncodes.LEVEL_LABELS[level]) for level in regioncodes.LEVELS]
+
+    code = models.CharField("代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.CharField("级别", max_length=10, choices=LEVEL_CHOICES, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # Codes from the top down, e.g. "140000/140900/140902/"; a prefix test finds everything inside.
+    path = models.CharField("路径", max_length=120, unique=True)
+    population = models.PositiveIntegerField("常住人口", default=0)
+    population_is_estimate = models.BooleanField("人口为估算值", default=False)
+    area_km2 = models.FloatField("面积（平方公里）", default=0)
+    # GeoJSON geometry in WGS84 longitude/latitude; empty where no boundary is known.
+    geometry = models.JSONField("边界", null=True, blank=True)
+    centroid_lon = models.FloatField(null=True, blank=True)
+    centroid_lat = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contains(self, other: Region) -> bool:
+        """Whether `other` is this region or lies inside it."""
+        return other.path.startswith(self.path)
+
+    def ancestors(self) -> models.QuerySet[Region]:
+        """The regions above this one, in one query."""
+        return Region.objects.filter(code__in=regioncodes.codes_in_path(self.path)[:-1]).order_by("path")
+
+    def descendants(self) -> models.QuerySet[Region]:
+        """Every region inside this one, in one indexed prefix query on the path."""
+        return Region.objects.filter(path__startswith=self.path).exclude(code=self.code)
+
+
+class Organization(models.Model):
+    """A bureau, department, enterprise or team that users and records belong to."""
+
+    BUREAU = "bureau"
+    DEPARTMENT = "department"
+    ENTERPRISE = "enterprise"
+    TEAM = "team"
+    KIND_CHOICES = [
+        (BUREAU, "应急管理部门"),
+        (DEPARTMENT, "行业部门"),
+        (ENTERPRISE, "企业"),
+        (TEAM, "救援队伍"),
+    ]
+
+    name = models.CharField("名称", max_length=128)
+    kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES)
+    sector = models.CharField("行业领域", max_length=32, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = "id"
+
+    class Meta:
+        ordering = ["region_id", "name"]
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="organization_unique_name_in_region")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(ScopedQuerySet):
+    pass
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A person who signs in: a role, the region they work in and, optionally, their organization."""
+
+    role = models.CharField("角色", max_length=24, choices=roles.ROLE_CHOICES)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="users")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    full_name = models.CharField("姓名", max_length=64, blank=True)
+    phone = models.CharField("手机", max_length=32, blank=True)
+
+    objects: ClassVar[ScopedUserManager] = ScopedUserManager()
+    scope_region_field = "region"
+    scope_organization_field = "organization"
+    audit_exclude = ("password", "last_login")
+
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email", "role", "region"]
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return roles.ROLE_LABELS.get(self.role, self.role)
+
+    def has_role_permission(self, permission: str) -> bool:
+        return self.is_active and roles.has_permission(self.role, permission)
+
+    @property
+    def scope(self) -> Scope:
+        from yingji.core.scoping import scope_for
+
+        return scope_for(self)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Credential(models.Model):
+    """A bearer secret: a user's API token or a machine API key; only its SHA-256 is stored."""
+
+    TOKEN = "token"
+    API_KEY = "api_key"
+    KIND_CHOICES = [(TOKEN, "登录令牌"), (API_KEY, "机器密钥")]
+    PREFIXES = {TOKEN: "yjt_", API_KEY: "yjk_"}
+
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="credentials")
+    name = models.CharField("名称", max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField("前缀", max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    scope_region_field = "user__region"
+    scope_organization_field = "user__organization"
+    objects = ScopedQuerySet.as_manager()
+    audit_exclude = ("digest", "last_used_at")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.hint}… ({self.user_id})"
+
+    @classmethod
+    def new_secret(cls, kind: str) -> tuple[str, str]:
+        """A fresh secret to show once, and the digest to store."""
+        secret = cls.PREFIXES[kind] + secrets.token_urlsafe(32)
+        return secret, _digest(secret)
+
+    @classmethod
+    def find_active(cls, secret: str) -> Credential | None:
+        """The live credential for a presented secret, or None."""
+        now = timezone.now()
+        found = (
+            cls.objects.select_related("user", "user__region")
+            .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if found is None or (found.expires_at is not None and found.expires_at <= now):
+            return None
+        return found
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt, kept to rate-limit guessing across every web and API process."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    client_address = models.CharField(max_length=64, db_index=True)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """One change of state: who, when, what, before and after, chained to the entry before it by hash."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_label = models.CharField(max_length=200, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}#{self.object_id}"
+
+    def hashed_fields(self) -> dict[str, Any]:
+        """The values the entry's hash covers, in a stable form."""
+        return {
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_label": self.object_label,
+            "region_code": self.region_id,
+            "before": self.before,
+            "after": self.after,
+            "previous_hash": self.previous_hash,
+        }
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the newest entry's hash; locking it serializes writers of the chain."""
+
+    last_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.last_hash

@@ -1,0 +1,124 @@
+"""Extension points that later domains plug into: county dashboard counts and 一张图 map layers.
+
+A domain registers its counts and layers in its AppConfig.ready(); the home dashboard, the
+`/api/v1/dashboard/counties` endpoint and the map page then show them without further wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+from django.urls import reverse
+
+from yingji.core import regioncodes
+
+# In a path "140000/140900/140902/…" the county code sits at characters 15–20 (1-based).
+_COUNTY_IN_PATH = (15, 6)
+
+CountFunction = Callable[[Any], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class CountyCount:
+    """One column of the per-county dashboard: a label and a function user → {county code: n}."""
+
+    key: str
+    label: str
+    count: CountFunction
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """A layer of the 一张图 map: a GeoJSON endpoint whose features carry their own style and popup."""
+
+    key: str
+    title: str
+    url_name: str
+    visible_by_default: bool = False
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    is_available: Callable[[Any], bool] = lambda user: True
+    order: int = 100
+
+    def as_config(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "url": reverse(self.url_name),
+            "visible": self.visible_by_default,
+            "legend": [{"color": color, "label": label} for color, label in self.legend],
+        }
+
+
+_county_counts: dict[str, CountyCount] = {}
+_map_layers: dict[str, MapLayer] = {}
+
+
+def register_county_count(key: str, label: str) -> Callable[[CountFunction], CountFunction]:
+    def decorator(function: CountFunction) -> CountFunction:
+        _county_counts[key] = CountyCount(key, label, function)
+        return function
+
+    return decorator
+
+
+def register_map_layer(layer: MapLayer) -> None:
+    _map_layers[layer.key] = layer
+
+
+def county_count_columns() -> list[CountyCount]:
+    return list(_county_counts.values())
+
+
+def map_layers_for(user: Any) -> list[MapLayer]:
+    return sorted(
+        (layer for layer in _map_layers.values() if layer.is_available(user)), key=lambda layer: layer.order
+    )
+
+
+def count_by_county(queryset: QuerySet, path_field: str = "region__path") -> dict[str, int]:
+    """{county code: number of records} for a queryset, in one GROUP BY on the region path."""
+    start, length = _COUNTY_IN_PATH
+    rows = (
+        queryset.order_by()
+        .annotate(county=Substr(path_field, start, length))
+        .values("county")
+        .annotate(n=Count("pk"))
+        .values_list("county", "n")
+    )
+    return {county: n for county, n in rows if county}
+
+
+def counties_for(user: Any) -> QuerySet:
+    """The counties a user works in or above: all of them for the city, one for a county user."""
+    from yingji.core.models import Region
+
+    if not getattr(user, "is_authenticated", False):
+        return Region.objects.none()
+    path = user.region.path
+    counties = Region.objects.filter(level=regioncodes.COUNTY)
+    if user.region.level in (regioncodes.PROVINCE, regioncodes.CITY):
+        return counties.filter(path__startswith=path)
+    county_codes = [
+        code for code in regioncodes.codes_in_path(path) if regioncodes.level_of(code) == regioncodes.COUNTY
+    ]
+    return counties.filter(code__in=county_codes)
+
+
+def county_counts(user: Any) -> list[dict[str, Any]]:
+    """Rows of the county dashboard, one per county the user may see, every registered count filled."""
+    counties = list(counties_for(user).only("code", "name", "population", "area_km2").order_by("code"))
+    columns = {column.key: column.count(user) for column in county_count_columns()}
+    return [
+        {
+            "region_code": county.code,
+            "name": county.name,
+            "population": county.population,
+            "area_km2": county.area_km2,
+            "counts": {key: values.get(county.code, 0) for key, values in columns.items()},
+        }
+        for county in counties
+    ]

@@ -1,0 +1,52 @@
+"""Roles and what each may do: a plain table, no Django, so the rules read in one place."""
+
+from __future__ import annotations
+
+CITY_ADMIN = "city_admin"  # 市应急局: sees the whole city, supervises counties
+COUNTY_ADMIN = "county_admin"  # 县应急局: the same, inside one county
+DEPARTMENT_STAFF = "department_staff"  # 行业部门: their sector, inside their region
+ENTERPRISE_OFFICER = "enterprise_officer"  # 企业安全管理员: only their own enterprise
+DISASTER_REPORTER = "disaster_reporter"  # 灾害信息员: reports from the field in their region
+DUTY_OFFICER = "duty_officer"  # 值班员: takes incidents and dispatches at the command center
+
+ROLE_CHOICES = [
+    (CITY_ADMIN, "市级管理员"),
+    (COUNTY_ADMIN, "县级管理员"),
+    (DEPARTMENT_STAFF, "行业部门人员"),
+    (ENTERPRISE_OFFICER, "企业安全管理员"),
+    (DISASTER_REPORTER, "灾害信息员"),
+    (DUTY_OFFICER, "值班员"),
+]
+ROLE_LABELS = dict(ROLE_CHOICES)
+ALL_ROLES = frozenset(ROLE_LABELS)
+
+VIEW_ADMINISTRATION = "view_administration"  # users, organizations, audit log of the region
+MANAGE_USERS = "manage_users"
+MANAGE_ORGANIZATIONS = "manage_organizations"
+MANAGE_API_KEYS = "manage_api_keys"
+VIEW_AUDIT = "view_audit"
+
+_ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    VIEW_ADMINISTRATION: _ADMINS | {DUTY_OFFICER},
+    MANAGE_USERS: _ADMINS,
+    MANAGE_ORGANIZATIONS: _ADMINS,
+    MANAGE_API_KEYS: _ADMINS,
+    VIEW_AUDIT: _ADMINS,
+}
+
+# Which roles an administrator may give to the accounts they create.
+ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
+    CITY_ADMIN: ALL_ROLES,
+    COUNTY_ADMIN: ALL_ROLES - {CITY_ADMIN},
+}
+
+
+def has_permission(role: str, permission: str) -> bool:
+    """Whether a user with `role` may do what `permission` names."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def may_assign(actor_role: str, target_role: str) -> bool:
+    """Whether an administrator with `actor_role` may create or change an account to `target_role`."""
+    return target_role in ASSIGNABLE_ROLES.get(actor_role, frozenset())

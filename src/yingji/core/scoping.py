@@ -1,0 +1,92 @@
+"""The one mechanism that decides which records a user may see and change.
+
+Every model that belongs to a region names the path to its region (`scope_region_field`) and, if an
+enterprise officer may see it, the path to its organization (`scope_organization_field`). A user's
+scope is their region's materialized path (and their organization, for enterprise officers), and
+`Model.objects.visible_to(user)` applies it. Lists, details, map layers, exports and API endpoints
+all start from `visible_to`, so a county user cannot reach another county's record by any route:
+they get the same 404 as for a record that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+
+from yingji.core import roles
+from yingji.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from yingji.core.models import Region
+
+QS = TypeVar("QS", bound=models.QuerySet[Any])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: everything under `region_path`, narrowed to one organization if set."""
+
+    region_path: str | None
+    organization_id: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.region_path is None
+
+    def apply(self, queryset: QS) -> QS:
+        model = queryset.model
+        if self.region_path is None:
+            return queryset.none()
+        region_field = model.scope_region_field
+        queryset = queryset.filter(**{f"{region_field}__path__startswith": self.region_path})
+        if self.organization_id is not None:
+            organization_field = getattr(model, "scope_organization_field", None)
+            if organization_field is None:
+                return queryset.none()
+            queryset = queryset.filter(**{organization_field: self.organization_id})
+        return queryset
+
+    def covers_region(self, region: Region) -> bool:
+        """Whether a region lies inside this scope (enterprise officers own no region of their own)."""
+        return (
+            self.region_path is not None
+            and self.organization_id is None
+            and region.path.startswith(self.region_path)
+        )
+
+
+NOTHING = Scope(region_path=None)
+
+
+def scope_for(user: Any) -> Scope:
+    """The scope of a signed-in user; anonymous and inactive users see nothing scoped."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    region_path = user.region.path
+    if user.role == roles.ENTERPRISE_OFFICER:
+        if user.organization_id is None:
+            return NOTHING
+        return Scope(region_path=region_path, organization_id=user.organization_id)
+    return Scope(region_path=region_path)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows how to narrow itself to what a user may see."""
+
+    def visible_to(self, user: Any) -> Any:
+        return scope_for(user).apply(self)
+
+    def in_region(self, region: Region) -> Any:
+        """Records inside `region` (used by the `region` filter of every list)."""
+        field = self.model.scope_region_field  # type: ignore[attr-defined]
+        return self.filter(**{f"{field}__path__startswith": region.path})
+
+    def get_visible_or_404(self, user: Any, **lookup: Any) -> Any:
+        """The record matching `lookup` if the user may see it, else NotFound (absent or out of scope)."""
+        try:
+            return self.visible_to(user).get(**lookup)
+        except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
+            raise NotFound() from None

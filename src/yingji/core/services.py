@@ -1,0 +1,242 @@
+"""Core operations that change state: accounts, organizations and credentials.
+
+Each function checks the actor's permission and scope, changes state in one transaction and
+writes the audit entry inside it. Views and API endpoints call these; they never save models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from yingji.core import audit, roles
+from yingji.core.authentication import check_password_login
+from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yingji.core.models import Credential, Organization, Region, User
+
+
+def require_permission(actor: User, permission: str) -> None:
+    if not actor.has_role_permission(permission):
+        raise Forbidden()
+
+
+def region_in_scope(actor: User, code: str) -> Region:
+    """The region with `code` if it lies inside the actor's scope; NotFound otherwise."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or not actor.scope.covers_region(region):
+        raise NotFound(f"行政区划 {code} 不存在或不在您的管辖范围 / Region {code} not found in your scope")
+    return region
+
+
+def organization_in_scope(actor: User, organization_id: int | None) -> Organization | None:
+    if organization_id is None:
+        return None
+    return Organization.objects.get_visible_or_404(actor, pk=organization_id)
+
+
+# Organizations ---------------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = ("name", "kind", "sector", "phone", "address")
+
+
+@transaction.atomic
+def create_organization(
+    actor: User, *, region_code: str, parent_id: int | None = None, **fields: Any
+) -> Organization:
+    require_permission(actor, roles.MANAGE_ORGANIZATIONS)
+    region = region_in_scope(actor, region_code)
+    parent = organization_in_scope(actor, parent_id)
+    organization = Organization(region=region, parent=parent, **_only(fields, ORGANIZATION_FIELDS))
+    _validate(organization)
+    organization.save()
+    audit.record(actor, "organization.created", organization, after=audit.snapshot(organization))
+    return organization
+
+
+@transaction.atomic
+def update_organization(actor: User, organization_id: int, **changes: Any) -> Organization:
+    require_permission(actor, roles.MANAGE_ORGANIZATIONS)
+    organization = Organization.objects.select_for_update().get_visible_or_404(actor, pk=organization_id)
+    before = audit.snapshot(organization)
+    for name, value in _only(changes, ORGANIZATION_FIELDS).items():
+        setattr(organization, name, value)
+    _validate(organization)
+    organization.save()
+    audit.record(
+        actor, "organization.updated", organization, before=before, after=audit.snapshot(organization)
+    )
+    return organization
+
+
+# Users -----------------------------------------------------------------------------------------
+
+USER_FIELDS = ("full_name", "phone", "email")
+
+
+@transaction.atomic
+def create_user(
+    actor: User,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    region_code: str,
+    organization_id: int | None = None,
+    **fields: Any,
+) -> User:
+    require_permission(actor, roles.MANAGE_USERS)
+    if not roles.may_assign(actor.role, role):
+        raise Forbidden(f"您不能创建角色为 {role} 的账号 / You may not create accounts with role {role}")
+    region = region_in_scope(actor, region_code)
+    organization = organization_in_scope(actor, organization_id)
+    _check_enterprise_officer(role, organization)
+    if User.objects.filter(username=username).exists():
+        raise Conflict("用户名已存在 / The username is taken", details={"field": "username"})
+    user = User(
+        username=username, role=role, region=region, organization=organization, **_only(fields, USER_FIELDS)
+    )
+    _validate_password(password, user)
+    user.set_password(password)
+    _validate(user)
+    user.save()
+    audit.record(actor, "user.created", user, after=audit.snapshot(user))
+    return user
+
+
+@transaction.atomic
+def update_user(actor: User, user_id: int, **changes: Any) -> User:
+    require_permission(actor, roles.MANAGE_USERS)
+    user = User.objects.select_for_update().get_visible_or_404(actor, pk=user_id)
+    if not roles.may_assign(actor.role, user.role):
+        raise Forbidden()
+    before = audit.snapshot(user)
+    if "role" in changes and changes["role"] is not None:
+        if not roles.may_assign(actor.role, changes["role"]):
+            raise Forbidden(f"您不能授予角色 {changes['role']} / You may not grant role {changes['role']}")
+        user.role = changes["role"]
+    if changes.get("region_code") is not None:
+        user.region = region_in_scope(actor, changes["region_code"])
+    if "organization_id" in changes:
+        user.organization = organization_in_scope(actor, changes["organization_id"])
+    if changes.get("is_active") is not None:
+        if user.pk == actor.pk and not changes["is_active"]:
+            raise InvalidInput("不能停用自己的账号 / You cannot deactivate your own account")
+        user.is_active = changes["is_active"]
+    for name, value in _only(changes, USER_FIELDS).items():
+        if value is not None:
+            setattr(user, name, value)
+    _check_enterprise_officer(user.role, user.organization)
+    _validate(user)
+    user.save()
+    audit.record(actor, "user.updated", user, before=before, after=audit.snapshot(user))
+    return user
+
+
+def _check_enterprise_officer(role: str, organization: Organization | None) -> None:
+    if role == roles.ENTERPRISE_OFFICER and (
+        organization is None or organization.kind != Organization.ENTERPRISE
+    ):
+        raise InvalidInput(
+            "企业安全管理员必须属于一个企业 / An enterprise safety officer must belong to an enterprise",
+            details={"field": "organization_id"},
+        )
+
+
+# Credentials -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """A credential just created, with the secret that is shown this once and never stored."""
+
+    credential: Credential
+    secret: str
+
+
+def issue_token(request: HttpRequest | None, username: str, password: str) -> IssuedSecret:
+    """Exchange a username and password for an API bearer token."""
+    # The attempt is recorded outside the token's transaction, so that a failure still counts.
+    user = check_password_login(request, username, password)
+    secret, digest = Credential.new_secret(Credential.TOKEN)
+    with transaction.atomic():
+        credential = Credential.objects.create(
+            kind=Credential.TOKEN,
+            user=user,
+            name="API token",
+            digest=digest,
+            hint=secret[:8],
+            expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        )
+        audit.record(user, "credential.token_issued", credential, after=audit.snapshot(credential))
+    return IssuedSecret(credential, secret)
+
+
+@transaction.atomic
+def create_api_key(actor: User, *, user_id: int, name: str) -> IssuedSecret:
+    """A machine API key (for a sensor gateway, say) that acts as the given account."""
+    require_permission(actor, roles.MANAGE_API_KEYS)
+    owner = User.objects.get_visible_or_404(actor, pk=user_id)
+    if not roles.may_assign(actor.role, owner.role):
+        raise Forbidden()
+    if not name.strip():
+        raise InvalidInput("密钥名称不能为空 / The key needs a name", details={"field": "name"})
+    secret, digest = Credential.new_secret(Credential.API_KEY)
+    credential = Credential.objects.create(
+        kind=Credential.API_KEY, user=owner, name=name.strip()[:100], digest=digest, hint=secret[:8]
+    )
+    audit.record(actor, "credential.api_key_created", credential, after=audit.snapshot(credential))
+    return IssuedSecret(credential, secret)
+
+
+@transaction.atomic
+def revoke_credential(actor: User, credential_id: int) -> Credential:
+    """Revoke an API key or token; revoking one's own token (logging out) needs no admin right."""
+    credential = Credential.objects.select_for_update().filter(pk=credential_id, user=actor).first()
+    if credential is None:
+        require_permission(actor, roles.MANAGE_API_KEYS)
+        credential = Credential.objects.select_for_update().get_visible_or_404(actor, pk=credential_id)
+    if credential.revoked_at is not None:
+        raise Conflict("该凭据已吊销 / Already revoked")
+    before = audit.snapshot(credential)
+    credential.revoked_at = timezone.now()
+    credential.save(update_fields=["revoked_at"])
+    audit.record(actor, "credential.revoked", credential, before=before, after=audit.snapshot(credential))
+    return credential
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key in allowed and value is not None}
+
+
+def _validate(instance: Any) -> None:
+    """Model validation as a 400 with the fields at fault; uniqueness races end as 409 in save()."""
+    try:
+        instance.full_clean(exclude=["password"])
+    except ValidationError as error:
+        if any(code == "unique" for errs in error.error_dict.values() for e in errs for code in [e.code]):
+            raise Conflict(details=_messages(error)) from None
+        raise InvalidInput(details=_messages(error)) from None
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(
+            "密码不符合要求 / The password is too weak", details={"password": error.messages}
+        ) from None
+
+
+def _messages(error: ValidationError) -> dict[str, list[str]]:
+    return {field: [str(message) for message in messages] for field, messages in error.message_dict.items()}

@@ -1,0 +1,84 @@
+// The 一张图 map: no tile server is reachable, so the base layer is the county boundaries themselves.
+// Every layer comes from the server's registry (map-config); its features carry their own style,
+// label, popup lines and link, so a new domain adds a layer without touching this file.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("map-config").textContent);
+  const map = L.map("map", { zoomSnap: 0.25, attributionControl: false }).setView([38.9, 112.4], 8);
+  L.control.scale({ imperial: false }).addTo(map);
+  const switcher = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
+  const legend = document.getElementById("legend");
+  const visibleLegends = new Map();
+  let fitted = false;
+
+  function renderLegend() {
+    legend.innerHTML = "";
+    visibleLegends.forEach((entries, title) => {
+      const heading = document.createElement("h3");
+      heading.textContent = title;
+      legend.appendChild(heading);
+      entries.forEach((entry) => {
+        const row = document.createElement("div");
+        const swatch = document.createElement("i");
+        swatch.style.background = entry.color;
+        row.appendChild(swatch);
+        row.appendChild(document.createTextNode(entry.label));
+        legend.appendChild(row);
+      });
+    });
+    legend.hidden = visibleLegends.size === 0;
+  }
+
+  function popupContent(lines) {
+    const box = document.createElement("div");
+    lines.forEach((line, index) => {
+      const element = document.createElement(index === 0 ? "strong" : "div");
+      element.textContent = line;
+      box.appendChild(element);
+    });
+    return box;
+  }
+
+  function buildLayer(spec, data) {
+    const pane = map.createPane("pane-" + spec.key);
+    pane.style.zIndex = String(400 + config.layers.indexOf(spec));
+    return L.geoJSON(data, {
+      pane: "pane-" + spec.key,
+      style: (feature) => feature.properties.style || {},
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, Object.assign({ radius: 6, pane: "pane-" + spec.key }, feature.properties.style || {})),
+      onEachFeature: (feature, layer) => {
+        const p = feature.properties;
+        if (p.label) {
+          layer.bindTooltip(p.label, { permanent: true, direction: "center", className: "region-label" });
+        }
+        if (p.url) {
+          // A region the user may open: a click goes to its page; the figures show on hover.
+          layer.on("click", () => { window.location.href = p.url; });
+          if (p.popup && p.popup.length && !p.label) { layer.bindTooltip(popupContent(p.popup), { sticky: true }); }
+        } else if (p.popup && p.popup.length) {
+          layer.bindPopup(() => popupContent(p.popup));
+        }
+      },
+    });
+  }
+
+  config.layers.forEach((spec) => {
+    fetch(spec.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => {
+        if (!response.ok) { throw new Error(spec.url + " → " + response.status); }
+        return response.json();
+      })
+      .then((data) => {
+        const layer = buildLayer(spec, data);
+        layer.on("add", () => { if (spec.legend.length) { visibleLegends.set(spec.title, spec.legend); renderLegend(); } });
+        layer.on("remove", () => { visibleLegends.delete(spec.title); renderLegend(); });
+        switcher.addOverlay(layer, spec.title);
+        if (spec.visible) {
+          layer.addTo(map);
+          if (!fitted && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [16, 16] }); fitted = true; }
+        }
+        document.getElementById("map").dataset["loaded_" + spec.key] = String(data.features.length);
+      })
+      .catch((error) => { console.error("layer failed", spec.key, error); });
+  });
+})();

@@ -1,0 +1,17 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from yingji.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("map/", views.map_page, name="map"),
+    path("regions/<str:code>/", views.region_detail, name="region"),
+    path("organizations/", views.organization_list, name="organizations"),
+    path("users/", views.user_list, name="users"),
+    path("audit/", views.audit_list, name="audit"),
+]

@@ -1,0 +1,188 @@
+"""Core pages: sign-in, the home dashboard, the 一张图 map, region pages and the administration lists."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from yingji.core import regioncodes, roles
+from yingji.core.authentication import check_password_login
+from yingji.core.errors import DomainError
+from yingji.core.models import AuditEntry, Organization, Region, User
+from yingji.core.registry import county_count_columns, county_counts, map_layers_for
+from yingji.core.scoping import scope_for
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+class RateLimitedLoginForm(forms.Form):
+    """Username and password, checked through the same rate-limited path as the API."""
+
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput, max_length=256)
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.user_cache: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            self.user_cache = check_password_login(self.request, cleaned["username"], cleaned["password"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return cleaned
+
+    def get_user(self) -> User:
+        assert self.user_cache is not None
+        return self.user_cache
+
+
+class SignInView(LoginView):
+    template_name = "core/login.html"
+    form_class = RateLimitedLoginForm  # type: ignore[assignment]
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        login(self.request, form.get_user())
+        return super(LoginView, self).form_valid(form)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Counts per county the user may see, with totals and a chart."""
+    rows = county_counts(request.user)
+    columns = county_count_columns()
+    totals = {column.key: sum(row["counts"][column.key] for row in rows) for column in columns}
+    chart = {
+        "names": [row["name"] for row in rows],
+        "population": [row["population"] for row in rows],
+        "area": [round(row["area_km2"]) for row in rows],
+    }
+    return render(
+        request,
+        "core/home.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "totals": totals,
+            "population_total": sum(row["population"] for row in rows),
+            "area_total": sum(row["area_km2"] for row in rows),
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+        },
+    )
+
+
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The 一张图 map: county boundaries as the offline base layer, every registered layer switchable."""
+    config = {"layers": [layer.as_config() for layer in map_layers_for(request.user)]}
+    return render(request, "core/map.html", {"map_config": config})
+
+
+@login_required
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A county's or township's page: its figures, the divisions inside it and its organizations."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or not scope_for(request.user).covers_region(region):
+        raise Http404
+    children = region.children.order_by("code").only("code", "name", "level", "population", "area_km2")
+    organizations = Organization.objects.visible_to(request.user).in_region(region).select_related("region")
+    return render(
+        request,
+        "core/region_detail.html",
+        {
+            "region": region,
+            "ancestors": region.ancestors(),
+            "children": children,
+            "child_can_open": region.level in (regioncodes.CITY, regioncodes.COUNTY),
+            "organizations": organizations[:200],
+            "organization_count": organizations.count(),
+            "user_count": User.objects.visible_to(request.user).in_region(region).count(),
+            "density": region.population / region.area_km2 if region.area_km2 else None,
+            "geometry_json": json.dumps(region.geometry) if region.geometry else "null",
+        },
+    )
+
+
+def _require_role_permission(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_role_permission(permission):  # type: ignore[union-attr]
+        raise Http404  # the page does not exist for this role, the same answer as out-of-scope
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    _require_role_permission(request, roles.VIEW_ADMINISTRATION)
+    organizations = Organization.objects.visible_to(request.user).select_related("region", "parent")
+    kind = request.GET.get("kind", "")
+    if kind in dict(Organization.KIND_CHOICES):
+        organizations = organizations.filter(kind=kind)
+    return render(
+        request,
+        "core/organization_list.html",
+        {
+            "page": _page(request, organizations.order_by("region_id", "name")),
+            "kinds": Organization.KIND_CHOICES,
+            "kind": kind,
+        },
+    )
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    _require_role_permission(request, roles.VIEW_ADMINISTRATION)
+    users = User.objects.visible_to(request.user).select_related("region", "organization")
+    role = request.GET.get("role", "")
+    if role in roles.ROLE_LABELS:
+        users = users.filter(role=role)
+    return render(
+        request,
+        "core/user_list.html",
+        {
+            "page": _page(request, users.order_by("region_id", "username")),
+            "roles": roles.ROLE_CHOICES,
+            "role": role,
+        },
+    )
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    _require_role_permission(request, roles.VIEW_AUDIT)
+    entries = AuditEntry.objects.visible_to(request.user).select_related("region").order_by("-id")
+    return render(request, "core/audit_list.html", {"page": _page(request, entries)})
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/404.html", status=404)

@@ -1,0 +1,15 @@
+"""Top-level URLs: the pages of each domain, the API and the health check."""
+
+from django.urls import include, path
+
+from yingji.api import api
+from yingji.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("yingji.core.urls")),
+]
+
+handler404 = "yingji.core.views.page_not_found"
