@@ -10,7 +10,7 @@ cd "$work"
 npm pack --loglevel=error leaflet@1.9.4 htmx.org@2.0.11 echarts@5.6.0 >/dev/null 2>&1
 for pkg in leaflet-1.9.4 htmx.org-2.0.11 echarts-5.6.0; do mkdir "$pkg" && tar xzf "$pkg.tgz" -C "$pkg"; done
 rm -rf "$dest" && mkdir -p "$dest/leaflet/images" "$dest/htmx" "$dest/echarts"
-cp leaflet-1.9.4/package/dist/leaflet.js leaflet-1.9.4/package/dist/leaflet.css leaflet-1.9.4/package/LICENSE "$dest/leaflet/"
+cp leaflet-1.9.4/package/dist/leaflet.js leaflet-1.9.4/package/dist/leaflet.js.map leaflet-1.9.4/package/dist/leaflet.css leaflet-1.9.4/package/LICENSE "$dest/leaflet/"
 cp leaflet-1.9.4/package/dist/images/*.png "$dest/leaflet/images/"
 cp htmx.org-2.0.11/package/dist/htmx.min.js htmx.org-2.0.11/package/LICENSE "$dest/htmx/"
 cp echarts-5.6.0/package/dist/echarts.min.js echarts-5.6.0/package/LICENSE "$dest/echarts/"

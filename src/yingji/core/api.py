@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
-from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter
+from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
 from yingji.core.errors import Forbidden, NotFound
 from yingji.core.models import AuditEntry, Credential, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
@@ -44,7 +44,7 @@ class TokenOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut},
+    response=responses(TokenOut),
     tags=["auth"],
     summary="Exchange a password for a token",
 )
@@ -63,7 +63,7 @@ class MeOut(Schema):
     organization_id: int | None
 
 
-@router.get("/auth/me", response=MeOut, tags=["auth"], summary="The signed-in account")
+@router.get("/auth/me", response=responses(MeOut), tags=["auth"], summary="The signed-in account")
 def me(request: HttpRequest) -> Any:
     return request.user
 
@@ -114,7 +114,9 @@ REGION_LIST_FIELDS = (
 )
 
 
-@router.get("/regions", auth=None, response=list[RegionOut], tags=["regions"], summary="List regions")
+@router.get(
+    "/regions", auth=None, response=responses(list[RegionOut]), tags=["regions"], summary="List regions"
+)
 @paginate(Page)
 def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
     regions = Region.objects.only(*REGION_LIST_FIELDS).order_by("code")
@@ -130,7 +132,7 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
 @router.get(
     "/regions/{code}",
     auth=None,
-    response=RegionDetailOut,
+    response=responses(RegionDetailOut),
     tags=["regions"],
     summary="One region with its boundary",
 )
@@ -178,7 +180,7 @@ class OrganizationFilter(Schema):
     kind: OrganizationKind | None = None
 
 
-@router.get("/organizations", response=list[OrganizationOut], tags=["organizations"])
+@router.get("/organizations", response=responses(list[OrganizationOut]), tags=["organizations"])
 @paginate(Page)
 def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]) -> Any:
     organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
@@ -187,17 +189,17 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter])
     return organizations.order_by("id")
 
 
-@router.get("/organizations/{organization_id}", response=OrganizationOut, tags=["organizations"])
+@router.get("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])
 def get_organization(request: HttpRequest, organization_id: int = id_path()) -> Any:
     return Organization.objects.get_visible_or_404(request.user, pk=organization_id)
 
 
-@router.post("/organizations", response={201: OrganizationOut}, tags=["organizations"])
+@router.post("/organizations", response=responses(OrganizationOut, 201), tags=["organizations"])
 def create_organization(request: HttpRequest, payload: OrganizationIn) -> Any:
     return 201, services.create_organization(current_user(request), **payload.dict())
 
 
-@router.patch("/organizations/{organization_id}", response=OrganizationOut, tags=["organizations"])
+@router.patch("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])
 def update_organization(
     request: HttpRequest, payload: OrganizationPatch, organization_id: int = id_path()
 ) -> Any:
@@ -253,7 +255,7 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise Forbidden()
 
 
-@router.get("/users", response=list[UserOut], tags=["users"])
+@router.get("/users", response=responses(list[UserOut]), tags=["users"])
 @paginate(Page)
 def list_users(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     _require(request, roles.VIEW_ADMINISTRATION)
@@ -263,7 +265,7 @@ def list_users(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     return users.order_by("id")
 
 
-@router.get("/users/{user_id}", response=UserOut, tags=["users"])
+@router.get("/users/{user_id}", response=responses(UserOut), tags=["users"])
 def get_user(request: HttpRequest, user_id: int = id_path()) -> Any:
     user = User.objects.get_visible_or_404(request.user, pk=user_id)
     if user.pk != request.user.pk:
@@ -271,12 +273,12 @@ def get_user(request: HttpRequest, user_id: int = id_path()) -> Any:
     return user
 
 
-@router.post("/users", response={201: UserOut}, tags=["users"])
+@router.post("/users", response=responses(UserOut, 201), tags=["users"])
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
     return 201, services.create_user(current_user(request), **payload.dict())
 
 
-@router.patch("/users/{user_id}", response=UserOut, tags=["users"])
+@router.patch("/users/{user_id}", response=responses(UserOut), tags=["users"])
 def update_user(request: HttpRequest, payload: UserPatch, user_id: int = id_path()) -> Any:
     return services.update_user(current_user(request), user_id, **payload.dict(exclude_unset=True))
 
@@ -308,7 +310,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
     key: str = Field(description="只显示这一次 / shown this once only")
 
 
-@router.get("/api-keys", response=list[ApiKeyOut], tags=["api-keys"])
+@router.get("/api-keys", response=responses(list[ApiKeyOut]), tags=["api-keys"])
 @paginate(Page)
 def list_api_keys(request: HttpRequest) -> Any:
     _require(request, roles.MANAGE_API_KEYS)
@@ -320,14 +322,14 @@ def list_api_keys(request: HttpRequest) -> Any:
     )
 
 
-@router.post("/api-keys", response={201: ApiKeyCreatedOut}, tags=["api-keys"])
+@router.post("/api-keys", response=responses(ApiKeyCreatedOut, 201), tags=["api-keys"])
 def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Any:
     issued = services.create_api_key(current_user(request), user_id=payload.user_id, name=payload.name)
     issued.credential.key = issued.secret  # type: ignore[attr-defined]
     return 201, issued.credential
 
 
-@router.delete("/api-keys/{key_id}", response=ApiKeyOut, tags=["api-keys"])
+@router.delete("/api-keys/{key_id}", response=responses(ApiKeyOut), tags=["api-keys"])
 def revoke_api_key(request: HttpRequest, key_id: int = id_path()) -> Any:
     return services.revoke_credential(current_user(request), key_id)
 
@@ -355,7 +357,7 @@ class AuditFilter(Schema):
     object_type: str | None = Field(None, max_length=64)
 
 
-@router.get("/audit", response=list[AuditOut], tags=["audit"])
+@router.get("/audit", response=responses(list[AuditOut]), tags=["audit"])
 @paginate(Page)
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     _require(request, roles.VIEW_AUDIT)
@@ -378,7 +380,7 @@ class CountyCountsOut(Schema):
     counts: dict[str, int]
 
 
-@router.get("/dashboard/counties", response=list[CountyCountsOut], tags=["dashboard"])
+@router.get("/dashboard/counties", response=responses(list[CountyCountsOut]), tags=["dashboard"])
 def dashboard_counties(request: HttpRequest) -> Any:
     """Counts per county that the user may see, one row per county in their scope."""
     return county_counts(request.user)
@@ -407,7 +409,11 @@ class MapLayerOut(Schema):
 
 
 @router.get(
-    "/map/layers", auth=None, response=list[MapLayerOut], tags=["map"], summary="Layers of the 一张图 map"
+    "/map/layers",
+    auth=None,
+    response=responses(list[MapLayerOut]),
+    tags=["map"],
+    summary="Layers of the 一张图 map",
 )
 def map_layers(request: HttpRequest) -> Any:
     return [layer.as_config() for layer in map_layers_for(request.user)]
@@ -416,7 +422,7 @@ def map_layers(request: HttpRequest) -> Any:
 @router.get(
     "/map/counties",
     auth=None,
-    response=FeatureCollectionOut,
+    response=responses(FeatureCollectionOut),
     tags=["map"],
     url_name="map_counties",
     summary="County boundaries of the city, the map's base layer",
@@ -428,7 +434,7 @@ def map_counties(request: HttpRequest) -> Any:
 @router.get(
     "/map/population-density",
     auth=None,
-    response=FeatureCollectionOut,
+    response=responses(FeatureCollectionOut),
     tags=["map"],
     url_name="map_population_density",
     summary="Counties colored by population density",

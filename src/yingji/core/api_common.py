@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
+from ninja.responses import codes_4xx
 from ninja.security import HttpBearer, django_auth
 
 from yingji.core.authentication import user_for_bearer
@@ -30,6 +31,19 @@ class BearerAuth(HttpBearer):
 
 # Either a bearer secret or the page session (with its CSRF check on unsafe methods).
 AUTH = [BearerAuth(), django_auth]
+
+
+class ErrorOut(Schema):
+    """Every error: a stable machine code, a message in Chinese and English, and details."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+def responses(schema: Any, status: int = 200) -> dict[Any, Any]:
+    """The documented answers of a route: its success schema and ErrorOut for every 4xx."""
+    return {status: schema, codes_4xx: ErrorOut}
 
 
 def current_user(request: HttpRequest) -> User:

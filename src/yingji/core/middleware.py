@@ -6,7 +6,9 @@ import json
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 
 from yingji.core.errors import InvalidInput
 
@@ -66,3 +68,24 @@ def _walk_strings(value: object) -> None:
     elif isinstance(value, list):
         for item in value:
             _walk_strings(item)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Pages are in Chinese unless the user chose another language (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, which on many office
+    machines is English; the bureau's users expect Chinese, and pick English explicitly.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.languages = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -72,10 +72,24 @@ class Organization(models.Model):
         (ENTERPRISE, "企业"),
         (TEAM, "救援队伍"),
     ]
+    SECTOR_CHOICES = [
+        ("emergency", "应急管理"),
+        ("housing", "住房城乡建设"),
+        ("transport", "交通运输"),
+        ("water", "水利"),
+        ("meteorology", "气象"),
+        ("natural_resources", "自然资源"),
+        ("forestry", "林业和草原"),
+        ("fire_rescue", "消防救援"),
+        ("mining", "矿山"),
+        ("hazardous_chemicals", "危险化学品"),
+        ("industry_trade", "工贸"),
+        ("other", "其他"),
+    ]
 
     name = models.CharField("名称", max_length=128)
     kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES)
-    sector = models.CharField("行业领域", max_length=32, blank=True)
+    sector = models.CharField("行业领域", max_length=32, blank=True, choices=SECTOR_CHOICES)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations")
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="units")
     phone = models.CharField("联系电话", max_length=32, blank=True)

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -56,7 +56,7 @@ def create_organization(
     parent = organization_in_scope(actor, parent_id)
     organization = Organization(region=region, parent=parent, **_only(fields, ORGANIZATION_FIELDS))
     _validate(organization)
-    organization.save()
+    _save(organization)
     audit.record(actor, "organization.created", organization, after=audit.snapshot(organization))
     return organization
 
@@ -69,7 +69,7 @@ def update_organization(actor: User, organization_id: int, **changes: Any) -> Or
     for name, value in _only(changes, ORGANIZATION_FIELDS).items():
         setattr(organization, name, value)
     _validate(organization)
-    organization.save()
+    _save(organization)
     audit.record(
         actor, "organization.updated", organization, before=before, after=audit.snapshot(organization)
     )
@@ -106,7 +106,7 @@ def create_user(
     _validate_password(password, user)
     user.set_password(password)
     _validate(user)
-    user.save()
+    _save(user)
     audit.record(actor, "user.created", user, after=audit.snapshot(user))
     return user
 
@@ -135,7 +135,7 @@ def update_user(actor: User, user_id: int, **changes: Any) -> User:
             setattr(user, name, value)
     _check_enterprise_officer(user.role, user.organization)
     _validate(user)
-    user.save()
+    _save(user)
     audit.record(actor, "user.updated", user, before=before, after=audit.snapshot(user))
     return user
 
@@ -220,13 +220,23 @@ def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _validate(instance: Any) -> None:
-    """Model validation as a 400 with the fields at fault; uniqueness races end as 409 in save()."""
+    """Model validation as a 400 with the fields at fault, or a 409 when a uniqueness rule is broken."""
     try:
         instance.full_clean(exclude=["password"])
     except ValidationError as error:
-        if any(code == "unique" for errs in error.error_dict.values() for e in errs for code in [e.code]):
+        codes = {e.code for errors in error.error_dict.values() for e in errors}
+        if codes & {"unique", "unique_together"}:
             raise Conflict(details=_messages(error)) from None
         raise InvalidInput(details=_messages(error)) from None
+
+
+def _save(instance: Any) -> None:
+    """Save, turning a uniqueness race lost to a concurrent request into a 409 instead of a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise Conflict() from None
 
 
 def _validate_password(password: str, user: User) -> None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from yingji.core import regioncodes, roles
 from yingji.core.authentication import check_password_login
-from yingji.core.errors import DomainError
+from yingji.core.errors import DomainError, NotFound
 from yingji.core.models import AuditEntry, Organization, Region, User
 from yingji.core.registry import county_count_columns, county_counts, map_layers_for
 from yingji.core.scoping import scope_for
@@ -185,4 +185,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 as a page, or in the API's error format for paths under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(NotFound().as_body(), status=404, json_dumps_params={"ensure_ascii": False})
     return render(request, "core/404.html", status=404)

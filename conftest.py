@@ -1,0 +1,93 @@
+"""Fixtures every test shares: the demo dataset, users of different counties and API clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+CITY = "140900"
+COUNTY_A = "140902"  # 忻府区
+COUNTY_B = "140921"  # 定襄县
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain(settings: Any) -> None:
+    """Tests hash passwords cheaply and serve static files without a collectstatic manifest."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def _ensure_demo() -> None:
+    from yingji.core.demo import run_demo
+    from yingji.core.models import User
+
+    if not User.objects.filter(username="demo-city").exists():
+        run_demo(scale=1, seed=1, progress=lambda name: None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Build the demo dataset once per test database; each test's transaction rolls back its own changes."""
+    with django_db_blocker.unblock():
+        _ensure_demo()
+
+
+@pytest.fixture
+def demo(db: Any) -> None:
+    """The demo dataset at scale 1 (regions, bureaus, departments, accounts) in the test database.
+
+    Tests that flush the database (live-server browser tests) leave it empty; this rebuilds it.
+    """
+    _ensure_demo()
+
+
+def _user(username: str) -> Any:
+    from yingji.core.models import User
+
+    return User.objects.select_related("region").get(username=username)
+
+
+@pytest.fixture
+def city_admin(demo: None) -> Any:
+    return _user("demo-city")
+
+
+@pytest.fixture
+def county_admin(demo: None) -> Any:
+    return _user(f"demo-county-{COUNTY_A}")
+
+
+@pytest.fixture
+def other_county_admin(demo: None) -> Any:
+    return _user(f"demo-county-{COUNTY_B}")
+
+
+@pytest.fixture
+def api_client() -> Callable[[Any], Client]:
+    """A test client that sends a fresh bearer token of `user` with every request."""
+    from yingji.core.models import Credential
+
+    def make(user: Any) -> Client:
+        secret, digest = Credential.new_secret(Credential.TOKEN)
+        Credential.objects.create(kind=Credential.TOKEN, user=user, digest=digest, hint=secret[:8])
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    return make
+
+
+@pytest.fixture
+def page_client() -> Callable[[Any], Client]:
+    """A test client signed in to the pages as `user` (session with CSRF checks on)."""
+
+    def make(user: Any) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        return client
+
+    return make
