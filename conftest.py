@@ -13,9 +13,10 @@ COUNTY_A = "140902"  # 忻府区
 COUNTY_B = "140921"  # 定襄县
 
 
-@pytest.fixture(autouse=True)
-def _fast_and_plain(settings: Any) -> None:
+def pytest_configure(config: Any) -> None:
     """Tests hash passwords cheaply and serve static files without a collectstatic manifest."""
+    from django.conf import settings
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -67,7 +67,7 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], duration: float) -> Loa
     command += ["--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    completed = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60)
+    completed = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60)
     if completed.returncode != 0:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()[-500:]}")
     return parse_wrk(completed.stdout)

@@ -34,8 +34,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from benchmarks import loadgen
-from benchmarks.machine import describe_machine
+from benchmarks import cpu, loadgen
+from benchmarks.machine import describe_machine, usable_cpus
 
 DEMO_SCALE = 10
 DEMO_SEED = 1
@@ -70,12 +70,24 @@ ENDPOINTS = [
 
 @dataclass(frozen=True)
 class HttpFigure:
-    """The outcome for one endpoint: body size, load result, or the problem that stopped it."""
+    """The outcome for one endpoint: body size, load result and CPU use, or the problem that stopped it."""
 
     endpoint: Endpoint
     size: int = 0
     result: loadgen.LoadResult | None = None
+    cpu_use: cpu.CpuUse | None = None
+    seconds: float = 0.0  # wall clock of the measured run, as this process saw it
     problem: str = ""
+
+    @property
+    def server_ms_per_request(self) -> float:
+        """Server CPU (all gunicorn processes) per request: what throughput would be on idle cores."""
+        return self.cpu_use.server / self.result.requests * 1000 if self.cpu_use and self.result else 0.0
+
+    @property
+    def other_cores(self) -> float:
+        """Processors that processes other than the server and the load client kept busy, on average."""
+        return self.cpu_use.others / self.seconds if self.cpu_use and self.seconds else 0.0
 
 
 @dataclass
@@ -88,6 +100,7 @@ class Report:
     figures: list[tuple[str, str, str]] = field(default_factory=list)  # (figure, result, how)
     http: list[HttpFigure] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    load_average: str = field(default_factory=lambda: ", ".join(f"{load:.2f}" for load in os.getloadavg()))
 
 
 class BenchError(RuntimeError):
@@ -326,7 +339,7 @@ def probe(url: str, headers: dict[str, str]) -> tuple[int, int]:
 
 
 def measure_endpoint(
-    base_url: str, endpoint: Endpoint, token: str, duration: float, wrk: str | None
+    base_url: str, endpoint: Endpoint, token: str, duration: float, wrk: str | None, server_group: int
 ) -> HttpFigure:
     """Check that the endpoint answers 200, warm it up, then load it for `duration` seconds."""
     url = base_url + endpoint.path
@@ -335,9 +348,11 @@ def measure_endpoint(
     if status != 200:
         return HttpFigure(endpoint, size, problem=f"answered {status} instead of 200")
     loadgen.run_load(url, headers, WARMUP_SECONDS, wrk)
+    before, started = cpu.sample(server_group), time.perf_counter()
     result = loadgen.run_load(url, headers, duration, wrk)
+    seconds, used = time.perf_counter() - started, cpu.used_between(before, cpu.sample(server_group))
     problem = f"{result.errors:,} failed requests" if result.errors else ""
-    return HttpFigure(endpoint, size, result, problem)
+    return HttpFigure(endpoint, size, result, used, seconds, problem)
 
 
 def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, report: Report) -> None:
@@ -345,15 +360,17 @@ def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, r
     wrk = loadgen.find_wrk() if args.client in ("auto", "wrk") else None
     if args.client == "wrk" and wrk is None:
         raise BenchError("--client wrk given but wrk is not installed (apt-get install wrk)")
-    duration = f"{round(args.duration)}s"
+    seconds = f"{round(args.duration)} s"
     if wrk:
         threads, connections = loadgen.WRK_THREADS, loadgen.CONNECTIONS
-        report.client = f"{loadgen.wrk_version(wrk)} (`-t{threads} -c{connections} -d{duration} --latency`)"
+        flags = f"-t{threads} -c{connections} -d{round(args.duration)}s --latency"
+        report.client = f"{loadgen.wrk_version(wrk)} (`{flags}`)"
     else:
         processes, threads = loadgen.PYTHON_PROCESSES, loadgen.CONNECTIONS // loadgen.PYTHON_PROCESSES
+        why = "as asked" if args.client == "python" else "wrk is not installed"
         report.client = (
-            f"Python http.client, {processes} processes × {threads} keep-alive connections, {duration} "
-            "(wrk not found)"
+            f"the Python client ({processes} processes × {threads} keep-alive http.client connections, "
+            f"{seconds}; {why})"
         )
     log(f"load client: {report.client}")
 
@@ -366,7 +383,7 @@ def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, r
         token = fetch_token(base_url)
         for endpoint in ENDPOINTS:
             try:
-                figure = measure_endpoint(base_url, endpoint, token, args.duration, wrk)
+                figure = measure_endpoint(base_url, endpoint, token, args.duration, wrk, server.pid)
             except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
                 figure = HttpFigure(endpoint, problem=f"{type(error).__name__}: {error}")
             if figure.problem:
@@ -374,7 +391,9 @@ def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, r
             if figure.result:
                 log(
                     f"GET {endpoint.path}: {figure.result.rate:,.0f} req/s, "
-                    f"p50 {figure.result.p50_ms:.2f} ms, p99 {figure.result.p99_ms:.2f} ms"
+                    f"p50 {figure.result.p50_ms:.2f} ms, p99 {figure.result.p99_ms:.2f} ms, "
+                    f"server CPU {figure.server_ms_per_request:.2f} ms/request, "
+                    f"other processes {figure.other_cores:.2f} cores"
                 )
             else:
                 log(f"GET {endpoint.path}: {figure.problem}")
@@ -397,37 +416,56 @@ def render(report: Report) -> str:
     lines += ["| figure | result | how it is measured |", "| --- | ---: | --- |"]
     lines += [f"| {figure} | {result} | {how} |" for figure, result, how in report.figures]
     if report.http:
-        lines += [
-            "",
-            f"HTTP: `yingji serve` (gunicorn gthread, {SERVER_WORKERS} workers × {SERVER_THREADS} threads) "
-            f"on 127.0.0.1, load from {report.client}, after a {WARMUP_SECONDS:.0f} s warm-up.",
-            "",
-            "| endpoint | what | body | req/s | p50 | p99 | failed |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for figure in report.http:
-            result = figure.result
-            cells = (
-                [
-                    f"{result.rate:,.0f}",
-                    f"{result.p50_ms:.2f} ms",
-                    f"{result.p99_ms:.2f} ms",
-                    f"{result.errors:,}",
-                ]
-                if result
-                else ["—", "—", "—", figure.problem]
-            )
-            size = format_size(figure.size) if figure.size else "—"
-            lines.append(
-                f"| `GET {figure.endpoint.path}` | {figure.endpoint.what} | {size} | {' | '.join(cells)} |"
-            )
-    machine = [*describe_machine(), ("database", report.database or "not reached")]
+        lines += ["", *http_header(report), "", *http_table(report.http)]
+    machine = [
+        *describe_machine(),
+        ("database", report.database or "not reached"),
+        ("load average at start (1, 5, 15 min)", report.load_average),
+    ]
     lines += ["", "| machine | |", "| --- | --- |"]
     lines += [f"| {label} | {value} |" for label, value in machine]
     if report.failures:
         lines += ["", "**Failures:**", ""]
         lines += [f"- {failure}" for failure in report.failures]
     return "\n".join(lines)
+
+
+def http_header(report: Report) -> list[str]:
+    """The sentence above the HTTP table: server, client and how busy the machine was otherwise."""
+    measured = [figure for figure in report.http if figure.cpu_use]
+    others = sum(figure.other_cores for figure in measured) / len(measured) if measured else 0.0
+    return [
+        f"HTTP: `yingji serve` (gunicorn gthread, {SERVER_WORKERS} workers × {SERVER_THREADS} threads) on "
+        f"127.0.0.1, loaded by {report.client} after a {WARMUP_SECONDS:.0f} s warm-up. "
+        f"Other processes on the machine kept {others:.2f} of its {usable_cpus()} processors busy "
+        "on average meanwhile.",
+    ]
+
+
+def http_table(figures: list[HttpFigure]) -> list[str]:
+    """One row per endpoint; CPU/request is the server's CPU time (all workers) per answered request."""
+    lines = [
+        "| endpoint | what | body | req/s | p50 | p99 | server CPU/request | other load | failed |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for figure in figures:
+        size = format_size(figure.size) if figure.size else "—"
+        result = figure.result
+        if result is None:
+            cells = ["—"] * 5 + [figure.problem]
+        else:
+            cells = [
+                f"{result.rate:,.0f}",
+                f"{result.p50_ms:.2f} ms",
+                f"{result.p99_ms:.2f} ms",
+                f"{figure.server_ms_per_request:.2f} ms",
+                f"{figure.other_cores:.2f} cores",
+                f"{result.errors:,}",
+            ]
+        lines.append(
+            f"| `GET {figure.endpoint.path}` | {figure.endpoint.what} | {size} | {' | '.join(cells)} |"
+        )
+    return lines
 
 
 def tail(path: Path, count: int = 40) -> str:

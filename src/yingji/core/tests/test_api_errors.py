@@ -4,8 +4,8 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import COUNTY_B
+
 from yingji.core.models import AuditEntry, Organization, User
 
 

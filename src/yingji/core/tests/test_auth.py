@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from conftest import COUNTY_A
+
 from yingji.core import services
 from yingji.core.models import AuditEntry, Credential
 

@@ -3,8 +3,8 @@
 from typing import Any
 
 import pytest
-
 from conftest import COUNTY_A, COUNTY_B
+
 from yingji.core import roles, services
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Organization, User
