@@ -1,0 +1,178 @@
+"""Walk every registered API route and page as two county admins and prove neither reaches the other.
+
+Nothing here names a domain: routes come from the OpenAPI schema and Django's URL resolver, objects
+from every model that declares `scope_region_field`. A new domain's routes and models are walked
+the day they are registered. If a route with a path parameter cannot be exercised (no object of
+the other county opens it), the test fails: give the demo an object of that model in every county,
+or, for a route that needs a request body, add an example to WALK_BODIES.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import COUNTY_A, COUNTY_B
+from yingji.api import api
+from yingji.core import services
+from yingji.core.models import Organization, Region, User
+
+# Routes whose answer is the same for everyone, with the reason.
+PUBLIC_API_ROUTES = {
+    ("GET", "/api/v1/regions/{code}"): "administrative divisions and their boundaries are public reference data",
+}
+# Example bodies for routes that validate a body before looking up their object.
+WALK_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+
+PARAMETER = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
+
+
+def api_routes() -> Iterator[tuple[str, str]]:
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method in operations:
+            yield method.upper(), path
+
+
+def page_routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if route.startswith("api/"):
+            continue  # walked through the OpenAPI schema instead
+        if isinstance(entry, URLResolver):
+            yield from page_routes(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield "/" + route.lstrip("^").rstrip("$")
+
+
+def scoped_models() -> list[Any]:
+    return [model for model in apps.get_models() if getattr(model, "scope_region_field", None)]
+
+
+def fill(route: str, value: str) -> str:
+    return PARAMETER.sub(value, route)
+
+
+class Walk:
+    """The two users, their clients, and what belongs only to the other county."""
+
+    def __init__(self, api_client: Any) -> None:
+        self.user_a = User.objects.get(username=f"demo-county-{COUNTY_A}")
+        self.user_b = User.objects.get(username=f"demo-county-{COUNTY_B}")
+        self._give_every_model_an_object_in_county_b()
+        self.api_a, self.api_b = api_client(self.user_a), api_client(self.user_b)
+        self.page_a, self.page_b = Client(), Client()
+        self.page_a.force_login(self.user_a)
+        self.page_b.force_login(self.user_b)
+        self.candidates = self._objects_only_b_sees()
+        self.b_only_names = self._names_only_b_sees()
+
+    def _give_every_model_an_object_in_county_b(self) -> None:
+        reporter = User.objects.get(username=f"demo-reporter-{COUNTY_B}")
+        services.create_api_key(self.user_b, user_id=reporter.pk, name="定襄县雨量站网关")
+
+    def _objects_only_b_sees(self) -> dict[str, list[str]]:
+        candidates: dict[str, list[str]] = {}
+        for model in scoped_models():
+            seen_by_a = set(model.objects.visible_to(self.user_a).values_list("pk", flat=True))
+            only_b = [pk for pk in model.objects.visible_to(self.user_b).values_list("pk", flat=True)[:50]]
+            only_b = [pk for pk in only_b if pk not in seen_by_a]
+            assert only_b, f"{model._meta.label}: the demo has no record in county {COUNTY_B}; add one"
+            candidates[model._meta.label] = [str(pk) for pk in only_b]
+        county_b = Region.objects.get(code=COUNTY_B)
+        township = county_b.children.order_by("code").first()
+        candidates["core.Region"] = [COUNTY_B, township.code]
+        return candidates
+
+    def _names_only_b_sees(self) -> set[str]:
+        names = set(Organization.objects.visible_to(self.user_b).values_list("name", flat=True))
+        names |= set(User.objects.visible_to(self.user_b).values_list("username", flat=True))
+        return names
+
+    def all_candidates(self) -> list[str]:
+        return [value for values in self.candidates.values() for value in values]
+
+
+@pytest.fixture
+def walk(demo: None, api_client: Any) -> Walk:
+    return Walk(api_client)
+
+
+def _call(client: Client, method: str, path: str, body: dict[str, Any] | None) -> Any:
+    if method == "GET":
+        return client.get(path)
+    payload = json.dumps(body if body is not None else {})
+    return client.generic(method, path, payload, content_type="application/json")
+
+
+def test_no_api_route_with_an_id_reaches_another_county(walk: Walk) -> None:
+    not_exercised = []
+    for method, route in api_routes():
+        if not PARAMETER.search(route) or (method, route) in PUBLIC_API_ROUTES:
+            continue
+        body = WALK_BODIES.get((method, route))
+        exercised = False
+        for value in walk.all_candidates():
+            path = fill(route, value)
+            answer_a = _call(walk.api_a, method, path, body)
+            answer_b = _call(walk.api_b, method, path, body)
+            if 200 <= answer_b.status_code < 300:
+                exercised = True
+                assert answer_a.status_code == 404, f"{method} {path}: county {COUNTY_A} got {answer_a.status_code}"
+                assert answer_a.json()["code"] == "not_found"
+        if not exercised:
+            not_exercised.append(f"{method} {route}")
+    assert not not_exercised, f"routes no county-{COUNTY_B} object opens (see module docstring): {not_exercised}"
+
+
+def test_no_api_list_shows_another_countys_records(walk: Walk) -> None:
+    own_codes = set(Region.objects.filter(path__startswith=walk.user_a.region.path).values_list("code", flat=True))
+    for method, route in api_routes():
+        if method != "GET" or PARAMETER.search(route):
+            continue
+        response = walk.api_a.get(route, {"limit": 1000})
+        assert response.status_code in (200, 403), f"GET {route}: {response.status_code}"
+        text = response.content.decode()
+        body = response.json()
+        rows = body.get("items", []) if isinstance(body, dict) else body
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and row.get("region_code") is not None:
+                assert row["region_code"] in own_codes, f"GET {route} shows a record of {row['region_code']}"
+        leaked = [name for name in walk.b_only_names if name in text]
+        assert not leaked, f"GET {route} shows {leaked[:3]}"
+
+
+def test_no_page_reaches_or_shows_another_county(walk: Walk) -> None:
+    not_exercised = []
+    for route in page_routes():
+        if PARAMETER.search(route):
+            exercised = False
+            for value in walk.all_candidates():
+                path = fill(route, value)
+                if walk.page_b.get(path).status_code == 200:
+                    exercised = True
+                    assert walk.page_a.get(path).status_code == 404, f"page {path} opens for county {COUNTY_A}"
+            if not exercised:
+                not_exercised.append(route)
+            continue
+        response = walk.page_a.get(route)
+        assert response.status_code < 500, f"page {route}: {response.status_code}"
+        if response.status_code == 200:
+            text = response.content.decode()
+            leaked = [name for name in walk.b_only_names if name in text]
+            assert not leaked, f"page {route} shows {leaked[:3]}"
+    assert not not_exercised, f"pages no county-{COUNTY_B} object opens: {not_exercised}"
+
+
+def test_the_walk_sees_the_routes_it_is_meant_to(walk: Walk) -> None:
+    routes = set(api_routes())
+    assert ("GET", "/api/v1/organizations/{organization_id}") in routes
+    assert ("DELETE", "/api/v1/api-keys/{key_id}") in routes
+    assert "/regions/<str:code>/" in set(page_routes())
+    assert {"core.Organization", "core.User", "core.Credential", "core.AuditEntry"} <= set(walk.candidates)
