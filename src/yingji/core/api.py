@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
@@ -196,7 +196,7 @@ def get_organization(request: HttpRequest, organization_id: int = id_path()) -> 
 
 @router.post("/organizations", response=responses(OrganizationOut, 201), tags=["organizations"])
 def create_organization(request: HttpRequest, payload: OrganizationIn) -> Any:
-    return 201, services.create_organization(current_user(request), **payload.dict())
+    return Status(201, services.create_organization(current_user(request), **payload.dict()))
 
 
 @router.patch("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])
@@ -275,7 +275,7 @@ def get_user(request: HttpRequest, user_id: int = id_path()) -> Any:
 
 @router.post("/users", response=responses(UserOut, 201), tags=["users"])
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
-    return 201, services.create_user(current_user(request), **payload.dict())
+    return Status(201, services.create_user(current_user(request), **payload.dict()))
 
 
 @router.patch("/users/{user_id}", response=responses(UserOut), tags=["users"])
@@ -326,7 +326,7 @@ def list_api_keys(request: HttpRequest) -> Any:
 def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Any:
     issued = services.create_api_key(current_user(request), user_id=payload.user_id, name=payload.name)
     issued.credential.key = issued.secret  # type: ignore[attr-defined]
-    return 201, issued.credential
+    return Status(201, issued.credential)
 
 
 @router.delete("/api-keys/{key_id}", response=responses(ApiKeyOut), tags=["api-keys"])
