@@ -7,10 +7,13 @@ the operation documents (its success schema or the shared error schema).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -22,11 +25,24 @@ from yingji.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_open() -> Iterator[None]:
+    """Django closes "old" connections after each request; in-process that would end the test's transaction.
+
+    Django's own test client disconnects the same handlers for the same reason.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def city_token(demo: None) -> str:
     secret, digest = Credential.new_secret(Credential.TOKEN)
-    Credential.objects.create(kind=Credential.TOKEN, user=User.objects.get(username="demo-city"), digest=digest,
-                              hint=secret[:8])  # fmt: skip
+    city_admin = User.objects.get(username="demo-city")
+    Credential.objects.create(kind=Credential.TOKEN, user=city_admin, digest=digest, hint=secret[:8])
     return secret
 
 

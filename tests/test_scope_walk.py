@@ -15,18 +15,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import COUNTY_A, COUNTY_B
 from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import COUNTY_A, COUNTY_B
 from yingji.api import api
 from yingji.core import services
 from yingji.core.models import Organization, Region, User
 
 # Routes whose answer is the same for everyone, with the reason.
 PUBLIC_API_ROUTES = {
-    ("GET", "/api/v1/regions/{code}"): "administrative divisions and their boundaries are public reference data",
+    (
+        "GET",
+        "/api/v1/regions/{code}",
+    ): "administrative divisions and their boundaries are public reference data",
 }
 # Example bodies for routes that validate a body before looking up their object.
 WALK_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
@@ -124,15 +127,21 @@ def test_no_api_route_with_an_id_reaches_another_county(walk: Walk) -> None:
             answer_b = _call(walk.api_b, method, path, body)
             if 200 <= answer_b.status_code < 300:
                 exercised = True
-                assert answer_a.status_code == 404, f"{method} {path}: county {COUNTY_A} got {answer_a.status_code}"
+                assert answer_a.status_code == 404, (
+                    f"{method} {path}: county {COUNTY_A} got {answer_a.status_code}"
+                )
                 assert answer_a.json()["code"] == "not_found"
         if not exercised:
             not_exercised.append(f"{method} {route}")
-    assert not not_exercised, f"routes no county-{COUNTY_B} object opens (see module docstring): {not_exercised}"
+    assert not not_exercised, (
+        f"routes no county-{COUNTY_B} object opens (see module docstring): {not_exercised}"
+    )
 
 
 def test_no_api_list_shows_another_countys_records(walk: Walk) -> None:
-    own_codes = set(Region.objects.filter(path__startswith=walk.user_a.region.path).values_list("code", flat=True))
+    own_codes = set(
+        Region.objects.filter(path__startswith=walk.user_a.region.path).values_list("code", flat=True)
+    )
     for method, route in api_routes():
         if method != "GET" or PARAMETER.search(route):
             continue
@@ -157,7 +166,9 @@ def test_no_page_reaches_or_shows_another_county(walk: Walk) -> None:
                 path = fill(route, value)
                 if walk.page_b.get(path).status_code == 200:
                     exercised = True
-                    assert walk.page_a.get(path).status_code == 404, f"page {path} opens for county {COUNTY_A}"
+                    assert walk.page_a.get(path).status_code == 404, (
+                        f"page {path} opens for county {COUNTY_A}"
+                    )
             if not exercised:
                 not_exercised.append(route)
             continue
