@@ -24,8 +24,8 @@ run: install
 test: install lint typecheck migrations-check pytest
 
 lint:
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/config.py
