@@ -39,5 +39,10 @@ pytest:
 bench: install
 	$(BIN)/python -m benchmarks.run
 
+messages: install
+	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location -i "*/tests/*"
+	$(BIN)/python scripts/translations_en.py
+	cd src/yingji && ../../$(BIN)/yingji compilemessages -l en
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from yingji.core import roles
 
@@ -14,11 +15,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("core:home", "首页"), ("core:map", "一张图")]
+    items = [("core:home", _("首页")), ("core:map", _("一张图"))]
     if user.has_role_permission(roles.VIEW_ADMINISTRATION):
-        items += [("core:organizations", "单位"), ("core:users", "账号")]
+        items += [("core:organizations", _("单位")), ("core:users", _("账号"))]
     if user.has_role_permission(roles.VIEW_AUDIT):
-        items.append(("core:audit", "审计日志"))
+        items.append(("core:audit", _("审计日志")))
     current = request.resolver_match.view_name if request.resolver_match else ""
     return {
         "nav_items": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from yingji.core import regioncodes
 from yingji.core.models import Region
@@ -87,13 +88,17 @@ def city_code_for(user: Any) -> str:
 def register_core_layers() -> None:
     register_map_layer(
         MapLayer(
-            key="counties", title="县级行政区", url_name="api:map_counties", visible_by_default=True, order=0
+            key="counties",
+            title=gettext_noop("县级行政区"),
+            url_name="api:map_counties",
+            visible_by_default=True,
+            order=0,
         )
     )
     register_map_layer(
         MapLayer(
             key="population_density",
-            title="人口密度",
+            title=gettext_noop("人口密度"),
             url_name="api:map_population_density",
             legend=density_legend(),
             order=10,

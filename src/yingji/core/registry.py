@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from yingji.core import regioncodes
 
@@ -46,7 +47,7 @@ class MapLayer:
     def as_config(self) -> dict[str, Any]:
         return {
             "key": self.key,
-            "title": self.title,
+            "title": gettext(self.title),
             "url": reverse(self.url_name),
             "visible": self.visible_by_default,
             "legend": [{"color": color, "label": label} for color, label in self.legend],

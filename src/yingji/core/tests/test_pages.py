@@ -81,3 +81,19 @@ def test_a_reporter_has_no_administration_pages(page_client: Any, demo: None) ->
 def test_logout_needs_a_post_with_csrf(page_client: Any, county_admin: Any) -> None:
     client = page_client(county_admin)
     assert client.post("/logout/").status_code == 403  # no CSRF token
+
+
+def test_english_is_one_choice_away(client: Any, db: Any) -> None:
+    client.cookies["django_language"] = "en"
+    html = client.get("/login/").content.decode()
+    assert '<html lang="en">' in html and "Sign in" in html and "登录" not in html
+
+
+def test_every_interface_message_has_its_english() -> None:
+    from pathlib import Path
+
+    import polib
+
+    for po in Path(__file__).resolve().parents[2].glob("*/locale/en/LC_MESSAGES/django.po"):
+        untranslated = [entry.msgid for entry in polib.pofile(str(po)).untranslated_entries()]
+        assert untranslated == [], f"{po}: run `make messages` and add English for {untranslated}"
