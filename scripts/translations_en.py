@@ -80,6 +80,12 @@ ENGLISH = {
     "启用": "Active",
     "停用": "Deactivated",
     "暂无账号": "No accounts",
+    "通知": "Notifications",
+    "标题": "Subject",
+    "内容": "Message",
+    "查看": "Open",
+    "标为已读": "Mark read",
+    "暂无通知": "No notifications",
 }
 
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from yingji.api import api
-from yingji.core import services
+from yingji.core import jobs, services
 from yingji.core.models import Organization, Region, User
 
 # Routes whose answer is the same for everyone, with the reason.
@@ -69,16 +69,18 @@ class Walk:
         self.user_a = User.objects.get(username=f"demo-county-{COUNTY_A}")
         self.user_b = User.objects.get(username=f"demo-county-{COUNTY_B}")
         self._give_every_model_an_object_in_county_b()
+        # Candidates first: the walk's own sign-in tokens are not objects to revoke along the way.
+        self.candidates = self._objects_only_b_sees()
         self.api_a, self.api_b = api_client(self.user_a), api_client(self.user_b)
         self.page_a, self.page_b = Client(), Client()
         self.page_a.force_login(self.user_a)
         self.page_b.force_login(self.user_b)
-        self.candidates = self._objects_only_b_sees()
         self.b_only_names = self._names_only_b_sees()
 
     def _give_every_model_an_object_in_county_b(self) -> None:
         reporter = User.objects.get(username=f"demo-reporter-{COUNTY_B}")
         services.create_api_key(self.user_b, user_id=reporter.pk, name="定襄县雨量站网关")
+        jobs.notify([self.user_b], "定襄县测试通知")
 
     def _objects_only_b_sees(self) -> dict[str, list[str]]:
         candidates: dict[str, list[str]] = {}

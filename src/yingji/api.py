@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from yingji.calculators.api import router as calculators_router
 from yingji.core.api import router as core_router
 from yingji.core.errors import DomainError
 
@@ -30,6 +31,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/", calculators_router)
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -9,8 +9,8 @@ from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
 from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
-from yingji.core.errors import Forbidden, NotFound
-from yingji.core.models import AuditEntry, Credential, Organization, Region, User
+from yingji.core.errors import Forbidden, InvalidInput, NotFound
+from yingji.core.models import AuditEntry, Credential, Notification, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
 
 router = Router(auth=AUTH)
@@ -51,6 +51,15 @@ class TokenOut(Schema):
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     issued = services.issue_token(request, payload.username, payload.password)
     return {"token": issued.secret, "expires_at": issued.credential.expires_at}
+
+
+@router.delete("/auth/token", response=responses(TokenOut), tags=["auth"], summary="Revoke the token in use")
+def revoke_token(request: HttpRequest) -> Any:
+    credential = getattr(request.user, "credential", None)
+    if credential is None or credential.kind != Credential.TOKEN:
+        raise InvalidInput("此请求未使用登录令牌 / This request was not made with a token")
+    revoked = services.revoke_credential(current_user(request), credential.pk, kind=Credential.TOKEN)
+    return {"token": revoked.hint + "…", "expires_at": revoked.revoked_at}
 
 
 class MeOut(Schema):
@@ -367,6 +376,44 @@ def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     if filters.object_type:
         entries = entries.filter(object_type=filters.object_type)
     return entries.order_by("-id")
+
+
+# Notifications ---------------------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    subject: str
+    body: str
+    link: str
+    object_type: str
+    object_id: str
+    region_code: str = Field(alias="region_id")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationFilter(Schema):
+    unread: bool | None = Field(None, description="只看未读 / unread only")
+
+
+@router.get("/notifications", response=responses(list[NotificationOut]), tags=["notifications"])
+@paginate(Page)
+def list_notifications(request: HttpRequest, filters: Query[NotificationFilter]) -> Any:
+    """The signed-in user's own notifications, newest first."""
+    notifications = Notification.objects.visible_to(request.user).filter(
+        recipient=request.user, channel="inbox"
+    )
+    if filters.unread:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-created_at", "-id")
+
+
+@router.post(
+    "/notifications/{notification_id}/read", response=responses(NotificationOut), tags=["notifications"]
+)
+def read_notification(request: HttpRequest, notification_id: int = id_path()) -> Any:
+    return services.mark_notification_read(current_user(request), notification_id)
 
 
 # Dashboard -------------------------------------------------------------------------------------

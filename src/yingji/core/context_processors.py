@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yingji.core import roles
+from yingji.core.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,8 +22,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.has_role_permission(roles.VIEW_AUDIT):
         items.append(("core:audit", _("审计日志")))
     current = request.resolver_match.view_name if request.resolver_match else ""
+    unread = Notification.objects.filter(recipient=user, channel="inbox", read_at__isnull=True).count()
     return {
         "nav_items": [
             {"url": reverse(name), "label": label, "active": name == current} for name, label in items
-        ]
+        ],
+        "unread_notifications": unread,
     }

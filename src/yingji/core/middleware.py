@@ -7,10 +7,11 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
-from yingji.core.errors import InvalidInput
+from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
@@ -26,7 +27,15 @@ class RejectUnstorableTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._is_unstorable(request):
+        try:
+            unstorable = self._is_unstorable(request)
+        except RequestDataTooBig:
+            error = DomainError(
+                f"请求体超过 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} 字节 / The request body is too large",
+                code="too_large",
+            )
+            return _error_response(request, error, status=413)
+        if unstorable:
             error = InvalidInput(
                 "输入包含无法存储的字符 / The input contains characters that cannot be stored"
             )
@@ -55,6 +64,35 @@ class RejectUnstorableTextMiddleware:
             except UnicodeEncodeError:
                 return True
         return False
+
+
+def _error_response(request: HttpRequest, error: DomainError, status: int) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_body(), status=status, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(error.message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class DomainErrorPageMiddleware:
+    """A domain error raised under a page view becomes the page's 404/403/400, never a 500.
+
+    The API maps these errors in its own exception handlers; pages share the services and
+    `get_visible_or_404`, so they need the same mapping.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(exception.message) from exception
+        return _error_response(request, exception, status=exception.status)
 
 
 def _walk_strings(value: object) -> None:

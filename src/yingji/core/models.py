@@ -278,3 +278,87 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class Deadline(models.Model):
+    """Something that must happen at a time: an escalation, an expiry, a reminder.
+
+    Deadlines are data, not timers: `yingji worker` (or `yingji run-due --now`) runs each due row's
+    handler exactly once, in the same transaction that marks the row done.
+    """
+
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    STATUS_CHOICES = [(PENDING, "待执行"), (DONE, "已执行"), (CANCELLED, "已取消"), (FAILED, "失败")]
+
+    kind = models.CharField(max_length=64, db_index=True)  # the registered handler's name
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    # At most one live deadline per (kind, object, key): rescheduling replaces, never duplicates.
+    key = models.CharField(max_length=64, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"], name="deadline_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "key"],
+                condition=models.Q(status="pending"),
+                name="deadline_one_pending_per_object",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}#{self.object_id} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message to one user, written in the transaction of the change it reports (the outbox).
+
+    The worker delivers it on its channel; the in-app inbox is always one, and later channels
+    (SMS, e-mail) register their own senders. A crash between write and delivery loses nothing.
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    STATUS_CHOICES = [(PENDING, "待发送"), (SENT, "已送达"), (FAILED, "发送失败")]
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=16, default="inbox")
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=200, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the worker may (re)try: the creation time, then later after each failed attempt.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = "recipient__organization"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_outbox"),
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.subject}"

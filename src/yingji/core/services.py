@@ -20,7 +20,7 @@ from django.utils import timezone
 from yingji.core import audit, roles
 from yingji.core.authentication import check_password_login
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from yingji.core.models import Credential, Organization, Region, User
+from yingji.core.models import Credential, Notification, Organization, Region, User
 
 
 def require_permission(actor: User, permission: str) -> None:
@@ -197,12 +197,13 @@ def create_api_key(actor: User, *, user_id: int, name: str) -> IssuedSecret:
 
 
 @transaction.atomic
-def revoke_credential(actor: User, credential_id: int) -> Credential:
-    """Revoke an API key or token; revoking one's own token (logging out) needs no admin right."""
-    credential = Credential.objects.select_for_update().filter(pk=credential_id, user=actor).first()
+def revoke_credential(actor: User, credential_id: int, kind: str = Credential.API_KEY) -> Credential:
+    """Revoke an API key (an administrator's act) or one's own token (signing out of the API)."""
+    credentials = Credential.objects.select_for_update().filter(kind=kind)
+    credential = credentials.filter(pk=credential_id, user=actor).first()
     if credential is None:
         require_permission(actor, roles.MANAGE_API_KEYS)
-        credential = Credential.objects.select_for_update().get_visible_or_404(actor, pk=credential_id)
+        credential = credentials.get_visible_or_404(actor, pk=credential_id)
     if credential.revoked_at is not None:
         raise Conflict("该凭据已吊销 / Already revoked")
     before = audit.snapshot(credential)
@@ -250,3 +251,24 @@ def _validate_password(password: str, user: User) -> None:
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:
     return {field: [str(message) for message in messages] for field, messages in error.message_dict.items()}
+
+
+# Notifications ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_notification_read(actor: User, notification_id: int) -> Notification:
+    """Mark one of the actor's own notifications read (idempotent)."""
+    notification = (
+        Notification.objects.select_for_update()
+        .filter(recipient=actor)
+        .get_visible_or_404(actor, pk=notification_id)
+    )
+    if notification.read_at is None:
+        before = audit.snapshot(notification)
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        audit.record(
+            actor, "notification.read", notification, before=before, after=audit.snapshot(notification)
+        )
+    return notification

@@ -14,4 +14,5 @@ urlpatterns = [
     path("organizations/", views.organization_list, name="organizations"),
     path("users/", views.user_list, name="users"),
     path("audit/", views.audit_list, name="audit"),
+    path("notifications/", views.notification_list, name="notifications"),
 ]

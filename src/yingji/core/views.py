@@ -12,14 +12,15 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from yingji.core import regioncodes, roles
+from yingji.core import regioncodes, roles, services
+from yingji.core.api_common import current_user
 from yingji.core.authentication import check_password_login
 from yingji.core.errors import DomainError, NotFound
-from yingji.core.models import AuditEntry, Organization, Region, User
+from yingji.core.models import AuditEntry, Notification, Organization, Region, User
 from yingji.core.registry import county_count_columns, county_counts, map_layers_for
 from yingji.core.scoping import scope_for
 
@@ -182,6 +183,23 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     _require_role_permission(request, roles.VIEW_AUDIT)
     entries = AuditEntry.objects.visible_to(request.user).select_related("region").order_by("-id")
     return render(request, "core/audit_list.html", {"page": _page(request, entries)})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's inbox; POST marks one notification read and follows its link."""
+    if request.method == "POST":
+        try:
+            notification = services.mark_notification_read(
+                current_user(request), int(request.POST.get("id", "0"))
+            )
+        except (DomainError, ValueError):
+            raise Http404 from None
+        return redirect(notification.link or "core:notifications")
+    notifications = Notification.objects.visible_to(request.user).filter(
+        recipient=request.user, channel="inbox"
+    )
+    return render(request, "core/notification_list.html", {"page": _page(request, notifications)})
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -74,3 +74,29 @@ def test_the_login_page_signs_in_and_rate_limits_too(client: Any, demo: None, se
     response = client.post("/login/", {"username": "demo-duty", "password": "yingji-demo"})
     assert response.status_code == 200
     assert "尝试次数过多" in response.content.decode()
+
+
+def test_a_token_can_revoke_itself(client: Any, demo: None) -> None:
+    token = _token(client, "demo-duty", "yingji-demo").json()["token"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.delete("/api/v1/auth/token", **headers).status_code == 200
+    assert client.get("/api/v1/auth/me", **headers).status_code == 401
+
+
+def test_the_api_keys_route_revokes_only_api_keys(api_client: Any, county_admin: Any) -> None:
+    api = api_client(county_admin)
+    own_token = Credential.objects.filter(user=county_admin, kind=Credential.TOKEN).latest("id")
+    assert api.delete(f"/api/v1/api-keys/{own_token.pk}").status_code == 404
+
+
+def test_a_too_large_api_body_is_a_json_413(api_client: Any, county_admin: Any, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_client(county_admin).post(
+        "/api/v1/organizations", "x" * 2000, content_type="application/json"
+    )
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+
+
+def test_the_api_docs_page_loads_swagger_from_this_server(client: Any, db: Any) -> None:
+    html = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/" in html and "cdn" not in html

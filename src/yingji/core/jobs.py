@@ -1,0 +1,229 @@
+"""Deadlines and the notification outbox, drained by `yingji worker` or `yingji run-due --now`.
+
+Background work is data (DESIGN.md): a domain schedules a `Deadline` row and registers a handler
+for its kind; the worker runs each due row once. A row is claimed, handled and marked done in one
+transaction (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite admits one writer at a time), so
+several workers may run at once, and a crash rolls back both the handler's effects and the claim:
+nothing is lost and nothing happens twice. Notifications are delivered the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from yingji.core.models import Deadline, LoginAttempt, Notification, Region, User
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_DELAY = timedelta(minutes=5)
+LOGIN_ATTEMPTS_KEPT = timedelta(days=30)  # sign-in attempts older than this are housekeeping, not evidence
+
+DeadlineHandler = Callable[[Deadline, datetime], None]
+Sender = Callable[[Notification], None]
+_handlers: dict[str, DeadlineHandler] = {}
+_senders: dict[str, Sender] = {}
+
+
+def deadline_handler(kind: str) -> Callable[[DeadlineHandler], DeadlineHandler]:
+    """Register the function that runs when a deadline of `kind` comes due."""
+
+    def decorator(handler: DeadlineHandler) -> DeadlineHandler:
+        _handlers[kind] = handler
+        return handler
+
+    return decorator
+
+
+def notification_sender(channel: str) -> Callable[[Sender], Sender]:
+    """Register how notifications of a channel are delivered; raising means "try again later"."""
+
+    def decorator(sender: Sender) -> Sender:
+        _senders[channel] = sender
+        return sender
+
+    return decorator
+
+
+@notification_sender("inbox")
+def deliver_to_inbox(notification: Notification) -> None:
+    """The in-app inbox needs no transport: the row is the message, delivery makes it visible."""
+
+
+# Scheduling -------------------------------------------------------------------------------------
+
+
+def schedule(
+    kind: str, instance: models.Model, due_at: datetime, *, key: str = "", **payload: Any
+) -> Deadline:
+    """Set the pending deadline `kind` (and `key`) of `instance` to `due_at`, replacing an earlier one."""
+    if kind not in _handlers:
+        raise ValueError(f"no handler registered for deadline kind {kind!r}")
+    object_type, object_id = instance._meta.label_lower, str(instance.pk)
+    deadline, _ = Deadline.objects.update_or_create(
+        kind=kind,
+        object_type=object_type,
+        object_id=object_id,
+        key=key,
+        status=Deadline.PENDING,
+        defaults={"due_at": due_at, "payload": payload},
+    )
+    return deadline
+
+
+def cancel(kind: str, instance: models.Model, *, key: str | None = None) -> int:
+    """Cancel the pending deadlines `kind` of `instance` (all keys unless one is given)."""
+    pending = Deadline.objects.filter(
+        kind=kind, object_type=instance._meta.label_lower, object_id=str(instance.pk), status=Deadline.PENDING
+    )
+    if key is not None:
+        pending = pending.filter(key=key)
+    return pending.update(status=Deadline.CANCELLED, done_at=timezone.now())
+
+
+def pending_deadlines(instance: models.Model) -> models.QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        object_type=instance._meta.label_lower, object_id=str(instance.pk), status=Deadline.PENDING
+    ).order_by("due_at")
+
+
+# Notifications ----------------------------------------------------------------------------------
+
+
+def notify(
+    recipients: Iterable[User],
+    subject: str,
+    *,
+    body: str = "",
+    link: str = "",
+    about: models.Model | None = None,
+    channels: tuple[str, ...] = ("inbox",),
+) -> int:
+    """Queue a message to each recipient on each channel, inside the caller's transaction."""
+    rows = [
+        Notification(
+            recipient=user,
+            region_id=user.region_id,
+            channel=channel,
+            subject=subject[:200],
+            body=body,
+            link=link[:200],
+            object_type=about._meta.label_lower if about is not None else "",
+            object_id=str(about.pk) if about is not None else "",
+        )
+        for user in recipients
+        for channel in channels
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def users_with_role_at(role: str, region: Region) -> models.QuerySet[User]:
+    """The active users of `role` who work at exactly `region` (e.g. the county admins of a county)."""
+    return User.objects.filter(role=role, region=region, is_active=True)
+
+
+# Running ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What one pass of run_due did."""
+
+    deadlines_done: int = 0
+    deadlines_failed: int = 0
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"deadlines: {self.deadlines_done} done, {self.deadlines_failed} failed; "
+            f"notifications: {self.notifications_sent} sent, {self.notifications_failed} failed"
+        )
+
+
+def _claimable(queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+def run_one_deadline(now: datetime, report: RunReport) -> bool:
+    """Run the oldest due deadline, if any; False when none is due."""
+    with transaction.atomic():
+        deadline = (
+            _claimable(Deadline.objects.filter(status=Deadline.PENDING, due_at__lte=now))
+            .order_by("due_at", "id")
+            .first()
+        )
+        if deadline is None:
+            return False
+        handler = _handlers.get(deadline.kind)
+        deadline.attempts += 1
+        try:
+            if handler is None:
+                raise LookupError(f"no handler registered for {deadline.kind!r}")
+            with transaction.atomic():
+                handler(deadline, now)
+        except Exception as error:
+            log.exception("deadline %s failed", deadline.pk)
+            deadline.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if deadline.attempts >= MAX_ATTEMPTS or handler is None:
+                deadline.status, deadline.done_at = Deadline.FAILED, now
+            else:
+                deadline.due_at = now + RETRY_DELAY * deadline.attempts
+            report.deadlines_failed += 1
+        else:
+            deadline.status, deadline.done_at = Deadline.DONE, now
+            report.deadlines_done += 1
+        deadline.save(update_fields=["status", "done_at", "due_at", "attempts", "last_error"])
+    return True
+
+
+def deliver_one_notification(now: datetime, report: RunReport) -> bool:
+    """Deliver the oldest pending notification, if any; False when none is waiting."""
+    with transaction.atomic():
+        notification = (
+            _claimable(Notification.objects.filter(status=Notification.PENDING, next_attempt_at__lte=now))
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if notification is None:
+            return False
+        notification.attempts += 1
+        try:
+            sender = _senders[notification.channel]
+            sender(notification)
+        except Exception as error:
+            log.warning("notification %s not delivered: %s", notification.pk, error)
+            notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = Notification.FAILED
+            notification.next_attempt_at = now + RETRY_DELAY * notification.attempts
+            report.notifications_failed += 1
+        else:
+            notification.status, notification.sent_at = Notification.SENT, now
+            report.notifications_sent += 1
+        notification.save(update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"])
+    return True
+
+
+def run_due(now: datetime | None = None, limit: int = 100_000) -> RunReport:
+    """Run every deadline due at `now` and deliver every notification written by then, once."""
+    now = now or timezone.now()
+    report = RunReport()
+    for _ in range(limit):
+        if not run_one_deadline(now, report):
+            break
+    for _ in range(limit):
+        if not deliver_one_notification(now, report):
+            break
+    LoginAttempt.objects.filter(at__lt=now - LOGIN_ATTEMPTS_KEPT).delete()
+    return report

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EnterprisesConfig(AppConfig):
+    """The register of enterprises (生产经营单位) that every safety domain refers to."""
+
+    name = "yingji.enterprises"
+    verbose_name = "企业"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MajorHazardsConfig(AppConfig):
+    """Major hazard installations (重大危险源) identified and graded per GB 18218-2018."""
+
+    name = "yingji.majorhazards"
+    verbose_name = "重大危险源"
