@@ -19,7 +19,8 @@ run: install
 	$(BIN)/yingji migrate --noinput -v0
 	$(BIN)/yingji demo --if-empty
 	$(BIN)/yingji collectstatic --noinput -v0
-	$(BIN)/yingji serve
+	# The worker runs deadlines (escalations, reminders) and delivers notifications beside the server.
+	$(BIN)/yingji worker --interval 10 & trap 'kill $$! 2>/dev/null' EXIT; $(BIN)/yingji serve
 
 test: install lint typecheck migrations-check pytest
 
@@ -27,8 +28,12 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Core and every pure rule module (a standard's formula, a state machine's table).
+PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/yingji/majorhazards/gb18218.py \
+	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/uploads.py
+
 typecheck:
-	$(BIN)/mypy src/yingji/core src/yingji/config.py
+	$(BIN)/mypy src/yingji/core src/yingji/config.py $(PURE_RULES)
 
 migrations-check:
 	$(BIN)/yingji makemigrations --check --dry-run
@@ -40,7 +45,7 @@ bench: install
 	$(BIN)/python -m benchmarks.run
 
 messages: install
-	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location -i "*/tests/*"
+	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location --no-obsolete -i "*/tests/*"
 	$(BIN)/python scripts/translations_en.py
 	cd src/yingji && ../../$(BIN)/yingji compilemessages -l en
 

@@ -15,8 +15,12 @@ COUNTY_B = "140921"  # 定襄县
 
 def pytest_configure(config: Any) -> None:
     """Tests hash passwords cheaply and serve static files without a collectstatic manifest."""
+    import tempfile
+
     from django.conf import settings
 
+    # Uploads written during tests outlive their rolled-back transactions; keep them out of var/.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="yingji-test-media-")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

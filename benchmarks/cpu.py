@@ -17,10 +17,10 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 @dataclass(frozen=True)
 class CpuSample:
-    """Cumulative CPU seconds at one instant: the whole machine, the server's group, and us."""
+    """Cumulative CPU seconds at one instant: the whole machine, each server process, and us."""
 
     machine_busy: float
-    server: float
+    server: dict[int, float]  # pid → seconds, for gunicorn's master and each worker
     ours: float  # this process and its reaped children (wrk, the Python client's processes)
 
 
@@ -31,6 +31,7 @@ class CpuUse:
     machine_busy: float
     server: float
     client: float
+    worker_shares: tuple[float, ...]  # each worker's part of the server's CPU, largest first
 
     @property
     def others(self) -> float:
@@ -47,9 +48,9 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / _TICKS
 
 
-def process_group_seconds(group: int) -> float:
-    """User + system CPU seconds of the live processes in a process group (gunicorn's master and workers)."""
-    total = 0
+def process_group_seconds(group: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process in a process group (gunicorn's master and workers)."""
+    seconds = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -57,8 +58,8 @@ def process_group_seconds(group: int) -> float:
             continue
         fields = text[text.rindex(")") + 2 :].split()  # fields from the 3rd on: state, ppid, pgrp, …
         if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICKS
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return seconds
 
 
 def our_seconds() -> float:
@@ -74,9 +75,14 @@ def sample(server_group: int) -> CpuSample:
     return CpuSample(machine_busy_seconds(), process_group_seconds(server_group), our_seconds())
 
 
-def used_between(before: CpuSample, after: CpuSample) -> CpuUse:
+def used_between(before: CpuSample, after: CpuSample, server_group: int) -> CpuUse:
+    """What each party used from `before` to `after`; workers are the group's processes but its leader."""
+    per_process = {pid: seconds - before.server.get(pid, 0.0) for pid, seconds in after.server.items()}
+    workers = sorted((used for pid, used in per_process.items() if pid != server_group), reverse=True)
+    total = sum(workers)
     return CpuUse(
         machine_busy=after.machine_busy - before.machine_busy,
-        server=after.server - before.server,
+        server=sum(per_process.values()),
         client=after.ours - before.ours,
+        worker_shares=tuple(used / total for used in workers) if total else (),
     )

@@ -45,6 +45,7 @@ SERVER_WORKERS = 2
 SERVER_THREADS = 8
 WARMUP_SECONDS = 2.0
 SERVER_START_SECONDS = 60
+MAX_SERVER_RESTARTS = 2
 # Generous bounds on each setup step, so a hung step fails the run instead of stalling it.
 STEP_TIMEOUTS = {"migrate": 180, "demo": 240, "collectstatic": 120}
 
@@ -85,6 +86,13 @@ class HttpFigure:
         return self.cpu_use.server / self.result.requests * 1000 if self.cpu_use and self.result else 0.0
 
     @property
+    def worker_split(self) -> str:
+        """How the server's CPU divided between the workers, e.g. `51/49` (`100/0`: one did all)."""
+        if not self.cpu_use or not self.cpu_use.worker_shares:
+            return "—"
+        return "/".join(f"{share * 100:.0f}" for share in self.cpu_use.worker_shares)
+
+    @property
     def other_cores(self) -> float:
         """Processors that processes other than the server and the load client kept busy, on average."""
         return self.cpu_use.others / self.seconds if self.cpu_use and self.seconds else 0.0
@@ -97,9 +105,11 @@ class Report:
     started: datetime
     client: str = ""
     database: str = ""
+    apps: str = ""
     figures: list[tuple[str, str, str]] = field(default_factory=list)  # (figure, result, how)
     http: list[HttpFigure] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     load_average: str = field(default_factory=lambda: ", ".join(f"{load:.2f}" for load in os.getloadavg()))
 
 
@@ -135,13 +145,12 @@ def yingji_command() -> list[str]:
 def run_yingji(env: dict[str, str], *args: str) -> float:
     """Run one `yingji` command to completion; its wall-clock seconds, or BenchError with its output."""
     command = [*yingji_command(), *args]
+    timeout = STEP_TIMEOUTS.get(args[0], 300)
     started = time.perf_counter()
     try:
-        completed = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUTS.get(args[0], 300)
-        )
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"`yingji {' '.join(args)}` did not finish in {STEP_TIMEOUTS[args[0]]} s") from None
+        raise BenchError(f"`yingji {' '.join(args)}` did not finish in {timeout} s") from None
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr).strip()[-2000:]
@@ -198,7 +207,7 @@ def describe_database() -> str:
 
         return f"SQLite {sqlite3.sqlite_version} (WAL), file {settings['NAME']}"
     if connection.vendor == "postgresql":
-        version = connection.cursor().connection.info.server_version  # e.g. 150004
+        version = int(getattr(connection, "pg_version", 0))  # e.g. 150004 for 15.4
         major, minor = divmod(version, 10000)
         where = f"{settings['HOST'] or 'local socket'}:{settings['PORT'] or 5432}/{settings['NAME']}"
         return f"PostgreSQL {major}.{minor} (psycopg 3), {where} from DATABASE_URL"
@@ -249,7 +258,10 @@ def time_regions_load() -> tuple[str, str, str]:
 
 def measure_in_process(report: Report) -> None:
     """The timings that need no server: audit verification and the regions load."""
+    from django.conf import settings
+
     report.database = describe_database()
+    report.apps = ", ".join(app.removeprefix("yingji.") for app in settings.INSTALLED_APPS if "yingji" in app)
     for measure in (time_audit_verify, time_regions_load):
         figure = measure()
         log(f"{figure[0]}: {figure[1]}")
@@ -267,46 +279,71 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(env: dict[str, str], log_path: Path, port: int) -> subprocess.Popen[bytes]:
-    """`yingji serve` in its own process group, its access log and errors going to `log_path`."""
-    command = [*yingji_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(SERVER_WORKERS), "--threads", str(SERVER_THREADS)]
-    with log_path.open("wb") as server_log:
-        return subprocess.Popen(
-            command, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+class Server:
+    """`yingji serve` in its own process group on a free port, its access log and errors in `log_path`."""
 
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
 
-def wait_until_healthy(server: subprocess.Popen[bytes], base_url: str) -> float:
-    """Poll /healthz until it answers 200; the seconds it took, or BenchError."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < SERVER_START_SECONDS:
-        if server.poll() is not None:
-            raise BenchError(f"`yingji serve` exited with status {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"/healthz did not answer 200 within {SERVER_START_SECONDS} s")
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
+    @property
+    def group(self) -> int:
+        """The process group of gunicorn's master and workers (the master's pid)."""
+        return self.process.pid if self.process else 0
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """Stop gunicorn's master and workers: SIGTERM to the process group, SIGKILL after 15 s."""
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(server.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            server.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    if server.poll() is None:
-        server.wait(timeout=5)
+    def start(self) -> float:
+        """Start the server and wait until /healthz answers 200; the seconds that took."""
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [*yingji_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(SERVER_WORKERS), "--threads", str(SERVER_THREADS)]
+        with self.log_path.open("ab") as server_log:
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        return self.wait_until_healthy()
+
+    def wait_until_healthy(self) -> float:
+        """Poll /healthz until it answers 200; the seconds it took, or BenchError."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < SERVER_START_SECONDS:
+            if not self.alive:
+                raise BenchError(f"`yingji serve` exited with status {self.exit_status} before answering")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"/healthz did not answer 200 within {SERVER_START_SECONDS} s")
+
+    @property
+    def exit_status(self) -> int | None:
+        return self.process.poll() if self.process else None
+
+    def stop(self) -> None:
+        """Stop gunicorn's master and workers: SIGTERM to the process group, SIGKILL after 15 s."""
+        if self.process is None:
+            return
+        for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if self.process.poll() is None:
+            self.process.wait(timeout=5)
 
 
 def fetch_token(base_url: str) -> str:
@@ -350,9 +387,25 @@ def measure_endpoint(
     loadgen.run_load(url, headers, WARMUP_SECONDS, wrk)
     before, started = cpu.sample(server_group), time.perf_counter()
     result = loadgen.run_load(url, headers, duration, wrk)
-    seconds, used = time.perf_counter() - started, cpu.used_between(before, cpu.sample(server_group))
+    seconds, used = (
+        time.perf_counter() - started,
+        cpu.used_between(before, cpu.sample(server_group), server_group),
+    )
     problem = f"{result.errors:,} failed requests" if result.errors else ""
     return HttpFigure(endpoint, size, result, used, seconds, problem)
+
+
+def describe_client(args: argparse.Namespace, wrk: str | None) -> str:
+    """The load client and its settings, for the report."""
+    if wrk:
+        flags = f"-t{loadgen.WRK_THREADS} -c{loadgen.CONNECTIONS} -d{round(args.duration)}s --latency"
+        return f"{loadgen.wrk_version(wrk)} (`{flags}`)"
+    processes, threads = loadgen.PYTHON_PROCESSES, loadgen.CONNECTIONS // loadgen.PYTHON_PROCESSES
+    why = "as asked" if args.client == "python" else "wrk is not installed"
+    return (
+        f"the Python client ({processes} processes × {threads} keep-alive http.client connections, "
+        f"{round(args.duration)} s; {why})"
+    )
 
 
 def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, report: Report) -> None:
@@ -360,47 +413,55 @@ def measure_http(env: dict[str, str], scratch: Path, args: argparse.Namespace, r
     wrk = loadgen.find_wrk() if args.client in ("auto", "wrk") else None
     if args.client == "wrk" and wrk is None:
         raise BenchError("--client wrk given but wrk is not installed (apt-get install wrk)")
-    seconds = f"{round(args.duration)} s"
-    if wrk:
-        threads, connections = loadgen.WRK_THREADS, loadgen.CONNECTIONS
-        flags = f"-t{threads} -c{connections} -d{round(args.duration)}s --latency"
-        report.client = f"{loadgen.wrk_version(wrk)} (`{flags}`)"
-    else:
-        processes, threads = loadgen.PYTHON_PROCESSES, loadgen.CONNECTIONS // loadgen.PYTHON_PROCESSES
-        why = "as asked" if args.client == "python" else "wrk is not installed"
-        report.client = (
-            f"the Python client ({processes} processes × {threads} keep-alive http.client connections, "
-            f"{seconds}; {why})"
-        )
+    report.client = describe_client(args, wrk)
     log(f"load client: {report.client}")
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = start_server(env, scratch / "server.log", port)
+    server = Server(env, scratch / "server.log")
     try:
-        seconds = wait_until_healthy(server, base_url)
-        log(f"yingji serve answering on {base_url} after {seconds:.1f} s")
-        token = fetch_token(base_url)
+        seconds = server.start()
+        log(f"yingji serve answering on {server.url} after {seconds:.1f} s")
+        token = fetch_token(server.url)
+        restarts = 0
         for endpoint in ENDPOINTS:
-            try:
-                figure = measure_endpoint(base_url, endpoint, token, args.duration, wrk, server.pid)
-            except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
-                figure = HttpFigure(endpoint, problem=f"{type(error).__name__}: {error}")
+            figure = try_endpoint(server, endpoint, token, args.duration, wrk)
+            if not server.alive and restarts < MAX_SERVER_RESTARTS:
+                # Seen on shared machines: someone else's `pkill gunicorn` also stops this server.
+                note = (
+                    f"the server stopped (exit status {server.exit_status}) while `GET {endpoint.path}` "
+                    "was measured, not by this benchmark; it was started again and the endpoint measured anew"
+                )
+                log(note)
+                report.notes.append(note)
+                restarts += 1
+                server.stop()
+                server.start()
+                figure = try_endpoint(server, endpoint, token, args.duration, wrk)
             if figure.problem:
                 report.failures.append(f"GET {endpoint.path}: {figure.problem}")
-            if figure.result:
-                log(
-                    f"GET {endpoint.path}: {figure.result.rate:,.0f} req/s, "
-                    f"p50 {figure.result.p50_ms:.2f} ms, p99 {figure.result.p99_ms:.2f} ms, "
-                    f"server CPU {figure.server_ms_per_request:.2f} ms/request, "
-                    f"other processes {figure.other_cores:.2f} cores"
-                )
-            else:
-                log(f"GET {endpoint.path}: {figure.problem}")
             report.http.append(figure)
     finally:
-        stop_server(server)
+        server.stop()
         log("server stopped")
+
+
+def try_endpoint(
+    server: Server, endpoint: Endpoint, token: str, duration: float, wrk: str | None
+) -> HttpFigure:
+    """Measure one endpoint, turning an error of the client or the server into the figure's problem."""
+    try:
+        figure = measure_endpoint(server.url, endpoint, token, duration, wrk, server.group)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
+        figure = HttpFigure(endpoint, problem=f"{type(error).__name__}: {error}")
+    if figure.result:
+        log(
+            f"GET {endpoint.path}: {figure.result.rate:,.0f} req/s, "
+            f"p50 {figure.result.p50_ms:.2f} ms, p99 {figure.result.p99_ms:.2f} ms, "
+            f"server CPU {figure.server_ms_per_request:.2f} ms/request (workers {figure.worker_split} %), "
+            f"other processes {figure.other_cores:.2f} cores"
+        )
+    else:
+        log(f"GET {endpoint.path}: {figure.problem}")
+    return figure
 
 
 # Report ----------------------------------------------------------------------------------------
@@ -420,10 +481,14 @@ def render(report: Report) -> str:
     machine = [
         *describe_machine(),
         ("database", report.database or "not reached"),
+        ("Yingji apps installed", report.apps or "not reached"),
         ("load average at start (1, 5, 15 min)", report.load_average),
     ]
     lines += ["", "| machine | |", "| --- | --- |"]
     lines += [f"| {label} | {value} |" for label, value in machine]
+    if report.notes:
+        lines += ["", "Notes:", ""]
+        lines += [f"- {note}" for note in report.notes]
     if report.failures:
         lines += ["", "**Failures:**", ""]
         lines += [f"- {failure}" for failure in report.failures]
@@ -445,20 +510,22 @@ def http_header(report: Report) -> list[str]:
 def http_table(figures: list[HttpFigure]) -> list[str]:
     """One row per endpoint; CPU/request is the server's CPU time (all workers) per answered request."""
     lines = [
-        "| endpoint | what | body | req/s | p50 | p99 | server CPU/request | other load | failed |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | what | body | req/s | p50 | p99 | server CPU/request | worker split % | other load "
+        "| failed |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for figure in figures:
         size = format_size(figure.size) if figure.size else "—"
         result = figure.result
         if result is None:
-            cells = ["—"] * 5 + [figure.problem]
+            cells = ["—"] * 6 + [figure.problem.splitlines()[0][:100]]
         else:
             cells = [
                 f"{result.rate:,.0f}",
                 f"{result.p50_ms:.2f} ms",
                 f"{result.p99_ms:.2f} ms",
                 f"{figure.server_ms_per_request:.2f} ms",
+                figure.worker_split,
                 f"{figure.other_cores:.2f} cores",
                 f"{result.errors:,}",
             ]

@@ -2,6 +2,7 @@
 
 Run after `yingji makemessages -l en` (from src/yingji), then `yingji compilemessages`;
 `make messages` does all three. Messages the table does not know are listed and left empty.
+A message with a plural (`{% blocktranslate count %}`, ngettext) takes a (singular, plural) pair.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import polib
 
-ENGLISH = {
+ENGLISH: dict[str, str | tuple[str, str]] = {
     "首页": "Home",
     "一张图": "Map",
     "单位": "Organizations",
@@ -86,6 +87,453 @@ ENGLISH = {
     "查看": "Open",
     "标为已读": "Mark read",
     "暂无通知": "No notifications",
+    # Enterprises
+    "企业": "Enterprises",
+    "编辑": "Edit",
+    "统一社会信用代码": "Unified social credit code",
+    "规模": "Size",
+    "从业人员": "Employees",
+    "地址": "Address",
+    "坐标": "Coordinates",
+    "法定代表人": "Legal representative",
+    "安全管理负责人": "Safety manager",
+    "证照": "Licences",
+    "证照类型": "Licence type",
+    "证号": "Number",
+    "发证机关": "Issued by",
+    "有效期至": "Valid until",
+    "暂无证照": "No licences",
+    "添加证照": "Add licence",
+    "保存": "Save",
+    "导入企业台账": "Import the enterprise register",
+    "上传与“导出 Excel”相同格式的 .xlsx 文件。任何一行有误时，整份文件都不会导入，并列出每一行的错误。": (
+        "Upload an .xlsx file in the format of “Export Excel”. If any row is wrong, nothing in the file "
+        "is imported and the errors of every row are listed."
+    ),
+    "导入": "Import",
+    "行": "Row",
+    "原因": "Reason",
+    "已导入 %(n)s 家企业。": (
+        "Imported %(n)s enterprise.",
+        "Imported %(n)s enterprises.",
+    ),
+    "企业名称": "Enterprise name",
+    "全部行业": "All sectors",
+    "全部状态": "All statuses",
+    "全部县（市、区）": "All counties",
+    "筛选": "Filter",
+    "导出 Excel": "Export Excel",
+    "导入 Excel": "Import Excel",
+    "登记企业": "Register an enterprise",
+    "行业": "Sector",
+    "没有符合条件的企业": "No matching enterprises",
+    "所属乡镇（街道）": "Township",
+    "经度": "Longitude",
+    "纬度": "Latitude",
+    "法定代表人电话": "Legal representative's phone",
+    "安全管理负责人电话": "Safety manager's phone",
+    "发证日期": "Issued on",
+    "请选择不超过 5 MB 的 .xlsx 文件 / Choose an .xlsx file of at most 5 MB": (
+        "Choose an .xlsx file of at most 5 MB"
+    ),
+    "编辑 %(name)s": "Edit %(name)s",
+    "%(field)s：%(error)s": "%(field)s: %(error)s",
+    "；": "; ",
+    "证照已添加 / Licence added": "Licence added",
+    # Hazards
+    "隐患排查": "Hazards",
+    "未销号隐患": "Open hazards",
+    "隐患排查治理": "Hazard investigation and rectification",
+    "未销号隐患 %(n)s 项，已销号 %(c)s 项。": "Open hazards: %(n)s; closed: %(c)s.",
+    "隐患": "Hazard",
+    "等级": "Grade",
+    "整改期限": "Rectification deadline",
+    "逾期": "Overdue",
+    "没有未销号的隐患": "No open hazards",
+    "您的角色不查看隐患。": "Your role does not see hazards.",
+    "隐患统计分析": "Hazard statistics",
+    "隐患列表": "Hazard list",
+    "发现日期": "Found on",
+    "至": "to",
+    "统计": "Show",
+    "排查发现隐患": "Hazards found",
+    "已销号": "Closed",
+    "未销号": "Open",
+    "逾期未销号": "Overdue and open",
+    "未销号重大隐患": "Open major hazards",
+    "挂牌督办中": "Under listed supervision",
+    "整改率（已销号 ÷ 发现）": "Rectification rate (closed ÷ found)",
+    "平均销号天数": "Average days to close",
+    "各行业": "By sector",
+    "按月（发现月份）": "By month (month found)",
+    "县（市、区）": "County",
+    "其中逾期": "Of which overdue",
+    "重大事故隐患": "Major accident hazard",
+    "逾期未整改": "Overdue, not rectified",
+    "挂牌督办": "Listed supervision",
+    "市级督办": "City supervision",
+    "隐患信息": "Hazard details",
+    "发现方式": "Found by",
+    "隐患部位": "Location",
+    "上报": "Report",
+    "判定依据": "Criterion",
+    "已逾期": "Overdue",
+    "督办层级": "Supervision level",
+    "期限": "deadline",
+    "销号": "Closed",
+    "处置记录": "History",
+    "系统": "System",
+    "办理": "Actions",
+    "开始整改": "Start rectification",
+    "重大隐患须先填写整改方案。": "A major hazard needs a rectification plan first.",
+    "确定整改期限后开始整改，期限到期未提交验收将自动逾期升级。": (
+        "Set the rectification deadline and start; if it passes before the hazard is submitted for "
+        "acceptance, the hazard is escalated as overdue."
+    ),
+    "提交验收": "Submit for acceptance",
+    "整改完成，提交验收": "Rectified: submit for acceptance",
+    "验收销号": "Accept and close",
+    "验收通过，销号": "Accepted: close",
+    "验收不通过": "Not accepted",
+    "退回整改": "Return for rectification",
+    "督办期限即为整改期限；逾期未整改的重大隐患升级由市级督办。": (
+        "The supervision deadline becomes the rectification deadline; a major hazard not rectified in "
+        "time is escalated to city supervision."
+    ),
+    "申请延期": "Request an extension",
+    "提交延期申请": "Submit the request",
+    "审批延期": "Decide on the extension",
+    "提交审批意见": "Submit the decision",
+    "申请延至 %(d)s：%(r)s": "Extension requested to %(d)s: %(r)s",
+    "整改方案": "Rectification plan",
+    "治理目标和任务": "Objectives and tasks",
+    "治理方法和措施": "Methods and measures",
+    "经费（元）": "Funds (yuan)",
+    "负责人": "Person in charge",
+    "治理时限": "Deadline",
+    "安全措施和应急预案": "Safety measures and emergency plan",
+    "尚未制定整改方案。": "No rectification plan yet.",
+    "修改整改方案": "Update the rectification plan",
+    "保存整改方案": "Save the rectification plan",
+    "照片和文件": "Photos and files",
+    "暂无附件": "No attachments",
+    "上传": "Upload",
+    "jpg、png、webp、pdf、docx、xlsx，不超过 10 MB": "jpg, png, webp, pdf, docx or xlsx, at most 10 MB",
+    "延期申请": "Extension requests",
+    "申请延至": "Extend to",
+    "理由": "Reason",
+    "审批意见": "Decision note",
+    "暂无延期申请": "No extension requests",
+    "本企业隐患": "Our enterprise's hazards",
+    "统计分析": "Statistics",
+    "全部等级": "All grades",
+    "上报隐患": "Report a hazard",
+    (
+        "煤矿和危险化学品企业的重大隐患须选择所符合的判定标准条款（煤矿重大事故隐患判定标准 15 类；"
+        "化工和危险化学品重大隐患判定标准 20 项）。重大隐患上报后立即推送县应急管理局。"
+    ): (
+        "A major hazard of a coal mine or a hazardous chemicals enterprise must name the item of the "
+        "judgment standard it meets (15 categories for coal mines; 20 items for chemical and hazardous "
+        "chemicals enterprises). A reported major hazard is sent at once to the county emergency "
+        "management bureau."
+    ),
+    "督办": "Supervision",
+    "重大": "Major",
+    "一般": "General",
+    "挂牌": " listed",
+    "没有符合条件的隐患": "No matching hazards",
+    "隐患名称": "Hazard",
+    "隐患等级": "Grade",
+    "判定依据（重大隐患）": "Criterion (major hazards)",
+    "隐患描述": "Description",
+    "说明": "Note",
+    "不通过理由": "Reason for not accepting",
+    "督办期限": "Supervision deadline",
+    "督办文号": "Document number",
+    "督办要求": "Requirements",
+    "延期理由": "Reason for the extension",
+    "审批": "Decision",
+    "批准": "Approve",
+    "不批准": "Refuse",
+    "阶段": "Stage",
+    "文件": "File",
+    "隐患已上报": "Hazard reported",
+    "整改方案已保存": "Rectification plan saved",
+    "已开始整改": "Rectification started",
+    "已提交验收": "Submitted for acceptance",
+    "已验收销号": "Accepted and closed",
+    "已退回整改": "Returned for rectification",
+    "已挂牌督办": "Listed for supervision",
+    "延期申请已提交": "Extension request submitted",
+    "延期申请已审批": "Extension request decided",
+    "附件已上传": "Attachment uploaded",
+    "已上报": "Reported",
+    "整改中": "In rectification",
+    "待验收": "Awaiting acceptance",
+    "一般隐患": "General hazard",
+    "重大隐患": "Major hazard",
+    "上传附件": "Upload an attachment",
+    "逾期升级": "Escalated as overdue",
+    "文件超过 10 MB / The file is larger than 10 MB": "The file is larger than 10 MB",
+    "请检查填写的内容": "Please check the form",
+    "未销号（未逾期）": "Open (not overdue)",
+    # Major hazard installations
+    "重大危险源": "Major hazard installations",
+    "级别": "Level",
+    "单元数": "Units",
+    "备案状态": "Filing status",
+    "复核日期": "Review date",
+    "该企业暂无登记的重大危险源辨识设施": (
+        "This enterprise has no installations registered for identification"
+    ),
+    "登记重大危险源": "Register a major hazard installation",
+    "一级": "Level 1",
+    "二级": "Level 2",
+    "三级": "Level 3",
+    "四级": "Level 4",
+    "未构成": "Not major",
+    "基本信息": "Basic information",
+    "辨识结果": "Identification",
+    "构成%(level)s重大危险源": "%(level)s major hazard installation",
+    "未构成重大危险源": "Not a major hazard installation",
+    "最大 S / 最大 R": "Max S / max R",
+    "厂界外500米内人数": "People within 500 m of the boundary",
+    "人": "people",
+    "位置": "Location",
+    "使用企业位置": "The enterprise's location",
+    "未填写": "Not given",
+    "计算时间": "Computed at",
+    "备案": "Filing",
+    "备案编号": "Filing number",
+    "备案日期": "Filed on",
+    "登记备案": "Record the filing",
+    "保存备案": "Save the filing",
+    "复核日期前30天，备案状态自动转为“待复核”，并通知企业安全管理员和县级管理员。": (
+        "30 days before the review date the filing status turns to “Review due”, and the enterprise's "
+        "safety officer and the county administrators are notified."
+    ),
+    "未构成重大危险源的设施无需备案。": (
+        "An installation that is not a major hazard installation needs no filing."
+    ),
+    "物质": "Substance",
+    "依据": "Basis",
+    "修改设计最大量 / 类别": "Change design maximum / category",
+    "表1第%(no)s项": "Table 1, item %(no)s",
+    "表2": "Table 2",
+    "录入类别": "category as entered",
+    "设计最大量（吨）": "Design maximum (t)",
+    "危险性类别": "Hazard category",
+    "默认": "Default",
+    "确定删除该物质？": "Delete this substance?",
+    "删除": "Delete",
+    "尚未添加危险化学品": "No hazardous chemicals yet",
+    "构成重大危险源": "Major hazard installation",
+    "物质名称": "Substance name",
+    "如 苯、液氨、汽油": "e.g. benzene, liquid ammonia, petrol",
+    "危险性类别（表2，表1物质可不填）": "Hazard category (Table 2; optional for Table 1 substances)",
+    "添加物质": "Add the substance",
+    "确定删除该单元及其全部物质？": "Delete this unit and all its substances?",
+    "删除单元": "Delete the unit",
+    "尚未划分单元。按 GB 18218-2018，生产单元以切断阀为界，储存单元以罐区防火堤或独立库房为界。": (
+        "No units yet. Under GB 18218-2018 a production unit is bounded by its shut-off valves, a "
+        "storage unit by the tank farm's fire dike or by a separate warehouse."
+    ),
+    "添加单元": "Add a unit",
+    "修改设施信息": "Edit the installation",
+    "辨识与分级方法": "Identification and grading",
+    (
+        "单元内各危险化学品实际存在量 q 与临界量 Q 之比求和：S = Σ q/Q，S ≥ 1 即构成重大危险源。"
+        "临界量按表1（品名、CAS号）确定，未列入表1的按表2危险性类别确定。"
+    ): (
+        "The ratios of each hazardous chemical's actual quantity q to its critical quantity Q in a unit "
+        "are summed: S = Σ q/Q; S ≥ 1 makes a major hazard installation. Critical quantities come from "
+        "Table 1 (name, CAS number), or, for substances not in Table 1, from the hazard category in "
+        "Table 2."
+    ),
+    (
+        "分级指标 R = α · Σ β·q/Q：R ≥ 100 为一级，50 ≤ R < 100 为二级，10 ≤ R < 50 为三级，R < 10 "
+        "为四级。β 取表3（毒性气体）或表4（按类别）。"
+    ): (
+        "Grading index R = α · Σ β·q/Q: R ≥ 100 is level 1, 50 ≤ R < 100 level 2, 10 ≤ R < 50 level 3, "
+        "R < 10 level 4. β comes from Table 3 (toxic gases) or Table 4 (by category)."
+    ),
+    "危险化学品重大危险源辨识（GB 18218-2018）": (
+        "Identification of major hazard installations of hazardous chemicals (GB 18218-2018)"
+    ),
+    "登记设施": "Registered installations",
+    "未备案": "Not filed",
+    "待复核": "Review due",
+    "设施或企业名称": "Installation or enterprise name",
+    "无需备案": "No filing needed",
+    "暂无登记的设施": "No installations registered",
+    "S、R 为各单元中的最大值；级别取各单元中的最高级别。": (
+        "S and R are the largest of the units'; the level is the highest of the units' levels."
+    ),
+    (
+        "先登记设施（厂区或站场），再在详情页添加生产单元、储存单元及其危险化学品设计最大量；系统按 GB "
+        "18218-2018 自动辨识与分级。"
+    ): (
+        "Register the installation (a plant or a site) first, then add its production and storage units "
+        "and their hazardous chemicals' design maximum quantities on its page; it is identified and "
+        "graded under GB 18218-2018 automatically."
+    ),
+    "登记": "Register",
+    "厂界外500米内人数决定暴露人员校正系数 α；经纬度不填时地图使用企业位置。": (
+        "The number of people within 500 m of the boundary sets the exposure correction factor α; "
+        "without coordinates the map uses the enterprise's location."
+    ),
+    "单元名称": "Unit name",
+    "单元类型": "Unit type",
+    "CAS号": "CAS number",
+    "已登记重大危险源“%(name)s”。": "Major hazard installation “%(name)s” registered.",
+    "未知操作 / Unknown action": "Unknown action",
+    "请检查填写的内容 / Check the form": "Check the form",
+    "已保存，辨识结果已重新计算。": "Saved; the identification was computed again.",
+    # Risks
+    "重大风险": "Major risk",
+    "较大风险": "Significant risk",
+    "一般风险": "General risk",
+    "低风险": "Low risk",
+    "风险分级": "Risk grading",
+    "安全风险分级管控": "Graded safety risk control",
+    "5 — 无防范控制措施，经常发生": "5 — no prevention or control measures; happens often",
+    "4 — 措施不完善，可能发生": "4 — incomplete measures; may happen",
+    "3 — 措施不落实，偶尔发生": "3 — measures not carried out; happens occasionally",
+    "2 — 措施基本有效，极少发生": "2 — measures mostly effective; happens very rarely",
+    "1 — 措施完善有效，几乎不可能发生": "1 — complete and effective measures; almost impossible",
+    "5 — 死亡，或经济损失≥100万元": "5 — death, or a loss of ¥1 million or more",
+    "4 — 致残，或经济损失≥50万元": "4 — disability, or a loss of ¥500,000 or more",
+    "3 — 骨折等重伤，或经济损失≥1万元": "3 — serious injury such as a fracture, or a loss of ¥10,000 or more",
+    "2 — 轻伤，或经济损失<1万元": "2 — minor injury, or a loss under ¥10,000",
+    "1 — 无伤亡": "1 — no injury",
+    "评价方法": "Assessment method",
+    "L 事故发生的可能性": "L likelihood of an accident",
+    "E 暴露于危险环境的频繁程度": "E frequency of exposure to the hazard",
+    "C 发生事故的后果": "C consequence of an accident",
+    "L 可能性": "L likelihood",
+    "S 后果严重性": "S severity",
+    "请选择 / Required": "Required",
+    "风险点名称": "Risk point name",
+    "所在位置": "Location",
+    "可能导致的事故类型": "Possible accident types",
+    "管控层级": "Control level",
+    "按风险等级确定": "By risk level",
+    "管控责任人": "Person responsible",
+    "下次评价日期": "Next assessment on",
+    "措施类别": "Measure type",
+    "措施内容": "Measure",
+    "责任人": "Person responsible",
+    "行政区划": "Region",
+    "重大风险下限": "Major risk from",
+    "较大风险下限": "Significant risk from",
+    "一般风险下限": "General risk from",
+    "企业风险": "Enterprise risk",
+    "全部风险点": "All risk points",
+    "登记风险点": "Register a risk point",
+    "风险点": "Risk points",
+    "风险值": "Score",
+    "待复评": "Reassessment due",
+    "风险点四色分布图": "Four-colour map of the risk points",
+    "未标注位置的风险点：": "Risk points without a location: ",
+    "尚未登记风险点": "No risk points registered",
+    "LEC 法：D = L × E × C": "LEC method: D = L × E × C",
+    "风险矩阵法：R = L × S": "Risk matrix: R = L × S",
+    "风险分级阈值": "Risk grading thresholds",
+    "%(name)s现行阈值": "Thresholds in force in %(name)s",
+    "重大风险 ≥": "Major risk ≥",
+    "较大风险 ≥": "Significant risk ≥",
+    "一般风险 ≥": "General risk ≥",
+    "来源": "Source",
+    (
+        "低于“一般风险”下限的为低风险。企业的风险点采用其所在地最近一级设置的阈值，"
+        "均未设置时采用默认值：LEC 法 320 / 160 / 70，风险矩阵法 20 / 15 / 9。"
+    ): (
+        "Below the “general risk” threshold a risk is low. An enterprise's risk points take the "
+        "thresholds of the nearest region above them that sets any, otherwise the defaults: LEC 320 / "
+        "160 / 70, risk matrix 20 / 15 / 9."
+    ),
+    "已设置的阈值": "Thresholds set",
+    "更新": "Updated",
+    "恢复上级或默认": "Revert to the region above or the default",
+    "您的辖区内尚未单独设置阈值，均采用上级或默认值。": (
+        "No thresholds are set in your jurisdiction; those of the region above or the defaults apply."
+    ),
+    "设置阈值": "Set thresholds",
+    "保存并重新分级": "Save and regrade",
+    "保存后，该地区内采用此方法的风险点将按新阈值重新分级，每个等级变化都记入审计日志。": (
+        "On saving, the region's risk points assessed with this method are regraded with the new "
+        "thresholds; every change of level is written to the audit log."
+    ),
+    "风险点清单": "Risk point list",
+    "分级阈值": "Grading thresholds",
+    "各县（市、区）风险点": "Risk points by county",
+    "合计": "Total",
+    "暂无风险点": "No risk points",
+    "各行业风险点": "Risk points by sector",
+    (
+        "风险等级按 LEC 法（D = L × E × C）或风险矩阵法（R = L × S）评定，分级阈值以所在地区设置为准，"
+        "未设置的采用默认值。"
+    ): (
+        "Risk levels are assessed by the LEC method (D = L × E × C) or the risk matrix (R = L × S), "
+        "with the thresholds set for the region, or else the defaults."
+    ),
+    "修改基本信息": "Edit basic information",
+    "所在地区": "Region",
+    "风险评价": "Risk assessment",
+    "风险等级": "Risk level",
+    "重大 ≥ %(a)s，较大 ≥ %(b)s，一般 ≥ %(c)s": "major ≥ %(a)s, significant ≥ %(b)s, general ≥ %(c)s",
+    "%(name)s设置": "set by %(name)s",
+    "评价时间": "Assessed at",
+    "重新评价": "Reassess",
+    "提交评价": "Submit the assessment",
+    "管控措施": "Control measures",
+    "类别": "Type",
+    "尚未制定管控措施": "No control measures yet",
+    "添加管控措施": "Add a control measure",
+    "添加": "Add",
+    "修改风险点": "Edit the risk point",
+    "取消": "Cancel",
+    (
+        "保存时按所在地区的分级阈值计算风险值和等级；未选管控层级时按等级确定：重大—公司，较大—车间，"
+        "一般—班组，低—岗位。"
+    ): (
+        "On saving, the score and level are computed with the region's thresholds; without a control "
+        "level, the level decides it: major — company, significant — workshop, general — team, low — "
+        "post."
+    ),
+    "全部方法": "All methods",
+    "全部类型": "All types",
+    "仅待复评": "Reassessment due only",
+    "风险点或企业名称": "Risk point or enterprise name",
+    "清除": "Clear",
+    "方法": "Method",
+    "措施": "Measures",
+    "下次评价": "Next assessment",
+    "没有符合条件的风险点": "No matching risk points",
+    "煤矿": "Coal mines",
+    "非煤矿山及尾矿库": "Non-coal mines and tailings ponds",
+    "危险化学品": "Hazardous chemicals",
+    "烟花爆竹": "Fireworks",
+    "冶金等工贸行业": "Metallurgy and other industry and trade",
+    "建筑施工": "Construction",
+    "道路运输": "Road transport",
+    "燃气": "Gas",
+    "其他": "Other",
+    "场所": "Place",
+    "设备设施": "Equipment and facilities",
+    "作业活动": "Work activity",
+    "已重新评价：%(formula)s，%(level)s": "Reassessed: %(formula)s, %(level)s",
+    "已登记风险点“%(name)s”：%(formula)s，%(level)s": (
+        "Risk point “%(name)s” registered: %(formula)s, %(level)s"
+    ),
+    "已恢复上级或默认阈值，重新分级 %(n)d 个风险点": (
+        "Reverted to the thresholds above or the defaults; %(n)d risk point regraded",
+        "Reverted to the thresholds above or the defaults; %(n)d risk points regraded",
+    ),
+    "已保存分级阈值，重新分级 %(n)d 个风险点": (
+        "Thresholds saved; %(n)d risk point regraded",
+        "Thresholds saved; %(n)d risk points regraded",
+    ),
 }
 
 
@@ -96,7 +544,16 @@ def fill(po_path: Path) -> list[str]:
         if entry.obsolete:
             continue
         if entry.msgid in ENGLISH:
-            entry.msgstr = ENGLISH[entry.msgid]
+            english = ENGLISH[entry.msgid]
+            if entry.msgid_plural:
+                # English has two forms (Plural-Forms: nplurals=2; plural=(n != 1)): singular, plural.
+                singular, plural = (english, english) if isinstance(english, str) else english
+                entry.msgstr_plural = {0: singular, 1: plural}
+            elif isinstance(english, str):
+                entry.msgstr = english
+            else:
+                unknown.append(entry.msgid)  # a (singular, plural) pair for a message without a plural
+                continue
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
         else:
@@ -107,7 +564,7 @@ def fill(po_path: Path) -> list[str]:
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1] / "src" / "yingji"
-    missing = [msgid for po in sorted(root.glob("*/locale/en/LC_MESSAGES/django.po")) for msgid in fill(po)]
+    missing = [msgid for po in sorted(root.glob("locale/en/LC_MESSAGES/django.po")) for msgid in fill(po)]
     for msgid in missing:
         print(f"no English for: {msgid!r}", file=sys.stderr)
     sys.exit(1 if missing else 0)

@@ -14,6 +14,10 @@ from ninja.renderers import JSONRenderer
 from yingji.calculators.api import router as calculators_router
 from yingji.core.api import router as core_router
 from yingji.core.errors import DomainError
+from yingji.enterprises.api import router as enterprises_router
+from yingji.hazards.api import router as hazards_router
+from yingji.majorhazards.api import router as majorhazards_router
+from yingji.risks.api import router as risks_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -32,6 +36,10 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", calculators_router)
+api.add_router("/", enterprises_router)
+api.add_router("/", risks_router)
+api.add_router("/", hazards_router)
+api.add_router("/", majorhazards_router)
 
 _STATUS_CODES = {
     400: "bad_request",

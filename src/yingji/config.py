@@ -74,6 +74,9 @@ def _sqlite(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Reusing the connection saves opening the file and running the PRAGMAs on every request.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
             # so two writers queue instead of failing half-way with "database is locked".

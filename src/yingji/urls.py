@@ -9,6 +9,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("enterprises/", include("yingji.enterprises.urls")),
+    path("risks/", include("yingji.risks.urls")),
+    path("hazards/", include("yingji.hazards.urls")),
+    path("major-hazards/", include("yingji.majorhazards.urls")),
     path("", include("yingji.core.urls")),
 ]
 

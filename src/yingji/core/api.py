@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
-from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import AUTH, PUBLIC, Page, current_user, id_path, region_filter, responses
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Credential, Notification, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
@@ -457,7 +457,7 @@ class MapLayerOut(Schema):
 
 @router.get(
     "/map/layers",
-    auth=None,
+    auth=PUBLIC,
     response=responses(list[MapLayerOut]),
     tags=["map"],
     summary="Layers of the 一张图 map",
@@ -468,7 +468,7 @@ def map_layers(request: HttpRequest) -> Any:
 
 @router.get(
     "/map/counties",
-    auth=None,
+    auth=PUBLIC,
     response=responses(FeatureCollectionOut),
     tags=["map"],
     url_name="map_counties",
@@ -480,7 +480,7 @@ def map_counties(request: HttpRequest) -> Any:
 
 @router.get(
     "/map/population-density",
-    auth=None,
+    auth=PUBLIC,
     response=responses(FeatureCollectionOut),
     tags=["map"],
     url_name="map_population_density",

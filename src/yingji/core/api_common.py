@@ -29,8 +29,15 @@ class BearerAuth(HttpBearer):
         return user
 
 
+def anonymous_allowed(request: HttpRequest) -> Any:
+    """Last in an auth list: let the request through as whoever it is, signed in or not."""
+    return request.user if request.user.is_authenticated else True
+
+
 # Either a bearer secret or the page session (with its CSRF check on unsafe methods).
 AUTH = [BearerAuth(), django_auth]
+# Public routes that say more to a signed-in user (the map's layers link the user's own regions).
+PUBLIC = [BearerAuth(), django_auth, anonymous_allowed]
 
 
 class ErrorOut(Schema):

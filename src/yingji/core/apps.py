@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from yingji.core import counts, maplayers
+        from yingji.core import counts, maplayers, navigation
 
         maplayers.register_core_layers()
         counts.register_core_counts()
+        navigation.register_core_nav()

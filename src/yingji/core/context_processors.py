@@ -1,4 +1,4 @@
-"""What every page's frame needs: the navigation entries the signed-in user may open."""
+"""What every page's frame needs: the navigation entries the signed-in user may open, unread count."""
 
 from __future__ import annotations
 
@@ -6,26 +6,26 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
-from yingji.core import roles
 from yingji.core.models import Notification
+from yingji.core.registry import nav_items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("core:home", _("首页")), ("core:map", _("一张图"))]
-    if user.has_role_permission(roles.VIEW_ADMINISTRATION):
-        items += [("core:organizations", _("单位")), ("core:users", _("账号"))]
-    if user.has_role_permission(roles.VIEW_AUDIT):
-        items.append(("core:audit", _("审计日志")))
     current = request.resolver_match.view_name if request.resolver_match else ""
+    current_app = current.split(":")[0]
+    items = [
+        {
+            "url": reverse(item.url_name),
+            "label": gettext(item.label),
+            "active": item.url_name == current
+            or (current_app not in ("", "core") and item.url_name.startswith(current_app + ":")),
+        }
+        for item in nav_items_for(user)
+    ]
     unread = Notification.objects.filter(recipient=user, channel="inbox", read_at__isnull=True).count()
-    return {
-        "nav_items": [
-            {"url": reverse(name), "label": label, "active": name == current} for name, label in items
-        ],
-        "unread_notifications": unread,
-    }
+    return {"nav_items": items, "unread_notifications": unread}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -20,6 +21,9 @@ from yingji.core.models import Organization, Region, User
 from yingji.core.regions_loader import load_regions
 
 DEMO_PASSWORD = "yingji-demo"
+# The demo's "today": dates in the demo (licence expiries, hazard deadlines) are set relative to it,
+# so the same seed gives the same data on any day; `yingji run-due --now` replays time from there.
+DEMO_TODAY = date(2026, 11, 29)
 DEMO_ACTOR = "yingji demo"
 CITY_CODE = "140900"
 
@@ -73,7 +77,10 @@ def run_demo(scale: int, seed: int, progress: Callable[[str], None]) -> None:
     )
     for _, name, step in demo_steps():
         progress(name)
-        step(context)
+        # Each step draws from its own generator, so one step's data never shifts another's.
+        context.rng = random.Random(f"{seed}:{name}")
+        with transaction.atomic():  # each step all-or-nothing, and its audit entries inside it
+            step(context)
 
 
 def person_name(rng: random.Random) -> str:
@@ -107,6 +114,8 @@ def ensure_user(
     context: DemoContext, username: str, role: str, region: Region, organization: Organization | None = None
 ) -> User:
     """The demo account `username`, created (and audited) with the demo password if missing."""
+    # Draw the random details first, so the generator advances the same way on every run.
+    full_name, phone = person_name(context.rng), phone_number(context.rng)
     existing = User.objects.filter(username=username).first()
     if existing is not None:
         return existing
@@ -115,8 +124,8 @@ def ensure_user(
         role=role,
         region=region,
         organization=organization,
-        full_name=person_name(context.rng),
-        phone=phone_number(context.rng),
+        full_name=full_name,
+        phone=phone,
         password=context.password_hash,
     )
     user.save()

@@ -51,6 +51,9 @@ class RejectUnstorableTextMiddleware:
             return True
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return False
+        if request.content_type == "multipart/form-data":
+            # Files are binary (NUL bytes are normal there) and streamed; only text fields are stored as text.
+            return any("\x00" in value for _, values in request.POST.lists() for value in values)
         body = request.body
         if b"\x00" in body or b"\\u0000" in body:
             return True

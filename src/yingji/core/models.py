@@ -205,6 +205,7 @@ class Credential(models.Model):
         now = timezone.now()
         found = (
             cls.objects.select_related("user", "user__region")
+            .defer("user__region__geometry")
             .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
             .first()
         )

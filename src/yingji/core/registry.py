@@ -54,6 +54,17 @@ class MapLayer:
         }
 
 
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the top navigation: a URL name, its label and who sees it."""
+
+    url_name: str
+    label: str
+    is_available: Callable[[Any], bool] = lambda user: True
+    order: int = 100
+
+
+_nav_items: dict[str, NavItem] = {}
 _county_counts: dict[str, CountyCount] = {}
 _map_layers: dict[str, MapLayer] = {}
 
@@ -64,6 +75,16 @@ def register_county_count(key: str, label: str) -> Callable[[CountFunction], Cou
         return function
 
     return decorator
+
+
+def register_nav_item(item: NavItem) -> None:
+    _nav_items[item.url_name] = item
+
+
+def nav_items_for(user: Any) -> list[NavItem]:
+    return sorted(
+        (item for item in _nav_items.values() if item.is_available(user)), key=lambda item: item.order
+    )
 
 
 def register_map_layer(layer: MapLayer) -> None:

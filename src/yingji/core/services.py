@@ -55,8 +55,8 @@ def create_organization(
     region = region_in_scope(actor, region_code)
     parent = organization_in_scope(actor, parent_id)
     organization = Organization(region=region, parent=parent, **_only(fields, ORGANIZATION_FIELDS))
-    _validate(organization)
-    _save(organization)
+    validate_model(organization)
+    save_or_conflict(organization)
     audit.record(actor, "organization.created", organization, after=audit.snapshot(organization))
     return organization
 
@@ -68,8 +68,8 @@ def update_organization(actor: User, organization_id: int, **changes: Any) -> Or
     before = audit.snapshot(organization)
     for name, value in _only(changes, ORGANIZATION_FIELDS).items():
         setattr(organization, name, value)
-    _validate(organization)
-    _save(organization)
+    validate_model(organization)
+    save_or_conflict(organization)
     audit.record(
         actor, "organization.updated", organization, before=before, after=audit.snapshot(organization)
     )
@@ -105,8 +105,8 @@ def create_user(
     )
     _validate_password(password, user)
     user.set_password(password)
-    _validate(user)
-    _save(user)
+    validate_model(user)
+    save_or_conflict(user)
     audit.record(actor, "user.created", user, after=audit.snapshot(user))
     return user
 
@@ -134,8 +134,8 @@ def update_user(actor: User, user_id: int, **changes: Any) -> User:
         if value is not None:
             setattr(user, name, value)
     _check_enterprise_officer(user.role, user.organization)
-    _validate(user)
-    _save(user)
+    validate_model(user)
+    save_or_conflict(user)
     audit.record(actor, "user.updated", user, before=before, after=audit.snapshot(user))
     return user
 
@@ -220,10 +220,10 @@ def _only(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if key in allowed and value is not None}
 
 
-def _validate(instance: Any) -> None:
+def validate_model(instance: Any, exclude: list[str] | None = None) -> None:
     """Model validation as a 400 with the fields at fault, or a 409 when a uniqueness rule is broken."""
     try:
-        instance.full_clean(exclude=["password"])
+        instance.full_clean(exclude=["password", *(exclude or [])])
     except ValidationError as error:
         codes = {e.code for errors in error.error_dict.values() for e in errors}
         if codes & {"unique", "unique_together"}:
@@ -231,7 +231,7 @@ def _validate(instance: Any) -> None:
         raise InvalidInput(details=_messages(error)) from None
 
 
-def _save(instance: Any) -> None:
+def save_or_conflict(instance: Any) -> None:
     """Save, turning a uniqueness race lost to a concurrent request into a 409 instead of a 500."""
     try:
         with transaction.atomic():

@@ -44,14 +44,14 @@ def test_an_unknown_id_and_an_out_of_scope_id_are_the_same_404(api: Any) -> None
 
 
 def test_lists_page_with_limit_and_offset_and_refuse_more_than_1000(api: Any) -> None:
-    body = api.get("/api/v1/organizations", {"limit": 2, "offset": 1}).json()
-    assert len(body["items"]) == 2 and body["count"] == 4
+    body = api.get("/api/v1/organizations", {"kind": "department", "limit": 2, "offset": 1}).json()
+    assert len(body["items"]) == 2 and body["count"] == 3  # 住建、交通、水利 of 忻府区
     _assert_error(api.get("/api/v1/organizations", {"limit": 1001}), 422, "invalid_input")
 
 
 def test_lists_filter_by_region_and_refuse_unknown_regions(api: Any) -> None:
     body = api.get("/api/v1/users", {"region": "140902"}).json()
-    assert body["count"] >= 2 and {u["region_code"] for u in body["items"]} == {"140902"}
+    assert body["count"] >= 2 and {u["region_code"][:6] for u in body["items"]} == {"140902"}
     _assert_error(api.get("/api/v1/users", {"region": "999999"}), 400, "invalid_input")
 
 

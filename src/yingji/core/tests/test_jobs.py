@@ -26,6 +26,13 @@ def touch(deadline: Deadline, now: datetime) -> None:
         raise RuntimeError("boom")
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_work(demo: None) -> None:
+    """The demo schedules its own deadlines and notifications; these tests count only theirs."""
+    Deadline.objects.all().delete()
+    Notification.objects.all().delete()
+
+
 @pytest.fixture
 def organization(demo: None) -> Organization:
     calls.clear()

@@ -94,6 +94,20 @@ def test_every_interface_message_has_its_english() -> None:
 
     import polib
 
-    for po in Path(__file__).resolve().parents[2].glob("*/locale/en/LC_MESSAGES/django.po"):
-        untranslated = [entry.msgid for entry in polib.pofile(str(po)).untranslated_entries()]
-        assert untranslated == [], f"{po}: run `make messages` and add English for {untranslated}"
+    po = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    untranslated = [entry.msgid for entry in polib.pofile(str(po)).untranslated_entries()]
+    assert untranslated == [], (
+        f"run `make messages` and add English to scripts/translations_en.py for {untranslated}"
+    )
+    fuzzy = [entry.msgid for entry in polib.pofile(str(po)).fuzzy_entries()]
+    assert fuzzy == []
+
+
+def test_a_bearer_client_sees_the_map_layers_of_its_role(
+    api_client: Any, county_admin: Any, client: Any
+) -> None:
+    signed_in = {layer["key"] for layer in api_client(county_admin).get("/api/v1/map/layers").json()}
+    anonymous = {layer["key"] for layer in client.get("/api/v1/map/layers").json()}
+    assert {"counties", "population_density"} <= anonymous <= signed_in
+    features = api_client(county_admin).get("/api/v1/map/counties").json()["features"]
+    assert [f["properties"]["code"] for f in features if f["properties"]["url"]] == [COUNTY_A]

@@ -34,10 +34,10 @@ class Command(BaseCommand):
             workers,
             "--threads",
             threads,
-            "--access-logfile",
-            "-",
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
+        if os.environ.get("WEB_ACCESS_LOG", "0") == "1":
+            argv += ["--access-logfile", "-"]  # about 0.5 ms per request on the reference machine
         self.stdout.write(f"Yingji serving on http://{host}:{port} (gunicorn gthread, {workers}×{threads})")
         os.execv(sys.executable, argv)
