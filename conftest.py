@@ -21,6 +21,7 @@ def pytest_configure(config: Any) -> None:
 
     # Uploads written during tests outlive their rolled-back transactions; keep them out of var/.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="yingji-test-media-")
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="yingji-test-static-")  # files come from the finders
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -62,23 +62,28 @@
     });
   }
 
-  config.layers.forEach((spec) => {
+  // Fetched together, added in the registry's order, so the switcher lists layers the same way every time.
+  const loads = config.layers.map((spec) =>
     fetch(spec.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((response) => {
         if (!response.ok) { throw new Error(spec.url + " → " + response.status); }
         return response.json();
       })
-      .then((data) => {
-        const layer = buildLayer(spec, data);
-        layer.on("add", () => { if (spec.legend.length) { visibleLegends.set(spec.title, spec.legend); renderLegend(); } });
-        layer.on("remove", () => { visibleLegends.delete(spec.title); renderLegend(); });
-        switcher.addOverlay(layer, spec.title);
-        if (spec.visible) {
-          layer.addTo(map);
-          if (!fitted && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [16, 16] }); fitted = true; }
-        }
-        document.getElementById("map").dataset["loaded_" + spec.key] = String(data.features.length);
-      })
-      .catch((error) => { console.error("layer failed", spec.key, error); });
+      .catch((error) => { console.error("layer failed", spec.key, error); return null; })
+  );
+  Promise.all(loads).then((results) => {
+    results.forEach((data, index) => {
+      if (data === null) { return; }
+      const spec = config.layers[index];
+      const layer = buildLayer(spec, data);
+      layer.on("add", () => { if (spec.legend.length) { visibleLegends.set(spec.title, spec.legend); renderLegend(); } });
+      layer.on("remove", () => { visibleLegends.delete(spec.title); renderLegend(); });
+      switcher.addOverlay(layer, spec.title);
+      if (spec.visible) {
+        layer.addTo(map);
+        if (!fitted && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [16, 16] }); fitted = true; }
+      }
+      document.getElementById("map").dataset["loaded_" + spec.key] = String(data.features.length);
+    });
   });
 })();
