@@ -86,7 +86,19 @@ class Enterprise(models.Model):
         return self.name
 
 
-class Licence(models.Model):
+class EnterpriseRecord(models.Model):
+    """Base of every record that belongs to one enterprise (a `enterprise` foreign key): scoped through it,
+    so a county sees its enterprises' records and an enterprise officer only their own enterprise's."""
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "enterprise__region"
+    scope_organization_field = "enterprise__organization"
+
+    class Meta:
+        abstract = True
+
+
+class Licence(EnterpriseRecord):
     """A licence an enterprise holds, with the expiry date the bureau watches."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="licences")
@@ -95,10 +107,6 @@ class Licence(models.Model):
     issuer = models.CharField("发证机关", max_length=100, blank=True)
     issued_on = models.DateField("发证日期", null=True, blank=True)
     expires_on = models.DateField("有效期至")
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "enterprise__region"
-    scope_organization_field = "enterprise__organization"
 
     class Meta:
         ordering = ["expires_on"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from yingji.core.models import User
 from yingji.core.scoping import ScopedQuerySet
-from yingji.enterprises.models import Enterprise
+from yingji.enterprises.models import Enterprise, EnterpriseRecord
 from yingji.hazards import lifecycle
 
 SELF_CHECK = "self_check"  # 企业自查
@@ -23,7 +23,7 @@ STATUS_CHOICES = [(state, lifecycle.STATE_LABELS[state]) for state in lifecycle.
 LEVEL_CHOICES = [(lifecycle.COUNTY, "县级"), (lifecycle.CITY, "市级")]
 
 
-class Hazard(models.Model):
+class Hazard(EnterpriseRecord):
     """A hidden hazard found in an enterprise, from report to 销号, under county or city supervision."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="hazards")
@@ -52,9 +52,6 @@ class Hazard(models.Model):
     closed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "enterprise__region"
-    scope_organization_field = "enterprise__organization"
     audit_exclude = ("updated_at",)
 
     class Meta:

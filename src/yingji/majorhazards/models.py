@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from yingji.core.scoping import ScopedQuerySet
-from yingji.enterprises.models import Enterprise
+from yingji.enterprises.models import Enterprise, EnterpriseRecord
 
 MAX_POPULATION = 10**7
 MAX_QUANTITY_T = 1e9
@@ -31,7 +31,7 @@ LEVEL_CHOICES = [(1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")]
 LEVEL_LABELS = dict(LEVEL_CHOICES)
 
 
-class Installation(models.Model):
+class Installation(EnterpriseRecord):
     """An enterprise site's major-hazard register entry: its units, filing, and the computed summary."""
 
     enterprise = models.ForeignKey(
@@ -62,10 +62,6 @@ class Installation(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "enterprise__region"
-    scope_organization_field = "enterprise__organization"
 
     class Meta:
         ordering = ["enterprise_id", "name"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from yingji.core.models import Region
 from yingji.core.scoping import ScopedQuerySet
-from yingji.enterprises.models import Enterprise
+from yingji.enterprises.models import Enterprise, EnterpriseRecord
 from yingji.risks import grading
 
 # What a risk point is (安全风险辨识的对象).
@@ -51,7 +51,7 @@ MEASURE_KIND_CHOICES = [
 ]
 
 
-class RiskPoint(models.Model):
+class RiskPoint(EnterpriseRecord):
     """A place, installation or activity of an enterprise, graded by LEC or LS into one of four levels.
 
     `score`, `level` and `color` are stored, computed at each assessment with the banding in force
@@ -84,10 +84,6 @@ class RiskPoint(models.Model):
     responsible_person = models.CharField("管控责任人", max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "enterprise__region"
-    scope_organization_field = "enterprise__organization"
 
     class Meta:
         ordering = ["enterprise_id", "name"]

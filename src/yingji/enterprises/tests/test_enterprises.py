@@ -99,7 +99,7 @@ def test_the_api_creates_and_refuses_bad_codes(api_client: Any, county_admin: An
     api = api_client(county_admin)
     response = api.post("/api/v1/enterprises", json.dumps(_fields()), content_type="application/json")
     assert response.status_code == 201 and response.json()["region_code"] == TOWNSHIP_A
-    bad = _fields(credit_code="91140902MA0XXXXXXX", name="坏代码公司")
+    bad = _fields(credit_code="91140902MA0ABCDEFG", name="坏代码公司")
     response = api.post("/api/v1/enterprises", json.dumps(bad), content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "invalid_credit_code"
 
