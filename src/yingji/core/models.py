@@ -50,6 +50,17 @@ class Region(models.Model):
         """Whether `other` is this region or lies inside it."""
         return other.path.startswith(self.path)
 
+    def ancestor_at(self, level: str) -> Region | None:
+        """The region of `level` this one lies in (itself if it is of that level), from its path."""
+        codes = [
+            code
+            for code in regioncodes.codes_in_path(self.path)
+            if regioncodes.is_valid_code(code) and regioncodes.level_of(code) == level
+        ]
+        if not codes:
+            return None
+        return self if codes[-1] == self.code else Region.objects.filter(code=codes[-1]).first()
+
     def ancestors(self) -> models.QuerySet[Region]:
         """The regions above this one, in one query."""
         return Region.objects.filter(code__in=regioncodes.codes_in_path(self.path)[:-1]).order_by("path")

@@ -35,6 +35,13 @@ def normalized_credit_code(code: str) -> str:
         raise InvalidInput(str(error), code="invalid_credit_code", details={"field": "credit_code"}) from None
 
 
+def officers_of(enterprise: Enterprise) -> Any:
+    """The active safety officers of an enterprise, who are told about its risks, hazards and filings."""
+    return User.objects.filter(
+        role=roles.ENTERPRISE_OFFICER, organization_id=enterprise.organization_id, is_active=True
+    )
+
+
 def may_edit(actor: User, enterprise: Enterprise) -> bool:
     """Administrators edit every enterprise they can see; an officer edits only their own."""
     if actor.has_role_permission(MANAGE_ENTERPRISES):

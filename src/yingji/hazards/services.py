@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
-from yingji.core.models import Deadline, Region, User
+from yingji.core.models import Deadline, User
 from yingji.enterprises.models import Enterprise
+from yingji.enterprises.services import officers_of
 from yingji.hazards import lifecycle, uploads
 from yingji.hazards.criteria import criteria_for, find_criterion
 from yingji.hazards.models import (
@@ -132,31 +133,14 @@ def _load(actor: User, hazard_id: int) -> Hazard:
 # Regions and people ----------------------------------------------------------------------------
 
 
-def _ancestor(region: Region, level: str) -> Region | None:
-    codes = [code for code in regioncodes.codes_in_path(region.path) if regioncodes.level_of(code) == level]
-    return Region.objects.filter(code=codes[-1]).first() if codes else None
-
-
-def county_of(enterprise: Enterprise) -> Region | None:
-    return _ancestor(enterprise.region, regioncodes.COUNTY)
-
-
 def _supervisors(enterprise: Enterprise, level: str) -> list[User]:
     if level == lifecycle.CITY:
-        region = _ancestor(enterprise.region, regioncodes.CITY)
+        region = enterprise.region.ancestor_at(regioncodes.CITY)
         role = roles.CITY_ADMIN
     else:
-        region = county_of(enterprise)
+        region = enterprise.region.ancestor_at(regioncodes.COUNTY)
         role = roles.COUNTY_ADMIN
     return list(jobs.users_with_role_at(role, region)) if region is not None else []
-
-
-def _officers(enterprise: Enterprise) -> list[User]:
-    return list(
-        User.objects.filter(
-            role=roles.ENTERPRISE_OFFICER, organization_id=enterprise.organization_id, is_active=True
-        )
-    )
 
 
 def _link(hazard: Hazard) -> str:
@@ -461,7 +445,7 @@ def accept(actor: User, hazard_id: int, *, note: str = "") -> Hazard:
     jobs.cancel(OVERDUE, hazard)
     _record(actor, hazard, lifecycle.ACCEPT, previous, before, _text(note, "note"))
     jobs.notify(
-        _officers(hazard.enterprise), f"隐患已验收销号：{hazard.title}", link=_link(hazard), about=hazard
+        officers_of(hazard.enterprise), f"隐患已验收销号：{hazard.title}", link=_link(hazard), about=hazard
     )
     return hazard
 
@@ -478,7 +462,7 @@ def reject(actor: User, hazard_id: int, *, reason: str) -> Hazard:
     _schedule(hazard)
     _record(actor, hazard, lifecycle.REJECT, previous, before, reason)
     jobs.notify(
-        _officers(hazard.enterprise),
+        officers_of(hazard.enterprise),
         f"隐患验收未通过：{hazard.title}",
         body=reason,
         link=_link(hazard),
@@ -530,7 +514,7 @@ def list_for_supervision(
         f"{text}。{_text(note, 'note')}".rstrip("。"),
     )
     jobs.notify(
-        _officers(hazard.enterprise),
+        officers_of(hazard.enterprise),
         f"重大隐患被挂牌督办：{hazard.title}",
         body=text,
         link=_link(hazard),
@@ -621,7 +605,7 @@ def decide_extension(actor: User, hazard_id: int, *, approve: bool, note: str = 
         f"{verdict} {request.requested_deadline:%Y-%m-%d}。{note}".rstrip("。"),
     )
     jobs.notify(
-        _officers(hazard.enterprise),
+        officers_of(hazard.enterprise),
         f"延期申请{'已批准' if approve else '未批准'}：{hazard.title}",
         body=note,
         link=_link(hazard),
@@ -702,4 +686,4 @@ def rectification_overdue(deadline: Deadline, now: datetime) -> None:
             link=_link(hazard),
             about=hazard,
         )
-    jobs.notify(_officers(hazard.enterprise), subject, body=note, link=_link(hazard), about=hazard)
+    jobs.notify(officers_of(hazard.enterprise), subject, body=note, link=_link(hazard), about=hazard)

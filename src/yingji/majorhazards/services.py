@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes, roles
 from yingji.core.errors import Forbidden, InvalidInput
-from yingji.core.models import Deadline, Region, User
+from yingji.core.models import Deadline, User
 from yingji.core.services import require_permission, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
-from yingji.enterprises.services import may_edit
+from yingji.enterprises.services import may_edit, officers_of
 from yingji.majorhazards import gb18218
 from yingji.majorhazards.models import (
     FILED,
@@ -182,24 +182,12 @@ def on_review_due(deadline: Deadline, now: datetime) -> None:
         f"{enterprise.name}“{installation.name}”的备案（编号 {installation.filing_number}）"
         f"复核日期为 {installation.review_due_on:%Y-%m-%d}，请及时组织安全评估并重新备案。"
     )
-    recipients = list(
-        User.objects.filter(
-            role=roles.ENTERPRISE_OFFICER, organization_id=enterprise.organization_id, is_active=True
-        )
-    )
-    county = county_of(enterprise.region)
+    recipients = list(officers_of(enterprise))
+    county = enterprise.region.ancestor_at(regioncodes.COUNTY)
     if county is not None:
         recipients += list(jobs.users_with_role_at(roles.COUNTY_ADMIN, county))
     link = reverse("majorhazards:detail", args=[installation.pk])
     jobs.notify(recipients, subject, body=body, link=link, about=installation)
-
-
-def county_of(region: Region) -> Region | None:
-    """The county a region lies in (the region itself for a county), from its path."""
-    for code in regioncodes.codes_in_path(region.path):
-        if regioncodes.is_valid_code(code) and regioncodes.level_of(code) == regioncodes.COUNTY:
-            return region if region.code == code else Region.objects.filter(code=code).first()
-    return None
 
 
 # Units -----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from yingji.core.models import Deadline, Region, User
 from yingji.core.scoping import scope_for
 from yingji.core.services import region_in_scope, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
-from yingji.enterprises.services import may_edit
+from yingji.enterprises.services import may_edit, officers_of
 from yingji.risks import grading
 from yingji.risks.models import (
     DEFAULT_RESPONSIBLE_LEVEL,
@@ -218,13 +218,6 @@ def schedule_reassessment(point: RiskPoint) -> None:
         return
     due_at = datetime.combine(point.reassess_on, DUE_TIME, tzinfo=timezone.get_default_timezone())
     jobs.schedule(REASSESSMENT_DUE, point, due_at, reassess_on=point.reassess_on.isoformat())
-
-
-def officers_of(enterprise: Enterprise) -> QuerySet[User]:
-    """The active safety officers of an enterprise, who are told when a reassessment comes due."""
-    return User.objects.filter(
-        role=roles.ENTERPRISE_OFFICER, organization_id=enterprise.organization_id, is_active=True
-    )
 
 
 @jobs.deadline_handler(REASSESSMENT_DUE)

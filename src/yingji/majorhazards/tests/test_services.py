@@ -310,6 +310,6 @@ def test_a_new_filing_replaces_the_pending_review_notice(county_admin: Any, stat
 
 
 def test_the_county_admins_notified_are_those_of_the_enterprises_county(station_b: Enterprise) -> None:
-    county = services.county_of(station_b.region)
+    county = station_b.region.ancestor_at("county")
     assert county is not None and county.code == "140921"
     assert User.objects.filter(role=roles.COUNTY_ADMIN, region=county).exists()
