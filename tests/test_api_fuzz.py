@@ -21,6 +21,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from yingji.core.models import Credential, User
 from yingji.wsgi import application
 
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx: Any, value: Any) -> bytes:
+    """Readings may come as NDJSON, documented as a text body: send the generated text as it is."""
+    return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else str(value).encode()
+
+
 # Loaded in-process from the WSGI application: the schema is exactly what the code registers.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

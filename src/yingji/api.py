@@ -17,6 +17,7 @@ from yingji.core.errors import DomainError
 from yingji.enterprises.api import router as enterprises_router
 from yingji.hazards.api import router as hazards_router
 from yingji.majorhazards.api import router as majorhazards_router
+from yingji.monitoring.api import router as monitoring_router
 from yingji.risks.api import router as risks_router
 
 
@@ -40,6 +41,7 @@ api.add_router("/", enterprises_router)
 api.add_router("/", risks_router)
 api.add_router("/", hazards_router)
 api.add_router("/", majorhazards_router)
+api.add_router("/", monitoring_router)
 
 _STATUS_CODES = {
     400: "bad_request",

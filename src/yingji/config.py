@@ -78,9 +78,10 @@ def _sqlite(path: Path) -> dict[str, Any]:
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
-            # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
-            # so two writers queue instead of failing half-way with "database is locked".
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            # WAL lets readers work while one writer writes; synchronous=FULL syncs the log at every
+            # commit, so what was answered as stored survives a power cut (decision 0013). IMMEDIATE
+            # takes the write lock at BEGIN, so two writers queue instead of failing half-way.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 10,
         },

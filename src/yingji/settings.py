@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yingji.risks",
     "yingji.hazards",
     "yingji.majorhazards",
+    "yingji.monitoring",
     "yingji.calculators",
 ]
 
@@ -119,6 +120,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+
+# Monitoring (docs/monitoring.md): how readings are accepted, kept, and turned into alarms.
+MONITORING_FUTURE_TOLERANCE_SECONDS = env_int("MONITORING_FUTURE_TOLERANCE_SECONDS", 300)
+MONITORING_RAW_RETENTION_DAYS = env_int("MONITORING_RAW_RETENTION_DAYS", 30)
+MONITORING_MINUTE_RETENTION_DAYS = env_int("MONITORING_MINUTE_RETENTION_DAYS", 730)
+# An alarm clears once its sensor has read normal for this long.
+MONITORING_CLEAR_AFTER_SECONDS = env_int("MONITORING_CLEAR_AFTER_SECONDS", 300)
+# An alarm nobody acknowledges within this time is reported one tier up (enterprise → county → city).
+MONITORING_ACK_TIMEOUT_SECONDS = env_int("MONITORING_ACK_TIMEOUT_SECONDS", 900)
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

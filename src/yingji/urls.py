@@ -13,6 +13,7 @@ urlpatterns = [
     path("risks/", include("yingji.risks.urls")),
     path("hazards/", include("yingji.hazards.urls")),
     path("major-hazards/", include("yingji.majorhazards.urls")),
+    path("monitoring/", include("yingji.monitoring.urls")),
     path("", include("yingji.core.urls")),
 ]
 

@@ -1,4 +1,5 @@
-"""The standards' calculators as API routes: GB 18218-2018 major hazards, LEC and the LS risk matrix.
+"""The standards' calculators as API routes: GB 18218-2018 major hazards, LEC, the LS risk matrix and
+the rainstorm warning signal (暴雨预警信号).
 
 Nothing is stored: each route checks its input, calls the pure rule module and answers. The same
 `calculate_*` functions serve the `yingji calc` command, so both give the same answer to the same input.
@@ -6,6 +7,7 @@ Nothing is stored: each route checks its input, calls the pure rule module and a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -19,6 +21,16 @@ from yingji.majorhazards.gb18218 import (
     UnitInput,
     identify_installation,
     unit_summary,
+)
+from yingji.monitoring.rainsignal import (
+    MAX_WINDOW_H,
+    MIN_WINDOW_H,
+    NATIONAL_RAINSTORM_CRITERIA,
+    SIGNAL_LABELS,
+    RainReading,
+    RainSignalError,
+    criteria_from_rows,
+    highest_signal,
 )
 from yingji.risks.grading import RiskGradingError, assess_lec, assess_ls
 
@@ -154,3 +166,91 @@ def calc_lec(request: HttpRequest, payload: CalcLecIn) -> Any:
 @router.post("/calc/ls", response=responses(CalcLsOut), summary="LS 风险矩阵 / risk matrix grading")
 def calc_ls(request: HttpRequest, payload: CalcLsIn) -> Any:
     return calculate_ls(payload)
+
+
+# Rainstorm warning signal (暴雨预警信号) -----------------------------------------------------------
+
+MAX_READINGS = 20_000  # a month of 5-minute amounts; fits the 2.5 MB request limit
+MAX_READING_MM = 1000
+MAX_CRITERIA = 50
+MAX_THRESHOLD_MM = 10_000
+SignalLevel = Literal["blue", "yellow", "orange", "red"]
+
+
+class CalcRainReadingIn(Schema):
+    ts: datetime = Field(
+        description="时段结束时间，须带时区 / end of the interval, with its UTC offset, "
+        "e.g. 2027-07-01T08:00:00+08:00"
+    )
+    mm: float = Field(
+        ge=0,
+        le=MAX_READING_MM,
+        allow_inf_nan=False,
+        description="该时段降雨量（毫米）/ rainfall in mm of the interval ending at ts",
+    )
+
+
+class CalcRainCriterionIn(Schema):
+    level: SignalLevel
+    window_h: int = Field(ge=MIN_WINDOW_H, le=MAX_WINDOW_H, description="统计时段（小时）/ window in hours")
+    threshold_mm: float = Field(
+        gt=0, le=MAX_THRESHOLD_MM, allow_inf_nan=False, description="雨量阈值（毫米）/ threshold in mm, ≥"
+    )
+
+
+class CalcRainSignalIn(Schema):
+    readings: list[CalcRainReadingIn] = Field(min_length=1, max_length=MAX_READINGS)
+    criteria: list[CalcRainCriterionIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CRITERIA,
+        description="地方标准，省略时用国家标准 / a local variant; the national criteria when omitted",
+    )
+
+
+class CalcRainSignalOut(Schema):
+    level: SignalLevel | None = Field(description="达到的最高级别 / highest level reached; null for none")
+    color: SignalLevel | None = Field(description="blue / yellow / orange / red")
+    label: str | None = Field(description="e.g. 暴雨橙色预警信号")
+    window_h: int | None = Field(description="首次达到该级别的统计时段 / window that first reached it")
+    total_mm: float | None = Field(description="该时段雨量（0.01 毫米）/ that window's total, to 0.01 mm")
+    at: str | None = Field(
+        description="首次达到的时段结束时间，沿用输入的时区 / end of that window, in the input's offset"
+    )
+
+
+def calculate_rain_signal(payload: CalcRainSignalIn) -> dict[str, Any]:
+    """The highest rainstorm signal the readings reach, nationally or under the given local criteria."""
+    for index, reading in enumerate(payload.readings):
+        if reading.ts.utcoffset() is None:
+            raise InvalidInput(
+                f"第 {index + 1} 条读数的时间缺少时区（如 +08:00） / "
+                f"Reading {index + 1} has a time without a UTC offset (e.g. +08:00)",
+                details={"reading": index},
+            )
+    try:
+        criteria = (
+            NATIONAL_RAINSTORM_CRITERIA
+            if payload.criteria is None
+            else criteria_from_rows((c.level, c.window_h, c.threshold_mm) for c in payload.criteria)
+        )
+        result = highest_signal([RainReading(ts=r.ts, mm=r.mm) for r in payload.readings], criteria)
+    except RainSignalError as error:
+        raise InvalidInput(str(error)) from None
+    return {
+        "level": result.level,
+        "color": result.level,
+        "label": SIGNAL_LABELS[result.level] if result.level else None,
+        "window_h": result.window_h,
+        "total_mm": result.total_mm,
+        "at": result.at.isoformat() if result.at else None,
+    }
+
+
+@router.post(
+    "/calc/rain-signal",
+    response=responses(CalcRainSignalOut),
+    summary="暴雨预警信号 / rainstorm warning signal from rainfall readings",
+)
+def calc_rain_signal(request: HttpRequest, payload: CalcRainSignalIn) -> Any:
+    return calculate_rain_signal(payload)

@@ -28,8 +28,10 @@ LOGIN_ATTEMPTS_KEPT = timedelta(days=30)  # sign-in attempts older than this are
 
 DeadlineHandler = Callable[[Deadline, datetime], None]
 Sender = Callable[[Notification], None]
+PeriodicCheck = Callable[[datetime], int]
 _handlers: dict[str, DeadlineHandler] = {}
 _senders: dict[str, Sender] = {}
+_periodic_checks: dict[str, PeriodicCheck] = {}
 
 
 def deadline_handler(kind: str) -> Callable[[DeadlineHandler], DeadlineHandler]:
@@ -52,6 +54,23 @@ def notification_sender(channel: str) -> Callable[[Sender], Sender]:
     return decorator
 
 
+def periodic_check(name: str) -> Callable[[PeriodicCheck], PeriodicCheck]:
+    """Register a check that every pass of run_due makes, for work found by looking at the data.
+
+    Some due work has no row of its own because one would have to be rewritten constantly: a sensor
+    is offline once its last reading is older than its offline time, and a deadline per sensor would
+    be rescheduled on every batch of readings. Such a check must be cheap when there is nothing to
+    do (an indexed query), idempotent, and run its changes in its own transaction; it returns how
+    many things it did.
+    """
+
+    def decorator(check: PeriodicCheck) -> PeriodicCheck:
+        _periodic_checks[name] = check
+        return check
+
+    return decorator
+
+
 @notification_sender("inbox")
 def deliver_to_inbox(notification: Notification) -> None:
     """The in-app inbox needs no transport: the row is the message, delivery makes it visible."""
@@ -61,12 +80,25 @@ def deliver_to_inbox(notification: Notification) -> None:
 
 
 def schedule(
-    kind: str, instance: models.Model, due_at: datetime, *, key: str = "", **payload: Any
+    kind: str,
+    instance: models.Model,
+    due_at: datetime,
+    *,
+    key: str = "",
+    replace: bool = True,
+    **payload: Any,
 ) -> Deadline:
-    """Set the pending deadline `kind` (and `key`) of `instance` to `due_at`, replacing an earlier one."""
+    """Set the pending deadline `kind` (and `key`) of `instance` to `due_at`, replacing an earlier one.
+
+    `replace=False` skips looking for an earlier one, for an instance created in this transaction.
+    """
     if kind not in _handlers:
         raise ValueError(f"no handler registered for deadline kind {kind!r}")
     object_type, object_id = instance._meta.label_lower, str(instance.pk)
+    if not replace:
+        return Deadline.objects.create(
+            kind=kind, object_type=object_type, object_id=object_id, key=key, due_at=due_at, payload=payload
+        )
     deadline, _ = Deadline.objects.update_or_create(
         kind=kind,
         object_type=object_type,
@@ -137,6 +169,8 @@ def users_with_role_at(role: str, region: Region) -> models.QuerySet[User]:
 class RunReport:
     """What one pass of run_due did."""
 
+    checks_done: int = 0
+    checks_failed: int = 0
     deadlines_done: int = 0
     deadlines_failed: int = 0
     notifications_sent: int = 0
@@ -144,6 +178,7 @@ class RunReport:
 
     def __str__(self) -> str:
         return (
+            f"checks: {self.checks_done} changes, {self.checks_failed} failed; "
             f"deadlines: {self.deadlines_done} done, {self.deadlines_failed} failed; "
             f"notifications: {self.notifications_sent} sent, {self.notifications_failed} failed"
         )
@@ -215,10 +250,21 @@ def deliver_one_notification(now: datetime, report: RunReport) -> bool:
     return True
 
 
+def run_periodic_checks(now: datetime, report: RunReport) -> None:
+    """Run every registered periodic check once; one failing does not stop the others."""
+    for name, check in _periodic_checks.items():
+        try:
+            report.checks_done += check(now)
+        except Exception:
+            log.exception("periodic check %s failed", name)
+            report.checks_failed += 1
+
+
 def run_due(now: datetime | None = None, limit: int = 100_000) -> RunReport:
     """Run every deadline due at `now` and deliver every notification written by then, once."""
     now = now or timezone.now()
     report = RunReport()
+    run_periodic_checks(now, report)
     for _ in range(limit):
         if not run_one_deadline(now, report):
             break

@@ -1,4 +1,5 @@
-"""`yingji calc gb18218|lec|ls`: read the API's JSON input on stdin, write its JSON answer on stdout.
+"""`yingji calc gb18218|lec|ls|rain-signal`: read the API's JSON input on stdin, write its JSON answer
+on stdout.
 
 Bad input prints the same bilingual message the API would give on stderr and exits with status 2.
 """
@@ -17,9 +18,11 @@ from yingji.calculators.api import (
     CalcGB18218In,
     CalcLecIn,
     CalcLsIn,
+    CalcRainSignalIn,
     calculate_gb18218,
     calculate_lec,
     calculate_ls,
+    calculate_rain_signal,
 )
 from yingji.core.errors import DomainError
 
@@ -27,6 +30,7 @@ CALCULATORS: dict[str, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
     "gb18218": (CalcGB18218In, calculate_gb18218),
     "lec": (CalcLecIn, calculate_lec),
     "ls": (CalcLsIn, calculate_ls),
+    "rain-signal": (CalcRainSignalIn, calculate_rain_signal),
 }
 BAD_INPUT = 2
 
@@ -47,7 +51,10 @@ def _validation_message(error: ValidationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Run a standard's calculator (GB 18218-2018, LEC, LS) on JSON from stdin; answer JSON on stdout."
+    help = (
+        "Run a standard's calculator (GB 18218-2018, LEC, LS, rainstorm signal) on JSON from stdin; "
+        "answer JSON on stdout."
+    )
     requires_system_checks: list[str] = []
     stealth_options = ("stdin",)
 

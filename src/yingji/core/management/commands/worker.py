@@ -27,7 +27,12 @@ class Command(BaseCommand):
         while not stop.is_set():
             close_old_connections()
             report = run_due()
-            if report.deadlines_done or report.deadlines_failed or report.notifications_sent:
+            if (
+                report.checks_done
+                or report.deadlines_done
+                or report.deadlines_failed
+                or report.notifications_sent
+            ):
                 self.stdout.write(str(report))
             if once:
                 break

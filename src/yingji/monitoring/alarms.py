@@ -1,0 +1,509 @@
+"""Alarm lifecycle: raised → escalated / de-escalated → acknowledged → cleared → closed.
+
+The pipeline hands over, per sensor and rule, what one batch showed (`Outcome`); this module keeps at
+most one open alarm per sensor and rule, so a flapping sensor moves its alarm up and down instead
+of opening a new one per reading. An alarm clears once its sensor has read normal for
+MONITORING_CLEAR_AFTER_SECONDS; a person acknowledges it and closes it with a disposal note.
+
+Who is told: the enterprise's officers (or the site owner's staff) of every alarm, the county duty
+officers from orange, the city from red; an alarm nobody acknowledges within
+MONITORING_ACK_TIMEOUT_SECONDS is reported one tier further up. Messages go through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from yingji.core import audit, jobs, regioncodes, roles
+from yingji.core.errors import Conflict, Forbidden, InvalidInput
+from yingji.core.models import User
+from yingji.enterprises.services import officers_of
+from yingji.monitoring.models import Alarm, AlarmEvent, Sensor, SensorState
+from yingji.monitoring.sensortypes import LEVEL_LABELS, ORANGE, RED, YELLOW
+
+ACK_OVERDUE = "monitoring.ack_overdue"
+ENTERPRISE_TIER, COUNTY_TIER, CITY_TIER = 0, 1, 2
+TIER_NAMES = ("enterprise", "county", "city")
+OFFLINE_LEVEL = YELLOW
+MAX_NOTE_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one batch showed for one sensor under one rule."""
+
+    sensor_id: int
+    rule: str
+    max_level: int
+    peak_value: float | None
+    peak_ts_ms: int
+    last_ts_ms: int
+    # First normal reading after the batch's last abnormal one (None: the batch ended abnormal).
+    normal_since_ms: int | None
+    earlier_abnormal: bool  # the batch itself had an abnormal reading
+    advanced: bool  # the batch moved the sensor's latest reading forward
+    window_h: int | None = None
+
+
+@dataclass
+class AlarmChanges:
+    """Counts of what a batch or a check did to alarms, for answers, logs and the benchmark."""
+
+    raised: list[int] = field(default_factory=list)
+    escalated: int = 0
+    deescalated: int = 0
+    cleared: int = 0
+
+
+def _moment(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def tier_for_level(level: int) -> int:
+    """The highest tier told of an alarm of `level` at once."""
+    if level >= RED:
+        return CITY_TIER
+    if level >= ORANGE:
+        return COUNTY_TIER
+    return ENTERPRISE_TIER
+
+
+# Applying a batch -------------------------------------------------------------------------------
+
+
+def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now: datetime) -> AlarmChanges:
+    """Raise, move, re-raise or clear alarms for a batch's outcomes; inside the pipeline's transaction."""
+    changes = AlarmChanges()
+    sensor_ids = {outcome.sensor_id for outcome in outcomes} | set(back_online)
+    open_alarms = {
+        (alarm.sensor_id, alarm.rule): alarm
+        for alarm in Alarm.objects.filter(
+            sensor_id__in=sensor_ids, status__in=Alarm.OPEN_STATUSES
+        ).select_related("sensor")
+    }
+    sensors = {
+        sensor.pk: sensor for sensor in Sensor.objects.filter(pk__in=sensor_ids).select_related("region")
+    }
+    clear_after_ms = settings.MONITORING_CLEAR_AFTER_SECONDS * 1000
+    cache: RecipientCache = {}
+    for outcome in outcomes:
+        alarm = open_alarms.get((outcome.sensor_id, outcome.rule))
+        if alarm is None:
+            if outcome.max_level > 0:
+                alarm = _raise(sensors[outcome.sensor_id], outcome, now, cache)
+                changes.raised.append(alarm.pk)
+                if outcome.normal_since_ms is not None:
+                    alarm.normal_since_ms = outcome.normal_since_ms
+                    _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes)
+            continue
+        before = _tracked(alarm)
+        _move(alarm, outcome, now, changes, cache)
+        if outcome.advanced:
+            if outcome.normal_since_ms is None:
+                alarm.normal_since_ms = None
+            elif outcome.earlier_abnormal or alarm.normal_since_ms is None:
+                alarm.normal_since_ms = outcome.normal_since_ms
+            _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes)
+        changed = [
+            name for name, value in zip(_TRACKED, before, strict=True) if getattr(alarm, name) != value
+        ]
+        if changed:  # most batches change nothing of an alarm that is already open
+            alarm.save(update_fields=changed)
+    for sensor_id in back_online:
+        alarm = open_alarms.get((sensor_id, Alarm.OFFLINE))
+        if alarm is not None and alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED):
+            _clear(alarm, now, "传感器恢复上报 / the sensor reports again")
+            alarm.save(update_fields=["status", "cleared_at"])
+            changes.cleared += 1
+    refresh_alarm_levels(sensor_ids)
+    return changes
+
+
+# The fields a batch may change on an open alarm; only those that did are written.
+_TRACKED = (
+    "level",
+    "peak_level",
+    "peak_value",
+    "status",
+    "normal_since_ms",
+    "last_triggered_at",
+    "window_h",
+    "cleared_at",
+    "acknowledged_by",
+    "acknowledged_at",
+    "notified_tier",
+)
+
+
+def _tracked(alarm: Alarm) -> tuple[Any, ...]:
+    return tuple(getattr(alarm, name) for name in _TRACKED)
+
+
+def _raise(sensor: Sensor, outcome: Outcome, now: datetime, cache: RecipientCache | None = None) -> Alarm:
+    at = _moment(outcome.peak_ts_ms)
+    tier = tier_for_level(outcome.max_level)
+    alarm = Alarm.objects.create(
+        sensor=sensor,
+        rule=outcome.rule,
+        level=outcome.max_level,
+        peak_level=outcome.max_level,
+        raised_at=at,
+        created_at=now,
+        last_triggered_at=at,
+        trigger_value=outcome.peak_value,
+        peak_value=outcome.peak_value,
+        window_h=outcome.window_h,
+        notified_tier=tier,
+        region_id=sensor.region_id,
+        organization_id=sensor.organization_id,
+    )
+    _tell(alarm, ENTERPRISE_TIER, tier, cache)
+    _event(alarm, "raised", now, value=outcome.peak_value, note=_told_note(tier))
+    audit.record(None, "alarm.raised", alarm, after=audit.snapshot(alarm), region=sensor.region)
+    jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout(), replace=False)
+    return alarm
+
+
+def _ack_timeout() -> timedelta:
+    return timedelta(seconds=settings.MONITORING_ACK_TIMEOUT_SECONDS)
+
+
+def _told_note(tier: int) -> str:
+    return f"已通知至{Alarm.TIER_CHOICES[tier][1]} / told up to the {TIER_NAMES[tier]}"
+
+
+def _tell_up_to(alarm: Alarm, tier: int, cache: RecipientCache | None, *, again: bool = False) -> str:
+    """Tell the tiers up to `tier` not told yet (all again for a re-raised alarm); the note for its event."""
+    told = -1 if again or alarm.notified_tier is None else alarm.notified_tier
+    if tier <= told:
+        return ""
+    _tell(alarm, told + 1, tier, cache)
+    alarm.notified_tier = tier
+    return _told_note(tier)
+
+
+def _move(
+    alarm: Alarm, outcome: Outcome, now: datetime, changes: AlarmChanges, cache: RecipientCache | None = None
+) -> None:
+    """Escalate, de-escalate or re-raise an open alarm for a batch that read abnormal."""
+    level = outcome.max_level
+    if level == 0:
+        return
+    alarm.last_triggered_at = max(alarm.last_triggered_at, _moment(outcome.peak_ts_ms))
+    if outcome.window_h is not None and level > alarm.peak_level:
+        alarm.window_h = outcome.window_h  # the window that reached the highest level
+    if outcome.peak_value is not None and level > alarm.peak_level:
+        alarm.peak_value = outcome.peak_value  # the value that reached the highest level
+    if alarm.status == Alarm.CLEARED:
+        before = audit.snapshot(alarm)
+        alarm.status, alarm.level, alarm.cleared_at = Alarm.RAISED, level, None
+        alarm.acknowledged_by, alarm.acknowledged_at = None, None
+        alarm.peak_level = max(alarm.peak_level, level)
+        note = _tell_up_to(alarm, tier_for_level(level), cache, again=True)
+        _event(alarm, "reraised", now, level=level, value=outcome.peak_value, note=note)
+        audit.record(None, "alarm.reraised", alarm, before=before, after=audit.snapshot(alarm))
+        jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
+        changes.raised.append(alarm.pk)
+        return
+    if level > alarm.level:
+        before = audit.snapshot(alarm)
+        alarm.level, alarm.peak_level = level, max(alarm.peak_level, level)
+        note = _tell_up_to(alarm, tier_for_level(level), cache)
+        _event(alarm, "escalated", now, level=level, value=outcome.peak_value, note=note)
+        audit.record(None, "alarm.escalated", alarm, before=before, after=audit.snapshot(alarm))
+        changes.escalated += 1
+    elif level < alarm.level:
+        alarm.level = level
+        _event(alarm, "deescalated", now, level=level, value=outcome.peak_value)
+        changes.deescalated += 1
+
+
+def _clear_if_held(
+    alarm: Alarm, last_ts_ms: int, clear_after_ms: int, now: datetime, changes: AlarmChanges
+) -> None:
+    if (
+        alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED)
+        and alarm.normal_since_ms is not None
+        and last_ts_ms - alarm.normal_since_ms >= clear_after_ms
+    ):
+        _clear(alarm, now, "读数恢复正常 / readings back to normal")
+        changes.cleared += 1
+
+
+def _clear(alarm: Alarm, now: datetime, note: str) -> None:
+    before = audit.snapshot(alarm)
+    alarm.status, alarm.cleared_at = Alarm.CLEARED, now
+    _event(alarm, "cleared", now, note=note)
+    audit.record(None, "alarm.cleared", alarm, before=before, after=audit.snapshot(alarm))
+    jobs.cancel(ACK_OVERDUE, alarm)
+
+
+def refresh_alarm_levels(sensor_ids: Sequence[int] | set[int]) -> None:
+    """Store on each sensor's state the highest level of its active (raised or acknowledged) alarms."""
+    ids = list(sensor_ids)
+    levels = dict(
+        Alarm.objects.filter(sensor_id__in=ids, status__in=(Alarm.RAISED, Alarm.ACKNOWLEDGED))
+        .values("sensor_id")
+        .annotate(top=Max("level"))
+        .values_list("sensor_id", "top")
+    )
+    current = dict(SensorState.objects.filter(sensor_id__in=ids).values_list("sensor_id", "alarm_level"))
+    for sensor_id in ids:
+        level = levels.get(sensor_id, 0)
+        if current.get(sensor_id, 0) != level:
+            SensorState.objects.filter(sensor_id=sensor_id).update(alarm_level=level)
+
+
+def _event(
+    alarm: Alarm,
+    kind: str,
+    at: datetime,
+    *,
+    level: int | None = None,
+    value: float | None = None,
+    actor: User | None = None,
+    note: str = "",
+) -> None:
+    AlarmEvent.objects.create(
+        alarm=alarm,
+        kind=kind,
+        at=at,
+        level=alarm.level if level is None else level,
+        value=value,
+        actor=actor,
+        note=note,
+    )
+
+
+# Notifications ----------------------------------------------------------------------------------
+
+
+RecipientCache = dict[tuple[Any, ...], list[User]]
+
+
+def recipients_at_tier(sensor: Sensor, tier: int, cache: RecipientCache | None = None) -> list[User]:
+    """Who is told of `sensor`'s alarms at `tier`, remembered in `cache` for the rest of a batch."""
+    owner = sensor.enterprise_id or sensor.organization_id if tier == ENTERPRISE_TIER else sensor.region_id
+    key = (tier, sensor.enterprise_id is not None, owner)
+    if cache is None:
+        return _recipients_at_tier(sensor, tier)
+    if key not in cache:
+        cache[key] = _recipients_at_tier(sensor, tier)
+    return cache[key]
+
+
+def _recipients_at_tier(sensor: Sensor, tier: int) -> list[User]:
+    """Who is told at a tier: enterprise officers (or site staff), county duty officers, city duty officers.
+
+    Where a county or the city has no duty officer account, its administrators are told instead.
+    """
+    if tier == ENTERPRISE_TIER:
+        if sensor.enterprise_id is not None:
+            return list(officers_of(sensor.enterprise))
+        if sensor.organization_id is not None:
+            return list(User.objects.filter(organization_id=sensor.organization_id, is_active=True))
+        return []
+    level = regioncodes.COUNTY if tier == COUNTY_TIER else regioncodes.CITY
+    region = sensor.region.ancestor_at(level)
+    if region is None:
+        return []
+    duty = list(jobs.users_with_role_at(roles.DUTY_OFFICER, region))
+    if duty:
+        return duty
+    admin_role = roles.COUNTY_ADMIN if tier == COUNTY_TIER else roles.CITY_ADMIN
+    return list(jobs.users_with_role_at(admin_role, region))
+
+
+def _tell(alarm: Alarm, first_tier: int, last_tier: int, cache: RecipientCache | None) -> None:
+    """Queue the alarm's message in the outbox for everyone at tiers first…last."""
+    sensor = alarm.sensor
+    value = "—" if alarm.peak_value is None else f"{alarm.peak_value:g} {sensor.unit}"
+    subject = f"{LEVEL_LABELS[alarm.level]}报警：{sensor.name}（{alarm.get_rule_display()}）"
+    body = (
+        f"{sensor.name}（{sensor.code}）{alarm.get_rule_display()}报警，值 {value}，"
+        f"时间 {timezone.localtime(alarm.last_triggered_at):%Y-%m-%d %H:%M:%S}"
+    )
+    link = reverse("monitoring:alarm", args=[alarm.pk])
+    for tier in range(first_tier, last_tier + 1):
+        recipients = recipients_at_tier(sensor, tier, cache)
+        if recipients:
+            jobs.notify(recipients, subject, body=body, link=link, about=alarm)
+
+
+@jobs.deadline_handler(ACK_OVERDUE)
+def report_unacknowledged(deadline: Any, now: datetime) -> None:
+    """An alarm unacknowledged after the timeout is reported one tier up, and again later, up to the city."""
+    alarm = (
+        Alarm.objects.select_related("sensor", "sensor__region").filter(pk=int(deadline.object_id)).first()
+    )
+    if alarm is None or alarm.status != Alarm.RAISED:
+        return
+    told = -1 if alarm.notified_tier is None else alarm.notified_tier
+    if told >= CITY_TIER:
+        return
+    before = audit.snapshot(alarm)
+    note = _tell_up_to(alarm, told + 1, None)
+    alarm.save(update_fields=["notified_tier"])
+    _event(
+        alarm, "overdue", now, note=f"超时未确认，逐级上报 / not acknowledged in time, reported up. {note}"
+    )
+    audit.record(None, "alarm.reported_up", alarm, before=before, after=audit.snapshot(alarm))
+    if told + 1 < CITY_TIER:
+        # A key of its own: this deadline row is still being run and is marked done after the handler.
+        jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout(), key=f"after-{told + 1}")
+
+
+# People's actions -------------------------------------------------------------------------------
+
+
+def may_handle(user: User, alarm: Alarm) -> bool:
+    """Officers of the enterprise, the duty officers and administrators of its region handle its alarms."""
+    return user.role in (roles.ENTERPRISE_OFFICER, roles.DUTY_OFFICER, roles.COUNTY_ADMIN, roles.CITY_ADMIN)
+
+
+def acknowledge(actor: User, alarm_id: int, note: str = "", *, at: datetime | None = None) -> Alarm:
+    """A named person takes the alarm on; stops the escalation for not being acknowledged.
+
+    `at` is for recording an acknowledgement made earlier (the demo's history); it defaults to now.
+    """
+    with transaction.atomic():
+        alarm = _lock_visible(actor, alarm_id)
+        if alarm.status != Alarm.RAISED:
+            raise Conflict(
+                f"报警状态为“{alarm.get_status_display()}”，无需确认 / "
+                "Only a raised alarm can be acknowledged",
+                code="invalid_state",
+            )
+        before = audit.snapshot(alarm)
+        alarm.status, alarm.acknowledged_by, alarm.acknowledged_at = (
+            Alarm.ACKNOWLEDGED,
+            actor,
+            at or timezone.now(),
+        )
+        alarm.save()
+        _event(
+            alarm, "acknowledged", alarm.acknowledged_at, actor=actor, note=_clean_note(note, required=False)
+        )
+        audit.record(actor, "alarm.acknowledged", alarm, before=before, after=audit.snapshot(alarm))
+        jobs.cancel(ACK_OVERDUE, alarm)
+        refresh_alarm_levels([alarm.sensor_id])
+    return alarm
+
+
+def close(actor: User, alarm_id: int, disposal_note: str, *, at: datetime | None = None) -> Alarm:
+    """Close an acknowledged or cleared alarm with what was done about it (`at` as for acknowledge)."""
+    note = _clean_note(disposal_note, required=True)
+    with transaction.atomic():
+        alarm = _lock_visible(actor, alarm_id)
+        if alarm.status not in (Alarm.ACKNOWLEDGED, Alarm.CLEARED):
+            raise Conflict(
+                "报警须先确认或已恢复才能关闭 / An alarm is closed once acknowledged or cleared",
+                code="invalid_state",
+            )
+        before = audit.snapshot(alarm)
+        now = at or timezone.now()
+        alarm.status, alarm.closed_by, alarm.closed_at, alarm.disposal_note = Alarm.CLOSED, actor, now, note
+        if alarm.acknowledged_by_id is None:
+            alarm.acknowledged_by, alarm.acknowledged_at = actor, now
+        alarm.save()
+        _event(alarm, "closed", now, actor=actor, note=note)
+        audit.record(actor, "alarm.closed", alarm, before=before, after=audit.snapshot(alarm))
+        jobs.cancel(ACK_OVERDUE, alarm)
+        refresh_alarm_levels([alarm.sensor_id])
+    return alarm
+
+
+def _lock_visible(actor: User, alarm_id: int) -> Alarm:
+    alarm = Alarm.objects.select_related("sensor", "sensor__region").get_visible_or_404(actor, pk=alarm_id)
+    if not may_handle(actor, alarm):
+        raise Forbidden()
+    return Alarm.objects.select_for_update().select_related("sensor", "sensor__region").get(pk=alarm.pk)
+
+
+def _clean_note(note: str, *, required: bool) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise InvalidInput("请填写处置情况 / A disposal note is required", code="note_required")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"说明不超过 {MAX_NOTE_LENGTH} 字 / The note is too long", code="note_too_long")
+    return note
+
+
+# Offline detection and retention (checks of every worker pass) ------------------------------------
+
+
+@jobs.periodic_check("monitoring.offline")
+def detect_offline(now: datetime) -> int:
+    """Mark sensors silent past their offline time as offline and raise one offline alarm each."""
+    now_ms = int(now.timestamp() * 1000)
+    if not SensorState.objects.filter(online=True, offline_due_ms__lt=now_ms).exists():
+        return 0
+    with transaction.atomic():
+        # Locked in sensor order, as the pipeline locks them: a batch arriving meanwhile wins or waits.
+        silent = list(
+            SensorState.objects.select_for_update()
+            .filter(online=True, offline_due_ms__lt=now_ms)
+            .order_by("sensor_id")
+            .values_list("sensor_id", "last_ts")[:1000]
+        )
+        ids = [sensor_id for sensor_id, _ in silent]
+        SensorState.objects.filter(sensor_id__in=ids).update(online=False)
+        sensors = {s.pk: s for s in Sensor.objects.filter(pk__in=ids).select_related("region", "enterprise")}
+        already = {
+            alarm.sensor_id: alarm
+            for alarm in Alarm.objects.filter(
+                sensor_id__in=ids, rule=Alarm.OFFLINE, status__in=Alarm.OPEN_STATUSES
+            ).select_related("sensor")
+        }
+        cache: RecipientCache = {}
+        for sensor_id, last_ts in silent:
+            outcome = Outcome(
+                sensor_id=sensor_id,
+                rule=Alarm.OFFLINE,
+                max_level=OFFLINE_LEVEL,
+                peak_value=None,
+                peak_ts_ms=now_ms,
+                last_ts_ms=last_ts or now_ms,
+                normal_since_ms=None,
+                earlier_abnormal=True,
+                advanced=False,
+            )
+            alarm = already.get(sensor_id)
+            if alarm is None:
+                _raise(sensors[sensor_id], outcome, now, cache)
+            elif alarm.status == Alarm.CLEARED:  # offline again before anyone closed the last one
+                _move(alarm, outcome, now, AlarmChanges(), cache)
+                alarm.save()
+        refresh_alarm_levels(ids)
+    return len(silent)
+
+
+RETENTION_BATCH = 50_000
+
+
+@jobs.periodic_check("monitoring.retention")
+def drop_expired_readings(now: datetime) -> int:
+    """Delete raw readings and minute aggregates past their retention settings, a slice per pass."""
+    from yingji.monitoring.models import Reading, ReadingMinute
+
+    raw_cutoff_ms = int((now - timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)).timestamp() * 1000)
+    minute_cutoff = int((now - timedelta(days=settings.MONITORING_MINUTE_RETENTION_DAYS)).timestamp() // 60)
+    removed = 0
+    oldest = (
+        Reading.objects.filter(ts__lt=raw_cutoff_ms)
+        .order_by("ts")
+        .values_list("ts", flat=True)[RETENTION_BATCH : RETENTION_BATCH + 1]
+    )
+    upper = oldest[0] if oldest else raw_cutoff_ms
+    removed += Reading.objects.filter(ts__lt=upper).delete()[0]
+    removed += ReadingMinute.objects.filter(minute__lt=minute_cutoff).delete()[0]
+    return removed

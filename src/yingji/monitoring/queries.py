@@ -1,0 +1,59 @@
+"""Reads that pages, the API and the map share: a sensor's series for a chart, open alarms per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max
+
+from yingji.monitoring.models import Alarm, Reading, ReadingMinute, Sensor
+
+# Up to this span a chart shows every raw reading; beyond it, per-minute aggregates. Raw readings are
+# keyed (time, sensor) (decision 0013), so one sensor's hour is a scan of everyone's hour: keep it short.
+RAW_SPAN_MS = 3600 * 1000
+MAX_SPAN_MS = 31 * 24 * 3600 * 1000
+MAX_POINTS = 20_000
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points of a sensor over a period: (epoch ms, value[, min, max]) at raw or per-minute resolution."""
+
+    resolution: str  # "raw" or "minute"
+    points: list[tuple[Any, ...]]
+
+
+def series(sensor: Sensor, start_ms: int, end_ms: int) -> Series:
+    """A sensor's readings between two instants, raw for spans up to 1 h, else minute mean/min/max."""
+    if end_ms - start_ms <= RAW_SPAN_MS:
+        rows = (
+            Reading.objects.filter(sensor_id=sensor.pk, ts__gte=start_ms, ts__lte=end_ms)
+            .order_by("ts")
+            .values_list("ts", "value")[:MAX_POINTS]
+        )
+        points: list[tuple[Any, ...]] = [(ts, value) for ts, value in rows]
+        if points:
+            return Series("raw", points)
+        # Raw readings past their retention are gone; the minutes remain.
+    minutes = (
+        ReadingMinute.objects.filter(
+            sensor_id=sensor.pk, minute__gte=start_ms // 60_000, minute__lte=end_ms // 60_000
+        )
+        .order_by("minute")
+        .values_list("minute", "total", "count", "minimum", "maximum")[:MAX_POINTS]
+    )
+    return Series(
+        "minute",
+        [(minute * 60_000, total / count, low, high) for minute, total, count, low, high in minutes],
+    )
+
+
+def active_alarm_levels(sensors: Any) -> dict[int, int]:
+    """{sensor id: highest level of its raised or acknowledged alarms} for a queryset of sensors."""
+    return dict(
+        Alarm.objects.filter(sensor__in=sensors, status__in=(Alarm.RAISED, Alarm.ACKNOWLEDGED))
+        .values("sensor_id")
+        .annotate(top=Max("level"))
+        .values_list("sensor_id", "top")
+    )
