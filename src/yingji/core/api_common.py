@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -46,6 +46,13 @@ class ErrorOut(Schema):
     code: str
     message: str
     details: dict[str, Any]
+
+
+class FeatureCollectionOut(Schema):
+    """A map layer: GeoJSON features that carry their own style and popup in `properties`."""
+
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
 
 
 def responses(schema: Any, status: int = 200) -> dict[Any, Any]:

@@ -12,7 +12,15 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    FeatureCollectionOut,
+    Page,
+    current_user,
+    id_path,
+    region_filter,
+    responses,
+)
 from yingji.majorhazards import gb18218, services
 from yingji.majorhazards.models import (
     LEVEL_LABELS,
@@ -173,11 +181,6 @@ class InstallationFilter(Schema):
     level: int | None = Field(None, ge=1, le=4, description="1 一级 … 4 四级")
     is_major: bool | None = None
     filing_status: FilingStatus | None = None
-
-
-class FeatureCollectionOut(Schema):
-    type: Literal["FeatureCollection"]
-    features: list[dict[str, Any]]
 
 
 def filtered_installations(request: HttpRequest, filters: InstallationFilter) -> Any:

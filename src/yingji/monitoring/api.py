@@ -14,7 +14,16 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
-from yingji.core.api_common import AUTH, MAX_ID, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    MAX_ID,
+    FeatureCollectionOut,
+    Page,
+    current_user,
+    id_path,
+    region_filter,
+    responses,
+)
 from yingji.core.errors import InvalidInput
 from yingji.monitoring import alarms, pipeline, queries, services
 from yingji.monitoring.maplayer import map_features
@@ -764,11 +773,6 @@ def set_window_rules(request: HttpRequest, payload: WindowRulesIn) -> Any:
 
 
 # Map --------------------------------------------------------------------------------------------
-
-
-class FeatureCollectionOut(Schema):
-    type: Literal["FeatureCollection"]
-    features: list[dict[str, Any]]
 
 
 @router.get(
