@@ -42,8 +42,13 @@ migrations-check:
 pytest:
 	$(BIN)/pytest
 
+# The PostgreSQL server the monitoring benchmark creates its scratch database on (and drops it), when it answers.
+BENCH_POSTGRES_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/postgres
+
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/yingji bench monitoring
+	$(BIN)/yingji bench monitoring --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 
 messages: install
 	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location --no-obsolete -i "*/tests/*"

@@ -76,6 +76,56 @@ def record(
     return entry
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change for `record_many`: what was done to which object, before and after, where."""
+
+    action: str
+    instance: models.Model
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    region: Region | None = None
+
+
+def record_many(actor: Any, changes: list[Change]) -> int:
+    """Append one entry per change, in order, taking the chain's head once; inside the caller's transaction.
+
+    For a service that changes many objects at once (a batch of readings raising and clearing alarms):
+    the same entries `record` would write one by one, in one insert.
+    """
+    if not changes:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must be called inside the service's transaction")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_name = actor.get_username() if is_user else (str(actor) if actor else "system")
+    previous, entries = head.last_hash, []
+    for change in changes:
+        instance = change.instance
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor=actor if is_user else None,
+            actor_name=actor_name,
+            action=change.action,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            object_label=str(instance)[:200],
+            region=change.region if change.region is not None else _region_of(instance),
+            before=change.before,
+            after=change.after,
+            previous_hash=previous,
+        )
+        entry.entry_hash = previous = compute_hash(entry.hashed_fields())
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
+    head.last_hash = previous
+    head.save(update_fields=["last_hash", "updated_at"])
+    return len(entries)
+
+
 def _region_of(instance: models.Model) -> Region | None:
     if isinstance(instance, Region):
         return instance

@@ -85,20 +85,12 @@ def schedule(
     due_at: datetime,
     *,
     key: str = "",
-    replace: bool = True,
     **payload: Any,
 ) -> Deadline:
-    """Set the pending deadline `kind` (and `key`) of `instance` to `due_at`, replacing an earlier one.
-
-    `replace=False` skips looking for an earlier one, for an instance created in this transaction.
-    """
+    """Set the pending deadline `kind` (and `key`) of `instance` to `due_at`, replacing an earlier one."""
     if kind not in _handlers:
         raise ValueError(f"no handler registered for deadline kind {kind!r}")
     object_type, object_id = instance._meta.label_lower, str(instance.pk)
-    if not replace:
-        return Deadline.objects.create(
-            kind=kind, object_type=object_type, object_id=object_id, key=key, due_at=due_at, payload=payload
-        )
     deadline, _ = Deadline.objects.update_or_create(
         kind=kind,
         object_type=object_type,
@@ -108,6 +100,31 @@ def schedule(
         defaults={"due_at": due_at, "payload": payload},
     )
     return deadline
+
+
+def schedule_new(kind: str, due: Iterable[tuple[models.Model, datetime]]) -> int:
+    """Deadlines `kind` for instances created in this transaction (none can be pending yet), in one insert."""
+    if kind not in _handlers:
+        raise ValueError(f"no handler registered for deadline kind {kind!r}")
+    rows = [
+        Deadline(kind=kind, object_type=instance._meta.label_lower, object_id=str(instance.pk), due_at=due_at)
+        for instance, due_at in due
+    ]
+    Deadline.objects.bulk_create(rows)
+    return len(rows)
+
+
+def cancel_all(kind: str, instances: Iterable[models.Model]) -> int:
+    """Cancel the pending deadlines `kind` (every key) of several instances of one model, in one update."""
+    instances = list(instances)
+    if not instances:
+        return 0
+    return Deadline.objects.filter(
+        kind=kind,
+        object_type=instances[0]._meta.label_lower,
+        object_id__in=[str(instance.pk) for instance in instances],
+        status=Deadline.PENDING,
+    ).update(status=Deadline.CANCELLED, done_at=timezone.now())
 
 
 def cancel(kind: str, instance: models.Model, *, key: str | None = None) -> int:

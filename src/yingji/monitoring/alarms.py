@@ -80,6 +80,32 @@ def tier_for_level(level: int) -> int:
 # Applying a batch -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Writes:
+    """The rows a batch's alarm changes add, gathered so they go out in a few statements at the end.
+
+    A batch with a burst of spikes raises and clears dozens of alarms; written one by one, their events,
+    audit entries and deadlines were most of the batch's statements.
+    """
+
+    events: list[AlarmEvent] = field(default_factory=list)
+    audited: list[audit.Change] = field(default_factory=list)
+    deadlines: list[tuple[Alarm, datetime]] = field(default_factory=list)
+    cancelled: list[Alarm] = field(default_factory=list)
+
+    def event(self, alarm: Alarm, kind: str, at: datetime, **fields: Any) -> None:
+        self.events.append(_new_event(alarm, kind, at, **fields))
+
+    def audit(self, action: str, alarm: Alarm, before: dict[str, Any] | None) -> None:
+        self.audited.append(audit.Change(action, alarm, before, audit.snapshot(alarm), alarm.sensor.region))
+
+    def flush(self) -> None:
+        AlarmEvent.objects.bulk_create(self.events)
+        audit.record_many(None, self.audited)
+        jobs.schedule_new(ACK_OVERDUE, self.deadlines)
+        jobs.cancel_all(ACK_OVERDUE, self.cancelled)
+
+
 def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now: datetime) -> AlarmChanges:
     """Raise, move, re-raise or clear alarms for a batch's outcomes; inside the pipeline's transaction."""
     changes = AlarmChanges()
@@ -91,28 +117,33 @@ def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now:
         ).select_related("sensor")
     }
     sensors = {
-        sensor.pk: sensor for sensor in Sensor.objects.filter(pk__in=sensor_ids).select_related("region")
+        sensor.pk: sensor
+        for sensor in Sensor.objects.filter(pk__in=sensor_ids).select_related("region", "enterprise")
     }
+    for alarm in open_alarms.values():
+        alarm.sensor = sensors[alarm.sensor_id]
     clear_after_ms = settings.MONITORING_CLEAR_AFTER_SECONDS * 1000
     cache: RecipientCache = {}
+    writes = _Writes()
     for outcome in outcomes:
         alarm = open_alarms.get((outcome.sensor_id, outcome.rule))
         if alarm is None:
             if outcome.max_level > 0:
-                alarm = _raise(sensors[outcome.sensor_id], outcome, now, cache)
+                alarm = _raise(sensors[outcome.sensor_id], outcome, now, cache, writes)
                 changes.raised.append(alarm.pk)
                 if outcome.normal_since_ms is not None:
                     alarm.normal_since_ms = outcome.normal_since_ms
-                    _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes)
+                    if _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes, writes):
+                        alarm.save(update_fields=["normal_since_ms", "status", "cleared_at"])
             continue
         before = _tracked(alarm)
-        _move(alarm, outcome, now, changes, cache)
+        _move(alarm, outcome, now, changes, cache, writes)
         if outcome.advanced:
             if outcome.normal_since_ms is None:
                 alarm.normal_since_ms = None
             elif outcome.earlier_abnormal or alarm.normal_since_ms is None:
                 alarm.normal_since_ms = outcome.normal_since_ms
-            _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes)
+            _clear_if_held(alarm, outcome.last_ts_ms, clear_after_ms, now, changes, writes)
         changed = [
             name for name, value in zip(_TRACKED, before, strict=True) if getattr(alarm, name) != value
         ]
@@ -121,9 +152,10 @@ def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now:
     for sensor_id in back_online:
         alarm = open_alarms.get((sensor_id, Alarm.OFFLINE))
         if alarm is not None and alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED):
-            _clear(alarm, now, "传感器恢复上报 / the sensor reports again")
+            _clear(alarm, now, "传感器恢复上报 / the sensor reports again", writes)
             alarm.save(update_fields=["status", "cleared_at"])
             changes.cleared += 1
+    writes.flush()
     refresh_alarm_levels(sensor_ids)
     return changes
 
@@ -148,7 +180,9 @@ def _tracked(alarm: Alarm) -> tuple[Any, ...]:
     return tuple(getattr(alarm, name) for name in _TRACKED)
 
 
-def _raise(sensor: Sensor, outcome: Outcome, now: datetime, cache: RecipientCache | None = None) -> Alarm:
+def _raise(
+    sensor: Sensor, outcome: Outcome, now: datetime, cache: RecipientCache | None, writes: _Writes
+) -> Alarm:
     at = _moment(outcome.peak_ts_ms)
     tier = tier_for_level(outcome.max_level)
     alarm = Alarm.objects.create(
@@ -167,9 +201,9 @@ def _raise(sensor: Sensor, outcome: Outcome, now: datetime, cache: RecipientCach
         organization_id=sensor.organization_id,
     )
     _tell(alarm, ENTERPRISE_TIER, tier, cache)
-    _event(alarm, "raised", now, value=outcome.peak_value, note=_told_note(tier))
-    audit.record(None, "alarm.raised", alarm, after=audit.snapshot(alarm), region=sensor.region)
-    jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout(), replace=False)
+    writes.event(alarm, "raised", now, value=outcome.peak_value, note=_told_note(tier))
+    writes.audit("alarm.raised", alarm, None)
+    writes.deadlines.append((alarm, now + _ack_timeout()))
     return alarm
 
 
@@ -192,7 +226,12 @@ def _tell_up_to(alarm: Alarm, tier: int, cache: RecipientCache | None, *, again:
 
 
 def _move(
-    alarm: Alarm, outcome: Outcome, now: datetime, changes: AlarmChanges, cache: RecipientCache | None = None
+    alarm: Alarm,
+    outcome: Outcome,
+    now: datetime,
+    changes: AlarmChanges,
+    cache: RecipientCache | None,
+    writes: _Writes,
 ) -> None:
     """Escalate, de-escalate or re-raise an open alarm for a batch that read abnormal."""
     level = outcome.max_level
@@ -209,8 +248,8 @@ def _move(
         alarm.acknowledged_by, alarm.acknowledged_at = None, None
         alarm.peak_level = max(alarm.peak_level, level)
         note = _tell_up_to(alarm, tier_for_level(level), cache, again=True)
-        _event(alarm, "reraised", now, level=level, value=outcome.peak_value, note=note)
-        audit.record(None, "alarm.reraised", alarm, before=before, after=audit.snapshot(alarm))
+        writes.event(alarm, "reraised", now, level=level, value=outcome.peak_value, note=note)
+        writes.audit("alarm.reraised", alarm, before)
         jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
         changes.raised.append(alarm.pk)
         return
@@ -218,33 +257,41 @@ def _move(
         before = audit.snapshot(alarm)
         alarm.level, alarm.peak_level = level, max(alarm.peak_level, level)
         note = _tell_up_to(alarm, tier_for_level(level), cache)
-        _event(alarm, "escalated", now, level=level, value=outcome.peak_value, note=note)
-        audit.record(None, "alarm.escalated", alarm, before=before, after=audit.snapshot(alarm))
+        writes.event(alarm, "escalated", now, level=level, value=outcome.peak_value, note=note)
+        writes.audit("alarm.escalated", alarm, before)
         changes.escalated += 1
     elif level < alarm.level:
         alarm.level = level
-        _event(alarm, "deescalated", now, level=level, value=outcome.peak_value)
+        writes.event(alarm, "deescalated", now, level=level, value=outcome.peak_value)
         changes.deescalated += 1
 
 
 def _clear_if_held(
-    alarm: Alarm, last_ts_ms: int, clear_after_ms: int, now: datetime, changes: AlarmChanges
-) -> None:
+    alarm: Alarm,
+    last_ts_ms: int,
+    clear_after_ms: int,
+    now: datetime,
+    changes: AlarmChanges,
+    writes: _Writes,
+) -> bool:
+    """Clear the alarm if its sensor has read normal for the hold time; whether it did."""
     if (
         alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED)
         and alarm.normal_since_ms is not None
         and last_ts_ms - alarm.normal_since_ms >= clear_after_ms
     ):
-        _clear(alarm, now, "读数恢复正常 / readings back to normal")
+        _clear(alarm, now, "读数恢复正常 / readings back to normal", writes)
         changes.cleared += 1
+        return True
+    return False
 
 
-def _clear(alarm: Alarm, now: datetime, note: str) -> None:
+def _clear(alarm: Alarm, now: datetime, note: str, writes: _Writes) -> None:
     before = audit.snapshot(alarm)
     alarm.status, alarm.cleared_at = Alarm.CLEARED, now
-    _event(alarm, "cleared", now, note=note)
-    audit.record(None, "alarm.cleared", alarm, before=before, after=audit.snapshot(alarm))
-    jobs.cancel(ACK_OVERDUE, alarm)
+    writes.event(alarm, "cleared", now, note=note)
+    writes.audit("alarm.cleared", alarm, before)
+    writes.cancelled.append(alarm)
 
 
 def refresh_alarm_levels(sensor_ids: Sequence[int] | set[int]) -> None:
@@ -263,7 +310,7 @@ def refresh_alarm_levels(sensor_ids: Sequence[int] | set[int]) -> None:
             SensorState.objects.filter(sensor_id=sensor_id).update(alarm_level=level)
 
 
-def _event(
+def _new_event(
     alarm: Alarm,
     kind: str,
     at: datetime,
@@ -272,8 +319,8 @@ def _event(
     value: float | None = None,
     actor: User | None = None,
     note: str = "",
-) -> None:
-    AlarmEvent.objects.create(
+) -> AlarmEvent:
+    return AlarmEvent(
         alarm=alarm,
         kind=kind,
         at=at,
@@ -282,6 +329,11 @@ def _event(
         actor=actor,
         note=note,
     )
+
+
+def _event(alarm: Alarm, kind: str, at: datetime, **fields: Any) -> None:
+    """Write one step of the timeline at once (people's actions; a batch gathers its steps in _Writes)."""
+    _new_event(alarm, kind, at, **fields).save()
 
 
 # Notifications ----------------------------------------------------------------------------------
@@ -465,6 +517,7 @@ def detect_offline(now: datetime) -> int:
             ).select_related("sensor")
         }
         cache: RecipientCache = {}
+        writes = _Writes()
         for sensor_id, last_ts in silent:
             outcome = Outcome(
                 sensor_id=sensor_id,
@@ -479,10 +532,12 @@ def detect_offline(now: datetime) -> int:
             )
             alarm = already.get(sensor_id)
             if alarm is None:
-                _raise(sensors[sensor_id], outcome, now, cache)
+                _raise(sensors[sensor_id], outcome, now, cache, writes)
             elif alarm.status == Alarm.CLEARED:  # offline again before anyone closed the last one
-                _move(alarm, outcome, now, AlarmChanges(), cache)
+                alarm.sensor = sensors[sensor_id]
+                _move(alarm, outcome, now, AlarmChanges(), cache, writes)
                 alarm.save()
+        writes.flush()
         refresh_alarm_levels(ids)
     return len(silent)
 

@@ -69,3 +69,25 @@ def test_record_refuses_to_run_outside_a_transaction(county_admin: Any) -> None:
         patch.setattr(audit.transaction, "get_connection", lambda: SimpleNamespace(in_atomic_block=False))
         with pytest.raises(RuntimeError, match="inside the service's transaction"):
             audit.record(county_admin, "organization.updated", county_admin)
+
+
+def test_many_changes_recorded_at_once_extend_the_same_chain(county_admin: Any) -> None:
+    from django.db import transaction
+
+    orgs = list(Organization.objects.filter(region_id="140902").order_by("id")[:3])
+    with transaction.atomic():
+        audit.record(county_admin, "organization.touched", orgs[0], after=audit.snapshot(orgs[0]))
+        written = audit.record_many(
+            county_admin,
+            [audit.Change("organization.touched", org, None, audit.snapshot(org)) for org in orgs],
+        )
+        audit.record(county_admin, "organization.touched", orgs[1], after=audit.snapshot(orgs[1]))
+    assert written == 3
+    last = list(AuditEntry.objects.order_by("-id")[:5])[::-1]
+    assert [entry.object_id for entry in last] == [
+        str(orgs[0].pk),
+        *(str(org.pk) for org in orgs),
+        str(orgs[1].pk),
+    ]
+    assert all(entry.actor == county_admin and entry.region_id == "140902" for entry in last)
+    assert audit.verify_chain()[1] is None

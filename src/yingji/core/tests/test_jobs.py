@@ -129,3 +129,14 @@ def test_the_inbox_page_lists_and_marks_read(county_admin: Any, page_client: Any
     assert response.status_code == 302 and response["Location"] == "/map/"
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_deadlines_made_and_cancelled_in_bulk(organization: Organization) -> None:
+    others = list(Organization.objects.filter(region_id="140921")[:2])
+    assert jobs.schedule_new("test.touch", [(organization, T0), *((org, T0) for org in others)]) == 3
+    assert jobs.cancel_all("test.touch", others) == 2
+    assert jobs.cancel_all("test.touch", []) == 0
+    assert jobs.run_due(T0).deadlines_done == 1
+    assert [pk for pk, _ in calls] == [organization.pk]
+    with pytest.raises(ValueError):
+        jobs.schedule_new("test.no-such-kind", [(organization, T0)])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yingji.core.runtime import freeze_loaded_heap
 from yingji.monitoring.mqtt import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CLIENT_ID,
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        freeze_loaded_heap()
         try:
             ingester = MqttIngester(
                 options["url"],
