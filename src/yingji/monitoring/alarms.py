@@ -33,6 +33,7 @@ from yingji.monitoring.sensortypes import LEVEL_LABELS, ORANGE, RED, YELLOW
 ACK_OVERDUE = "monitoring.ack_overdue"
 ENTERPRISE_TIER, COUNTY_TIER, CITY_TIER = 0, 1, 2
 TIER_NAMES = ("enterprise", "county", "city")
+TIER_LABELS = ("企业", "县级", "市级")  # stored in the timeline's notes, which are records, not interface
 OFFLINE_LEVEL = YELLOW
 MAX_NOTE_LENGTH = 2000
 
@@ -212,7 +213,7 @@ def _ack_timeout() -> timedelta:
 
 
 def _told_note(tier: int) -> str:
-    return f"已通知至{Alarm.TIER_CHOICES[tier][1]} / told up to the {TIER_NAMES[tier]}"
+    return f"已通知至{TIER_LABELS[tier]} / notified up to the {TIER_NAMES[tier]}"
 
 
 def _tell_up_to(alarm: Alarm, tier: int, cache: RecipientCache | None, *, again: bool = False) -> str:

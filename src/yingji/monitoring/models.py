@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
@@ -22,7 +23,9 @@ from yingji.majorhazards.models import Installation, Unit
 from yingji.monitoring.sensortypes import KIND_CHOICES, LEVEL_LABELS, LEVEL_NAMES
 from yingji.risks.models import RiskPoint
 
-LEVEL_CHOICES = list(enumerate(LEVEL_LABELS))
+# Labels are marked for the catalog where they are defined (sensortypes); lazy here, shown translated.
+LEVEL_CHOICES = [(level, _(label)) for level, label in enumerate(LEVEL_LABELS)]
+SENSOR_KIND_CHOICES = [(key, _(label)) for key, label in KIND_CHOICES]
 ALARM_LEVEL_CHOICES = LEVEL_CHOICES[1:]
 
 
@@ -37,13 +40,13 @@ class Site(models.Model):
     DEBRIS_FLOW = "debris_flow"
     FOREST_FIRE = "forest_fire"
     KIND_CHOICES = [
-        (RAIN_GAUGE, "雨量站"),
-        (RIVER_GAUGE, "河道水位站"),
-        (RESERVOIR_GAUGE, "水库水位站"),
-        (LANDSLIDE, "滑坡监测点"),
-        (COLLAPSE, "崩塌监测点"),
-        (DEBRIS_FLOW, "泥石流监测点"),
-        (FOREST_FIRE, "森林防火监测点"),
+        (RAIN_GAUGE, _("雨量站")),
+        (RIVER_GAUGE, _("河道水位站")),
+        (RESERVOIR_GAUGE, _("水库水位站")),
+        (LANDSLIDE, _("滑坡监测点")),
+        (COLLAPSE, _("崩塌监测点")),
+        (DEBRIS_FLOW, _("泥石流监测点")),
+        (FOREST_FIRE, _("森林防火监测点")),
     ]
 
     code = models.CharField("站点编码", max_length=32, unique=True)
@@ -112,7 +115,7 @@ class Sensor(models.Model):
 
     code = models.CharField("传感器编码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=20, choices=KIND_CHOICES)
+    kind = models.CharField("类型", max_length=20, choices=SENSOR_KIND_CHOICES)
     unit = models.CharField("单位", max_length=12)
     gateway = models.ForeignKey(Gateway, on_delete=models.PROTECT, related_name="sensors")
     # The monitored object: an enterprise (with, optionally, its installation, unit or risk point) or a site.
@@ -186,7 +189,7 @@ class ThresholdRule(models.Model):
     sensor = models.OneToOneField(
         Sensor, on_delete=models.CASCADE, null=True, blank=True, related_name="threshold_rule"
     )
-    kind = models.CharField("传感器类型", max_length=20, choices=KIND_CHOICES, blank=True)
+    kind = models.CharField("传感器类型", max_length=20, choices=SENSOR_KIND_CHOICES, blank=True)
     high_blue = models.FloatField("蓝色上限", null=True, blank=True)
     high_yellow = models.FloatField("黄色上限", null=True, blank=True)
     high_orange = models.FloatField("橙色上限", null=True, blank=True)
@@ -227,10 +230,10 @@ class WindowRule(models.Model):
     """
 
     SUM, MEAN = "sum", "mean"
-    AGGREGATE_CHOICES = [(SUM, "累计"), (MEAN, "平均")]
+    AGGREGATE_CHOICES = [(SUM, _("累计")), (MEAN, _("平均"))]
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="window_rules")
-    kind = models.CharField("传感器类型", max_length=20, choices=KIND_CHOICES, default="rainfall")
+    kind = models.CharField("传感器类型", max_length=20, choices=SENSOR_KIND_CHOICES, default="rainfall")
     aggregate = models.CharField("统计方式", max_length=4, choices=AGGREGATE_CHOICES, default=SUM)
     window_h = models.PositiveSmallIntegerField("时段（小时）")
     level = models.SmallIntegerField("级别", choices=ALARM_LEVEL_CHOICES)
@@ -291,12 +294,22 @@ class Alarm(models.Model):
     """An alarm of one sensor under one rule, from raised to closed; at most one open per sensor and rule."""
 
     THRESHOLD, RATE, WINDOW, OFFLINE = "threshold", "rate", "window", "offline"
-    RULE_CHOICES = [(THRESHOLD, "超限"), (RATE, "变化速率"), (WINDOW, "时段累计"), (OFFLINE, "离线")]
+    RULE_CHOICES = [
+        (THRESHOLD, _("超限")),
+        (RATE, _("变化速率")),
+        (WINDOW, _("时段累计")),
+        (OFFLINE, _("离线")),
+    ]
     RAISED, ACKNOWLEDGED, CLEARED, CLOSED = "raised", "acknowledged", "cleared", "closed"
-    STATUS_CHOICES = [(RAISED, "报警中"), (ACKNOWLEDGED, "已确认"), (CLEARED, "已恢复"), (CLOSED, "已关闭")]
+    STATUS_CHOICES = [
+        (RAISED, _("报警中")),
+        (ACKNOWLEDGED, _("已确认")),
+        (CLEARED, _("已恢复")),
+        (CLOSED, _("已关闭")),
+    ]
     OPEN_STATUSES = (RAISED, ACKNOWLEDGED, CLEARED)
     # Who has been told: the enterprise, the county duty officers, the city.
-    TIER_CHOICES = [(0, "企业"), (1, "县级"), (2, "市级")]
+    TIER_CHOICES = [(0, _("企业")), (1, _("县级")), (2, _("市级"))]
 
     sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, related_name="alarms")
     rule = models.CharField("规则", max_length=10, choices=RULE_CHOICES)

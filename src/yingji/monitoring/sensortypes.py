@@ -16,6 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 Limits = tuple[float | None, float | None, float | None, float | None]
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a label for the interface's catalog (makemessages finds the call); pages translate it."""
+    return text
+
+
 NO_LIMITS: Limits = (None, None, None, None)
 
 
@@ -39,29 +46,55 @@ class SensorKind:
 
 KINDS: tuple[SensorKind, ...] = (
     SensorKind(
-        "methane", "甲烷", "%CH4", high=(0.5, 0.75, 1.0, 1.5), rate_per_minute=0.3, offline_after_s=120
+        "methane",
+        gettext_noop("甲烷"),
+        "%CH4",
+        high=(0.5, 0.75, 1.0, 1.5),
+        rate_per_minute=0.3,
+        offline_after_s=120,
     ),
-    SensorKind("co", "一氧化碳", "ppm", high=(24, 50, 100, 200), offline_after_s=120),
-    SensorKind("h2s", "硫化氢", "ppm", high=(6.6, 10, 20, 50), offline_after_s=120),
+    SensorKind("co", gettext_noop("一氧化碳"), "ppm", high=(24, 50, 100, 200), offline_after_s=120),
+    SensorKind("h2s", gettext_noop("硫化氢"), "ppm", high=(6.6, 10, 20, 50), offline_after_s=120),
     SensorKind(
-        "o2", "氧气", "%O2", high=(23.5, None, None, None), low=(19.5, 19.0, 18.5, 18.0), offline_after_s=120
+        "o2",
+        gettext_noop("氧气"),
+        "%O2",
+        high=(23.5, None, None, None),
+        low=(19.5, 19.0, 18.5, 18.0),
+        offline_after_s=120,
     ),
     SensorKind(
-        "combustible_gas", "可燃气体", "%LEL", high=(10, 25, 50, 75), rate_per_minute=20, offline_after_s=120
+        "combustible_gas",
+        gettext_noop("可燃气体"),
+        "%LEL",
+        high=(10, 25, 50, 75),
+        rate_per_minute=20,
+        offline_after_s=120,
     ),
-    SensorKind("toxic_gas", "有毒气体", "ppm", high=(10, 20, 50, 100), offline_after_s=120),  # chosen
-    SensorKind("temperature", "温度", "°C", high=(45, 55, 65, 80), rate_per_minute=5),  # chosen
-    SensorKind("pressure", "压力", "MPa", high=(1.0, 1.2, 1.4, 1.6), rate_per_minute=0.3),  # chosen
-    SensorKind("liquid_level", "液位", "m", high=(8.0, 8.5, 9.0, 9.5), low=(1.0, 0.8, 0.5, 0.3)),  # chosen
-    SensorKind("flow", "流量", "m³/h"),
-    SensorKind("wind_speed", "风速", "m/s", high=(10.8, 13.9, 17.2, 20.8)),
     SensorKind(
-        "humidity", "相对湿度", "%RH", low=(35, 30, 25, 20), offline_after_s=900
+        "toxic_gas", gettext_noop("有毒气体"), "ppm", high=(10, 20, 50, 100), offline_after_s=120
+    ),  # chosen
+    SensorKind("temperature", gettext_noop("温度"), "°C", high=(45, 55, 65, 80), rate_per_minute=5),  # chosen
+    SensorKind(
+        "pressure", gettext_noop("压力"), "MPa", high=(1.0, 1.2, 1.4, 1.6), rate_per_minute=0.3
+    ),  # chosen
+    SensorKind(
+        "liquid_level", gettext_noop("液位"), "m", high=(8.0, 8.5, 9.0, 9.5), low=(1.0, 0.8, 0.5, 0.3)
+    ),  # chosen
+    SensorKind("flow", gettext_noop("流量"), "m³/h"),
+    SensorKind("wind_speed", gettext_noop("风速"), "m/s", high=(10.8, 13.9, 17.2, 20.8)),
+    SensorKind(
+        "humidity", gettext_noop("相对湿度"), "%RH", low=(35, 30, 25, 20), offline_after_s=900
     ),  # chosen (fire danger)
-    SensorKind("rainfall", "降雨量", "mm", offline_after_s=900, is_amount=True),
-    SensorKind("water_level", "水位", "m", rate_per_minute=0.05, offline_after_s=900),
+    SensorKind("rainfall", gettext_noop("降雨量"), "mm", offline_after_s=900, is_amount=True),
+    SensorKind("water_level", gettext_noop("水位"), "m", rate_per_minute=0.05, offline_after_s=900),
     SensorKind(
-        "displacement", "位移", "mm", high=(10, 30, 50, 100), rate_per_minute=1.0, offline_after_s=900
+        "displacement",
+        gettext_noop("位移"),
+        "mm",
+        high=(10, 30, 50, 100),
+        rate_per_minute=1.0,
+        offline_after_s=900,
     ),  # chosen
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}
@@ -70,7 +103,13 @@ KIND_CHOICES = [(kind.key, kind.label) for kind in KINDS]
 # Alarm levels: 0 normal, then the four warning colours in rising severity.
 NORMAL, BLUE, YELLOW, ORANGE, RED = 0, 1, 2, 3, 4
 LEVEL_NAMES = ("normal", "blue", "yellow", "orange", "red")
-LEVEL_LABELS = ("正常", "蓝色", "黄色", "橙色", "红色")
+LEVEL_LABELS = (
+    gettext_noop("正常"),
+    gettext_noop("蓝色"),
+    gettext_noop("黄色"),
+    gettext_noop("橙色"),
+    gettext_noop("红色"),
+)
 LEVEL_COLORS = ("#3a9d5d", "#2f6fde", "#f2c400", "#f28c28", "#d7263d")
 LEVEL_BY_NAME = {name: rank for rank, name in enumerate(LEVEL_NAMES)}
 

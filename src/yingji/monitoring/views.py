@@ -65,7 +65,7 @@ STATUS_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-RATE_LEVEL_CHOICES = [(LEVEL_NAMES[level], LEVEL_LABELS[level]) for level in range(1, 5)]
+RATE_LEVEL_CHOICES = [(LEVEL_NAMES[level], gettext_lazy(LEVEL_LABELS[level])) for level in range(1, 5)]
 
 
 def _viewer(request: HttpRequest) -> Any:
@@ -200,7 +200,7 @@ class SensorTile:
 
     @property
     def level_label(self) -> str:
-        return LEVEL_LABELS[self.level] if self.online else _("离线")
+        return _(LEVEL_LABELS[self.level]) if self.online else _("离线")
 
     @property
     def alarm_css(self) -> str:
@@ -208,7 +208,7 @@ class SensorTile:
 
     @property
     def alarm_label(self) -> str:
-        return LEVEL_LABELS[self.alarm_level]
+        return _(LEVEL_LABELS[self.alarm_level])
 
     @property
     def seen(self) -> str:
@@ -254,7 +254,7 @@ class ObjectCard:
 
     @property
     def alarm_label(self) -> str:
-        return LEVEL_LABELS[self.alarm_level]
+        return _(LEVEL_LABELS[self.alarm_level])
 
     @property
     def open_alarms(self) -> int:
@@ -354,7 +354,10 @@ def _wall_context(request: HttpRequest, user: Any) -> dict[str, Any]:
         "wall_url": reverse("monitoring:wall") + (f"?{query}" if query else ""),
         "live_url": reverse("monitoring:wall_live") + (f"?{query}" if query else ""),
         "refreshed_at": timezone.now(),
-        "legend": [*zip(LEVEL_LABELS, LEVEL_COLORS, strict=True), (_("离线"), OFFLINE_COLOR)],
+        "legend": [
+            *((_(label), color) for label, color in zip(LEVEL_LABELS, LEVEL_COLORS, strict=True)),
+            (_("离线"), OFFLINE_COLOR),
+        ],
     }
 
 
@@ -486,13 +489,14 @@ def chart_data(
         "low": list(limits[4:8]),
         "colors": list(LEVEL_COLORS),
         "labels": [_(label) for label in LEVEL_LABELS],
+        # "红色上限" / "Red upper limit": whole phrases, since languages join the words differently.
+        "high_labels": [_("%(level)s上限") % {"level": _(label)} for label in LEVEL_LABELS],
+        "low_labels": [_("%(level)s下限") % {"level": _(label)} for label in LEVEL_LABELS],
         "marks": marks,
         "texts": {
             "value": _("读数"),
             "mean": _("均值"),
             "range": _("最小—最大"),
-            "high": _("上限"),
-            "low": _("下限"),
             "empty": _("该时段没有读数"),
         },
     }
@@ -560,7 +564,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "offline_after_s": sensor.offline_after_s or kind.offline_after_s,
             "limit_source": LIMIT_SOURCES[source],
             "limit_rows": _limit_rows(limits),
-            "rate": (limits[8], LEVEL_LABELS[int(limits[9])] if limits[9] else ""),
+            "rate": (limits[8], _(LEVEL_LABELS[int(limits[9])]) if limits[9] else ""),
             "period": period,
             "period_choices": PERIOD_CHOICES,
             "chart": chart_data(sensor, period.start, period.end, limits, []),
@@ -576,7 +580,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _limit_rows(limits: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [
         {
-            "label": LEVEL_LABELS[level],
+            "label": _(LEVEL_LABELS[level]),
             "css": LEVEL_NAMES[level],
             "high": limits[level - 1],
             "low": limits[level + 3],
@@ -640,7 +644,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
             "enterprise": enterprise,
             "summary": summary,
             "statuses": Alarm.STATUS_CHOICES,
-            "levels": [(str(level), label) for level, label in enumerate(LEVEL_LABELS) if level],
+            "levels": [(str(level), _(label)) for level, label in enumerate(LEVEL_LABELS) if level],
             "rules": Alarm.RULE_CHOICES,
             "counties": counties if len(counties) > 1 else [],
         },

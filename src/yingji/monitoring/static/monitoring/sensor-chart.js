@@ -69,7 +69,7 @@
     band(limit.value, next ? next.value : axisMax, limit.level);
     if (limit.value <= axisMax && limit.value >= axisMin) {
       lines.push({ yAxis: limit.value, lineStyle: { color: data.colors[limit.level], type: "dashed", width: 1.5 },
-        label: { formatter: data.labels[limit.level] + t.high + " " + limit.value, position: "insideEndTop", color: data.colors[limit.level] } });
+        label: { formatter: data.high_labels[limit.level] + " " + limit.value, position: "insideEndTop", color: data.colors[limit.level] } });
     }
   });
   lowLimits.forEach((limit, index) => {
@@ -77,7 +77,7 @@
     band(limit.value, next ? next.value : axisMin, limit.level);
     if (limit.value <= axisMax && limit.value >= axisMin) {
       lines.push({ yAxis: limit.value, lineStyle: { color: data.colors[limit.level], type: "dashed", width: 1.5 },
-        label: { formatter: data.labels[limit.level] + t.low + " " + limit.value, position: "insideEndBottom", color: data.colors[limit.level] } });
+        label: { formatter: data.low_labels[limit.level] + " " + limit.value, position: "insideEndBottom", color: data.colors[limit.level] } });
     }
   });
   data.marks.forEach((mark) => {
