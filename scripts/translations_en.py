@@ -278,7 +278,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "请检查填写的内容": "Please check the form",
     "未销号（未逾期）": "Open (not overdue)",
     # Major hazard installations
-    "重大危险源": "Major hazard installations",
+    "重大危险源": "Major hazards",
     "级别": "Level",
     "单元数": "Units",
     "备案状态": "Filing status",
@@ -535,7 +535,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
         "Thresholds saved; %(n)d risk points regraded",
     ),
     # Monitoring and alarms
-    "监测报警": "Monitoring and alarms",
+    "监测报警": "Monitoring",
     "在线监测": "Online monitoring",
     "监测墙": "Monitoring wall",
     "返回监测墙": "Back to the monitoring wall",
