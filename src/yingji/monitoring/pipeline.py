@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yingji.core.errors import InvalidInput
@@ -498,18 +498,63 @@ def _append(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> None:
     """Append new readings in one statement; the key still refuses a repeat that raced past the check."""
     if ts.size == 0:
         return
+    if _is_postgresql():
+        _append_postgresql(sensor_ids, ts, values)
+        return
     with connection.cursor() as cursor:
-        if _is_postgresql():
+        cursor.executemany(
+            f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            list(zip(ts.tolist(), sensor_ids.tolist(), values.tolist(), strict=True)),
+        )
+
+
+# One row of PostgreSQL's binary COPY format for (ts bigint, sensor_id bigint, value float8):
+# the field count, then each field's length and big-endian value.
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("ts_length", ">i4"),
+        ("ts", ">i8"),
+        ("sensor_length", ">i4"),
+        ("sensor", ">i8"),
+        ("value_length", ">i4"),
+        ("value", ">f8"),
+    ]
+)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+_COPY_TRAILER = b"\xff\xff"
+
+
+def copy_payload(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> bytes:
+    """The readings as one binary COPY stream, built by numpy without a loop per row."""
+    rows = np.empty(ts.size, dtype=_COPY_ROW)
+    rows["fields"] = 3
+    rows["ts_length"] = rows["sensor_length"] = rows["value_length"] = 8
+    rows["ts"], rows["sensor"], rows["value"] = ts, sensor_ids, values
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def _append_postgresql(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> None:
+    """Binary COPY (about 4× an INSERT of the same rows); a repeat makes COPY fail whole, so then INSERT.
+
+    The batch's sensor states are locked and every reading here is later than its sensor's latest, so a
+    repeat can only come from outside the pipeline; the savepoint keeps the batch's transaction alive.
+    """
+    try:
+        statement = f"COPY {READINGS_TABLE} (ts, sensor_id, value) FROM STDIN (FORMAT BINARY)"
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,  # psycopg's errors as Django's, as for any query
+            cursor.cursor.copy(statement) as copy,  # the psycopg cursor under Django's wrapper
+        ):
+            copy.write(copy_payload(sensor_ids, ts, values))
+    except IntegrityError:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[]) ON CONFLICT DO NOTHING",
                 [ts.tolist(), sensor_ids.tolist(), values.tolist()],
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) VALUES (%s, %s, %s) "
-                "ON CONFLICT DO NOTHING",
-                list(zip(ts.tolist(), sensor_ids.tolist(), values.tolist(), strict=True)),
             )
 
 

@@ -174,3 +174,39 @@ def test_any_batch_is_answered_line_by_line_and_never_raises(rig, items):
     result = pipeline.ingest_items(rig.gateway, list(enumerate(items, 1)), now=NOW)
     assert result.accepted + result.duplicates + len(result.rejected) == len(items)
     assert len({r.line for r in result.rejected}) == len(result.rejected)
+
+
+def test_postgresql_append_falls_back_when_copy_meets_a_repeat(rig):
+    """COPY fails whole on a key that exists; the batch must still store the rest, once each."""
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is the PostgreSQL path")
+    import numpy as np
+
+    sensor_id = rig.sensors["pressure"].pk
+    pipeline._append(np.array([sensor_id]), np.array([1_700_000_000_000]), np.array([0.5]))
+    pipeline._append(
+        np.array([sensor_id, sensor_id]),
+        np.array([1_700_000_000_000, 1_700_000_005_000]),
+        np.array([0.5, 0.6]),
+    )
+    assert sorted(Reading.objects.filter(sensor_id=sensor_id).values_list("ts", "value")) == [
+        (1_700_000_000_000, 0.5),
+        (1_700_000_005_000, 0.6),
+    ]
+
+
+def test_the_copy_payload_is_postgresqls_binary_format():
+    import numpy as np
+
+    payload = pipeline.copy_payload(np.array([7]), np.array([1_700_000_000_000]), np.array([0.25]))
+    assert payload.startswith(b"PGCOPY\n\xff\r\n\x00" + bytes(8)) and payload.endswith(b"\xff\xff")
+    row = payload[19:-2]
+    assert row == (
+        (3).to_bytes(2, "big")
+        + (8).to_bytes(4, "big")
+        + (1_700_000_000_000).to_bytes(8, "big")
+        + (8).to_bytes(4, "big")
+        + (7).to_bytes(8, "big")
+        + (8).to_bytes(4, "big")
+        + bytes.fromhex("3fd0000000000000")
+    )
