@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yingji.hazards",
     "yingji.majorhazards",
     "yingji.monitoring",
+    "yingji.warnings",
     "yingji.calculators",
 ]
 
