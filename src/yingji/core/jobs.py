@@ -223,6 +223,9 @@ def run_one_deadline(now: datetime, report: RunReport) -> bool:
             if handler is None:
                 raise LookupError(f"no handler registered for {deadline.kind!r}")
             with transaction.atomic():
+                # Done before the handler runs (undone with it if it fails), so that a handler may
+                # schedule the next deadline of the same kind for the same object without meeting this one.
+                Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.DONE, done_at=now)
                 handler(deadline, now)
         except Exception as error:
             log.exception("deadline %s failed", deadline.pk)

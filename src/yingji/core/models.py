@@ -171,8 +171,15 @@ class User(AbstractUser):
         return scope_for(self)
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What is stored of a bearer secret (API token, API key, gateway key): its SHA-256, in hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(prefix: str) -> tuple[str, str]:
+    """A fresh secret with a recognisable prefix, to show once, and the digest to store."""
+    secret = prefix + secrets.token_urlsafe(32)
+    return secret, secret_digest(secret)
 
 
 class Credential(models.Model):
@@ -207,8 +214,7 @@ class Credential(models.Model):
     @classmethod
     def new_secret(cls, kind: str) -> tuple[str, str]:
         """A fresh secret to show once, and the digest to store."""
-        secret = cls.PREFIXES[kind] + secrets.token_urlsafe(32)
-        return secret, _digest(secret)
+        return new_secret(cls.PREFIXES[kind])
 
     @classmethod
     def find_active(cls, secret: str) -> Credential | None:
@@ -217,7 +223,7 @@ class Credential(models.Model):
         found = (
             cls.objects.select_related("user", "user__region")
             .defer("user__region__geometry")
-            .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+            .filter(digest=secret_digest(secret), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if found is None or (found.expires_at is not None and found.expires_at <= now):

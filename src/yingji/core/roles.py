@@ -20,6 +20,9 @@ ROLE_CHOICES = [
 ROLE_LABELS = dict(ROLE_CHOICES)
 ALL_ROLES = frozenset(ROLE_LABELS)
 
+# Everyone who works with enterprises' registers and monitoring; grassroots disaster reporters do not.
+ENTERPRISE_SUPERVISION = ALL_ROLES - {DISASTER_REPORTER}
+
 VIEW_ADMINISTRATION = "view_administration"  # users, organizations, audit log of the region
 MANAGE_USERS = "manage_users"
 MANAGE_ORGANIZATIONS = "manage_organizations"

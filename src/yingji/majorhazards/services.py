@@ -36,15 +36,7 @@ from yingji.majorhazards.models import (
 # Filings are the regulator's act: the administrators who manage organizations record them.
 RECORD_FILINGS = roles.MANAGE_ORGANIZATIONS
 # Everyone who works with the register; grassroots disaster reporters do not.
-VIEW_ROLES = frozenset(
-    {
-        roles.CITY_ADMIN,
-        roles.COUNTY_ADMIN,
-        roles.DEPARTMENT_STAFF,
-        roles.ENTERPRISE_OFFICER,
-        roles.DUTY_OFFICER,
-    }
-)
+VIEW_ROLES = roles.ENTERPRISE_SUPERVISION
 REVIEW_DUE_KIND = "majorhazards.review_due"
 # How long before the review date the filing turns "待复核" and people are told.
 REVIEW_NOTICE = timedelta(days=30)

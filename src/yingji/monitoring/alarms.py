@@ -411,8 +411,7 @@ def report_unacknowledged(deadline: Any, now: datetime) -> None:
     )
     audit.record(None, "alarm.reported_up", alarm, before=before, after=audit.snapshot(alarm))
     if told + 1 < CITY_TIER:
-        # A key of its own: this deadline row is still being run and is marked done after the handler.
-        jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout(), key=f"after-{told + 1}")
+        jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
 
 
 # People's actions -------------------------------------------------------------------------------
@@ -476,10 +475,15 @@ def close(actor: User, alarm_id: int, disposal_note: str, *, at: datetime | None
 
 
 def _lock_visible(actor: User, alarm_id: int) -> Alarm:
-    alarm = Alarm.objects.select_related("sensor", "sensor__region").get_visible_or_404(actor, pk=alarm_id)
+    """The alarm, locked for this transaction, if the actor sees it (404) and handles alarms (403)."""
+    alarm = (
+        Alarm.objects.select_for_update(of=("self",))
+        .select_related("sensor", "sensor__region")
+        .get_visible_or_404(actor, pk=alarm_id)
+    )
     if not may_handle(actor, alarm):
         raise Forbidden()
-    return Alarm.objects.select_for_update().select_related("sensor", "sensor__region").get(pk=alarm.pk)
+    return alarm
 
 
 def _clean_note(note: str, *, required: bool) -> str:

@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yingji.core.errors import InvalidInput
-from yingji.monitoring import alarms, grading, rainsignal, rules
+from yingji.monitoring import alarms, grading, queries, rainsignal, rules
 from yingji.monitoring.models import Gateway, Reading, ReadingMinute, Sensor, SensorState
 from yingji.monitoring.sensortypes import KIND_BY_KEY
 
@@ -314,12 +314,6 @@ def _store_and_evaluate(gateway: Gateway, valid: _Valid, now: datetime, result: 
 
 
 # Hot-path reads in plain SQL: the ORM spends milliseconds building an IN list of a thousand ids.
-_IN_CHUNK = 5000
-
-
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 def _sensors_by_code(codes: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -327,7 +321,7 @@ def _sensors_by_code(codes: list[str]) -> dict[str, tuple[Any, ...]]:
     sensors, states = Sensor._meta.db_table, STATES_TABLE
     found: dict[str, tuple[Any, ...]] = {}
     with connection.cursor() as cursor:
-        for chunk in _chunks(codes):
+        for chunk in queries.in_chunks(codes):
             cursor.execute(
                 "SELECT s.code, s.id, s.gateway_id, s.active, s.kind, s.offline_after_s, "
                 "st.last_ts, st.last_value, st.online, st.alarm_level "

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Max
+from yingji.monitoring.models import Reading, ReadingMinute, Sensor
 
-from yingji.monitoring.models import Alarm, Reading, ReadingMinute, Sensor
+T = TypeVar("T")
+# Values per `IN (…)` list: well under SQLite's limit of 32,766 parameters a statement.
+IN_CHUNK = 5000
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one `IN (…)` list each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
 
 # Up to this span a chart shows every raw reading; beyond it, per-minute aggregates. Raw readings are
 # keyed (time, sensor) (decision 0013), so one sensor's hour is a scan of everyone's hour: keep it short.
@@ -46,14 +56,4 @@ def series(sensor: Sensor, start_ms: int, end_ms: int) -> Series:
     return Series(
         "minute",
         [(minute * 60_000, total / count, low, high) for minute, total, count, low, high in minutes],
-    )
-
-
-def active_alarm_levels(sensors: Any) -> dict[int, int]:
-    """{sensor id: highest level of its raised or acknowledged alarms} for a queryset of sensors."""
-    return dict(
-        Alarm.objects.filter(sensor__in=sensors, status__in=(Alarm.RAISED, Alarm.ACKNOWLEDGED))
-        .values("sensor_id")
-        .annotate(top=Max("level"))
-        .values_list("sensor_id", "top")
     )

@@ -17,6 +17,7 @@ from django.db import connection
 from yingji.core import regioncodes
 from yingji.monitoring import rainsignal
 from yingji.monitoring.models import ReadingMinute, Sensor, ThresholdRule, WindowRule
+from yingji.monitoring.queries import in_chunks
 from yingji.monitoring.sensortypes import KIND_BY_KEY, LEVEL_NAMES
 
 _LIMIT_FIELDS = ThresholdRule.HIGH_FIELDS + ThresholdRule.LOW_FIELDS + ("rate_per_minute", "rate_level")
@@ -51,9 +52,7 @@ def limits_for(sensor_ids: Sequence[int], kinds: Sequence[str]) -> LimitTable:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT kind, {columns} FROM {table_name} WHERE sensor_id IS NULL")
         by_kind = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-        ids = list(sensor_ids)
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
+        for chunk in in_chunks(list(sensor_ids)):
             cursor.execute(
                 f"SELECT sensor_id, {columns} FROM {table_name} "
                 f"WHERE sensor_id IN ({', '.join(['%s'] * len(chunk))})",

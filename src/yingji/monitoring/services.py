@@ -8,18 +8,15 @@ window criteria belong to the region that issues them (a county may set its own)
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from yingji.core import audit, regioncodes, roles
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
-from yingji.core.models import Organization, User
+from yingji.core.models import Organization, User, new_secret, secret_digest
 from yingji.core.services import region_in_scope, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit as may_edit_enterprise
@@ -33,15 +30,7 @@ GATEWAY_KEY_PREFIX = "yjg_"
 GATEWAY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 SENSOR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 ADMINS = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN})
-VIEW_ROLES = frozenset(
-    {
-        roles.CITY_ADMIN,
-        roles.COUNTY_ADMIN,
-        roles.DEPARTMENT_STAFF,
-        roles.ENTERPRISE_OFFICER,
-        roles.DUTY_OFFICER,
-    }
-)
+VIEW_ROLES = roles.ENTERPRISE_SUPERVISION
 MAX_LIMIT = 1e9
 
 
@@ -55,20 +44,16 @@ def require_view(user: User) -> None:
         raise Forbidden()
 
 
-def key_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def gateway_for_key(secret: str) -> Gateway | None:
     """The live gateway a presented key belongs to, or None."""
     if not secret.startswith(GATEWAY_KEY_PREFIX):
         return None
-    return Gateway.objects.filter(digest=key_digest(secret), revoked_at__isnull=True).first()
+    return Gateway.objects.filter(digest=secret_digest(secret), revoked_at__isnull=True).first()
 
 
 def _new_key() -> tuple[str, str, str]:
-    secret = GATEWAY_KEY_PREFIX + secrets.token_urlsafe(32)
-    return secret, key_digest(secret), secret[:12]
+    secret, digest = new_secret(GATEWAY_KEY_PREFIX)
+    return secret, digest, secret[:12]
 
 
 # Gateways ---------------------------------------------------------------------------------------
@@ -432,13 +417,8 @@ def set_sensor_thresholds(
     """Give a sensor its own limits (replacing its kind's default for it)."""
     sensor = _editable_sensor(actor, sensor_id)
     rule = ThresholdRule.objects.filter(sensor=sensor).first() or ThresholdRule(sensor=sensor)
-    before = audit.snapshot(rule) if rule.pk else None
-    _apply_limits(rule, high, low, rate_per_minute, rate_level)
-    rule.save()
-    audit.record(
-        actor, "sensor.thresholds_set", rule, before=before, after=audit.snapshot(rule), region=sensor.region
-    )
-    return rule
+    limits = (high, low, rate_per_minute, rate_level)
+    return _save_limits(actor, "sensor.thresholds_set", rule, sensor.region, *limits)
 
 
 @transaction.atomic
@@ -469,12 +449,25 @@ def set_kind_default(
     if kind not in KIND_BY_KEY:
         raise NotFound(f"未知传感器类型 {kind} / Unknown sensor kind")
     rule = ThresholdRule.objects.filter(sensor__isnull=True, kind=kind).first() or ThresholdRule(kind=kind)
+    limits = (high, low, rate_per_minute, rate_level)
+    return _save_limits(actor, "threshold_default.set", rule, actor.region, *limits)
+
+
+def _save_limits(
+    actor: User | None,
+    action: str,
+    rule: ThresholdRule,
+    region: Any,
+    high: list[float | None],
+    low: list[float | None],
+    rate: float | None,
+    rate_level: str,
+) -> ThresholdRule:
+    """Check and store a rule's limits (new or changed) and audit it."""
     before = audit.snapshot(rule) if rule.pk else None
-    _apply_limits(rule, high, low, rate_per_minute, rate_level)
+    _apply_limits(rule, high, low, rate, rate_level)
     rule.save()
-    audit.record(
-        actor, "threshold_default.set", rule, before=before, after=audit.snapshot(rule), region=actor.region
-    )
+    audit.record(actor, action, rule, before=before, after=audit.snapshot(rule), region=region)
     return rule
 
 
@@ -572,7 +565,3 @@ def set_window_rules(
         after={"kind": kind, "rules": [audit.snapshot(rule) for rule in created]},
     )
     return created
-
-
-def sensors_watching(installation: Installation) -> Any:
-    return Sensor.objects.filter(Q(installation=installation) | Q(hazard_unit__installation=installation))

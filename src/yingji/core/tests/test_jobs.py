@@ -140,3 +140,19 @@ def test_deadlines_made_and_cancelled_in_bulk(organization: Organization) -> Non
     assert [pk for pk, _ in calls] == [organization.pk]
     with pytest.raises(ValueError):
         jobs.schedule_new("test.no-such-kind", [(organization, T0)])
+
+
+@jobs.deadline_handler("test.again")
+def again(deadline: Deadline, now: datetime) -> None:
+    organization = Organization.objects.get(pk=int(deadline.object_id))
+    calls.append((organization.pk, now))
+    if len(calls) < 3:
+        jobs.schedule("test.again", organization, now + timedelta(hours=1))
+
+
+def test_a_handler_can_schedule_its_own_kind_again(organization: Organization) -> None:
+    jobs.schedule("test.again", organization, T0)
+    for hours in range(4):
+        jobs.run_due(T0 + timedelta(hours=hours))
+    assert [at for _, at in calls] == [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)]
+    assert not Deadline.objects.filter(kind="test.again", status=Deadline.PENDING).exists()
