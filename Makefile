@@ -31,7 +31,8 @@ lint:
 # Core and every pure rule module (a standard's formula, a state machine's table).
 PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/yingji/majorhazards/gb18218.py \
 	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/uploads.py \
-	src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py src/yingji/monitoring/sensortypes.py
+	src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py src/yingji/monitoring/sensortypes.py \
+	src/yingji/warnings/lifecycle.py src/yingji/warnings/cap.py src/yingji/warnings/geo.py src/yingji/warnings/capio.py
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/config.py $(PURE_RULES)
@@ -49,6 +50,8 @@ bench: install
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/yingji bench monitoring
 	$(BIN)/yingji bench monitoring --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/yingji bench warnings
+	$(BIN)/yingji bench warnings --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 
 messages: install
 	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location --no-obsolete -i "*/tests/*"

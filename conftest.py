@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,9 @@ def pytest_configure(config: Any) -> None:
     # Uploads written during tests outlive their rolled-back transactions; keep them out of var/.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="yingji-test-media-")
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="yingji-test-static-")  # files come from the finders
+    # The demo's warnings go out through the log channel: keep its file out of var/ too.
+    deliveries = Path(tempfile.mkdtemp(prefix="yingji-test-deliveries-"))
+    settings.WARNINGS_CHANNEL_LOG = deliveries / "deliveries.log"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

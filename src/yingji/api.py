@@ -19,6 +19,10 @@ from yingji.hazards.api import router as hazards_router
 from yingji.majorhazards.api import router as majorhazards_router
 from yingji.monitoring.api import router as monitoring_router
 from yingji.risks.api import router as risks_router
+from yingji.warnings.api import router as warnings_router
+from yingji.warnings.api_cap import router as warnings_cap_router
+from yingji.warnings.api_coverage import router as warnings_coverage_router
+from yingji.warnings.api_delivery import router as warnings_delivery_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -42,6 +46,10 @@ api.add_router("/", risks_router)
 api.add_router("/", hazards_router)
 api.add_router("/", majorhazards_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", warnings_router)
+api.add_router("/", warnings_cap_router)
+api.add_router("/", warnings_delivery_router)
+api.add_router("/", warnings_coverage_router)
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -34,6 +34,27 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
+def env_mapping(name: str, default: dict[str, str]) -> dict[str, str]:
+    """`key=value,key=value` over the default, e.g. WARNINGS_CHANNELS=sms=http,app=http."""
+    mapping = dict(default)
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{name}: {item!r} is not key=value")
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from yingji.config import env_bool, env_int, env_list, parse_database_url
+from yingji.config import env_bool, env_float, env_int, env_list, env_mapping, parse_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("YINGJI_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -130,6 +130,27 @@ MONITORING_MINUTE_RETENTION_DAYS = env_int("MONITORING_MINUTE_RETENTION_DAYS", 7
 MONITORING_CLEAR_AFTER_SECONDS = env_int("MONITORING_CLEAR_AFTER_SECONDS", 300)
 # An alarm nobody acknowledges within this time is reported one tier up (enterprise → county → city).
 MONITORING_ACK_TIMEOUT_SECONDS = env_int("MONITORING_ACK_TIMEOUT_SECONDS", 900)
+
+# Warnings (docs/warnings.md): identity of the CAP messages, channels and gateways, platform drafts.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")  # absolute links in CAP and the feed
+WARNINGS_CAP_SENDER = os.environ.get("WARNINGS_CAP_SENDER", "")  # blank: yingji@<city code>
+WARNINGS_SECTOR_CODE = os.environ.get("WARNINGS_SECTOR_CODE", "324")  # GB/T 4657 digits of the identifier
+# Which adapter each channel uses: "log" (a file, for the demo) or "http" (the gateway URLs below).
+WARNINGS_CHANNELS = env_mapping(
+    "WARNINGS_CHANNELS", {"sms": "log", "broadcast": "log", "app": "log", "inbox": "inbox"}
+)
+WARNINGS_CHANNEL_LOG = Path(os.environ.get("WARNINGS_CHANNEL_LOG", VAR_DIR / "deliveries.log"))
+WARNINGS_SMS_GATEWAY_URL = os.environ.get("WARNINGS_SMS_GATEWAY_URL", "")
+WARNINGS_BROADCAST_URL = os.environ.get("WARNINGS_BROADCAST_URL", "")
+WARNINGS_PUSH_URL = os.environ.get("WARNINGS_PUSH_URL", "")
+WARNINGS_GATEWAY_TOKEN = os.environ.get("WARNINGS_GATEWAY_TOKEN", "")  # bearer sent to those gateways
+WARNINGS_HTTP_TIMEOUT = env_float("WARNINGS_HTTP_TIMEOUT", 10.0)
+WARNINGS_RECEIPT_TOKEN = os.environ.get("WARNINGS_RECEIPT_TOKEN", "")  # blank: no receipts route
+WARNINGS_SMS_SIGNATURE = os.environ.get("WARNINGS_SMS_SIGNATURE", "")  # blank: 【<city>应急】
+WARNINGS_COVERAGE_TARGET = env_float("WARNINGS_COVERAGE_TARGET", 0.9)  # the plan's 90 %
+WARNINGS_RAIN_DRAFT_HOURS = env_float("WARNINGS_RAIN_DRAFT_HOURS", 6)
+WARNINGS_GAS_DRAFT_HOURS = env_float("WARNINGS_GAS_DRAFT_HOURS", 3)
+WARNINGS_TOXIC_GAS_RADIUS_KM = env_float("WARNINGS_TOXIC_GAS_RADIUS_KM", 3.0)
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

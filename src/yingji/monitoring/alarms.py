@@ -12,7 +12,8 @@ MONITORING_ACK_TIMEOUT_SECONDS is reported one tier further up. Messages go thro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,32 @@ TIER_NAMES = ("enterprise", "county", "city")
 TIER_LABELS = ("企业", "县级", "市级")  # stored in the timeline's notes, which are records, not interface
 OFFLINE_LEVEL = YELLOW
 MAX_NOTE_LENGTH = 2000
+RISING_ACTIONS = frozenset({"alarm.raised", "alarm.reraised", "alarm.escalated"})
+
+log = logging.getLogger(__name__)
+
+AlarmListener = Callable[[Sequence[Alarm], datetime], None]
+_listeners: list[AlarmListener] = []
+
+
+def on_alarm_rising(listener: AlarmListener) -> AlarmListener:
+    """Register a function told of alarms raised, re-raised or escalated, inside the batch's transaction.
+
+    Other domains react to alarms this way (warnings open drafts from rainstorm and toxic-gas alarms)
+    without monitoring knowing them. A listener that fails is logged and undone on its own; the
+    readings and alarms of the batch stand.
+    """
+    _listeners.append(listener)
+    return listener
+
+
+def _tell_listeners(alarms: Sequence[Alarm], now: datetime) -> None:
+    for listener in _listeners:
+        try:
+            with transaction.atomic():
+                listener(alarms, now)
+        except Exception:
+            log.exception("alarm listener %s failed", getattr(listener, "__name__", listener))
 
 
 @dataclass(frozen=True)
@@ -93,18 +120,23 @@ class _Writes:
     audited: list[audit.Change] = field(default_factory=list)
     deadlines: list[tuple[Alarm, datetime]] = field(default_factory=list)
     cancelled: list[Alarm] = field(default_factory=list)
+    risen: list[Alarm] = field(default_factory=list)  # raised, re-raised or escalated, for listeners
 
     def event(self, alarm: Alarm, kind: str, at: datetime, **fields: Any) -> None:
         self.events.append(_new_event(alarm, kind, at, **fields))
 
     def audit(self, action: str, alarm: Alarm, before: dict[str, Any] | None) -> None:
+        if action in RISING_ACTIONS:
+            self.risen.append(alarm)
         self.audited.append(audit.Change(action, alarm, before, audit.snapshot(alarm), alarm.sensor.region))
 
-    def flush(self) -> None:
+    def flush(self, now: datetime) -> None:
         AlarmEvent.objects.bulk_create(self.events)
         audit.record_many(None, self.audited)
         jobs.schedule_new(ACK_OVERDUE, self.deadlines)
         jobs.cancel_all(ACK_OVERDUE, self.cancelled)
+        if self.risen:
+            _tell_listeners(self.risen, now)
 
 
 def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now: datetime) -> AlarmChanges:
@@ -156,7 +188,7 @@ def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now:
             _clear(alarm, now, "传感器恢复上报 / the sensor reports again", writes)
             alarm.save(update_fields=["status", "cleared_at"])
             changes.cleared += 1
-    writes.flush()
+    writes.flush(now)
     refresh_alarm_levels(sensor_ids)
     return changes
 
@@ -542,7 +574,7 @@ def detect_offline(now: datetime) -> int:
                 alarm.sensor = sensors[sensor_id]
                 _move(alarm, outcome, now, AlarmChanges(), cache, writes)
                 alarm.save()
-        writes.flush()
+        writes.flush(now)
         refresh_alarm_levels(ids)
     return len(silent)
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 # Domain → what its benchmark measures.
 DOMAINS = {
     "monitoring": "readings/s through the pipeline, HTTP and MQTT; reading-to-alarm latency; baseline",
+    "warnings": "recipients of a county and of a drawn polygon, fan-out/s, SMS sent/s, coverage time",
 }
 
 

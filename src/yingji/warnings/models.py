@@ -1,0 +1,446 @@
+"""Early warnings, who may publish them, who receives them, and the record of every delivery.
+
+An `EarlyWarning` (named so as not to shadow Python's `Warning`) is one version of a warning: an
+update or a cancellation is a new row that references the version it replaces (`supersedes`), so
+each published version keeps its own CAP message. Warning types are data
+(`WarningType`, seeded from data/warning_types.json). Approval is configuration (`ApprovalRule`).
+
+Recipients are of four kinds: platform users (duty officers, enterprise officers, disaster
+reporters), the responsible-person register (`Responder`: village heads, shelter managers, schools),
+public `Subscriber`s and emergency-broadcast `BroadcastTerminal`s. Each message to one recipient on
+one channel is a `Delivery` row of the outbox, drained by the worker. The `PopulationGrid` spreads
+each county's population over ~1 km cells; coverage is measured against it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.models import Organization, Region
+from yingji.core.scoping import ScopedQuerySet
+
+BLUE, YELLOW, ORANGE, RED = "blue", "yellow", "orange", "red"
+LEVELS = (BLUE, YELLOW, ORANGE, RED)  # lowest to highest (四级 … 一级)
+LEVEL_CHOICES = [
+    (BLUE, _("蓝色（四级）")),
+    (YELLOW, _("黄色（三级）")),
+    (ORANGE, _("橙色（二级）")),
+    (RED, _("红色（一级）")),
+]
+
+NATURAL, ACCIDENT, HEALTH, SOCIAL = "natural", "accident", "health", "social"
+CATEGORY_CHOICES = [
+    (NATURAL, _("自然灾害")),
+    (ACCIDENT, _("事故灾难")),
+    (HEALTH, _("公共卫生事件")),
+    (SOCIAL, _("社会安全事件")),
+]
+
+
+class WarningType(models.Model):
+    """A kind of warning (暴雨, 地质灾害气象风险, 森林火险, 危险化学品泄漏 …): data, not code."""
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=64)
+    name_en = models.CharField("英文名称", max_length=64, blank=True)
+    category = models.CharField("类别", max_length=10, choices=CATEGORY_CHOICES)
+    # CAP <category> (Met, Geo, Fire, Env, Safety, Health, Security, Infra …) and <event>.
+    cap_category = models.CharField("CAP 类别", max_length=16, default="Other")
+    # The national signal code where there is one (02 暴雨 …), blank otherwise.
+    signal_code = models.CharField("信号代码", max_length=8, blank=True)
+    levels = models.JSONField("可用级别", default=list)  # e.g. ["blue","yellow","orange","red"]
+    # Default instructions per level, prefilled into a new draft: {"red": "…", …}.
+    instructions = models.JSONField("防御指南", default=dict, blank=True)
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = "预警类型"
+        verbose_name_plural = "预警类型"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalRule(models.Model):
+    """Who approves and publishes warnings of a level issued in a region: the county itself or the city.
+
+    The rule of the nearest region up the issuing region's path wins; without one the code default
+    applies (lifecycle.DEFAULT_APPROVAL: blue/yellow by the county, orange/red by the city).
+    """
+
+    COUNTY, CITY = "county", "city"
+    TIER_CHOICES = [(COUNTY, _("县级")), (CITY, _("市级"))]
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="warning_approval_rules")
+    level = models.CharField("级别", max_length=8, choices=LEVEL_CHOICES)
+    approver_tier = models.CharField("审批层级", max_length=8, choices=TIER_CHOICES)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+
+    class Meta:
+        ordering = ["region_id", "level"]
+        verbose_name = "预警审批规则"
+        verbose_name_plural = "预警审批规则"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "level"], name="approval_rule_one_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.level} → {self.approver_tier}"
+
+
+class EarlyWarning(models.Model):
+    """One version of an early warning, from draft to published and on to updated, cancelled or expired."""
+
+    DRAFT, SUBMITTED, APPROVED, PUBLISHED = "draft", "submitted", "approved", "published"
+    UPDATED, CANCELLED, EXPIRED = "updated", "cancelled", "expired"
+    STATUS_CHOICES = [
+        (DRAFT, _("草稿")),
+        (SUBMITTED, _("待审批")),
+        (APPROVED, _("已审批")),
+        (PUBLISHED, _("已发布")),
+        (UPDATED, _("已更新")),
+        (CANCELLED, _("已解除")),
+        (EXPIRED, _("已过期")),
+    ]
+    LIVE_STATUSES = (PUBLISHED,)
+    ENDED_STATUSES = (UPDATED, CANCELLED, EXPIRED)
+
+    ALERT, UPDATE, CANCEL = "Alert", "Update", "Cancel"
+    MSG_TYPE_CHOICES = [(ALERT, _("首发")), (UPDATE, _("更新")), (CANCEL, _("解除"))]
+
+    MANUAL, MONITORING, IMPORTED = "manual", "monitoring", "imported"
+    SOURCE_CHOICES = [(MANUAL, _("人工起草")), (MONITORING, _("监测报警生成")), (IMPORTED, _("外部导入"))]
+
+    # Assigned at publication (GB/T 35965.1 form); imported messages keep their own.
+    identifier = models.CharField("标识符", max_length=120, blank=True, db_index=True)
+    msg_type = models.CharField("消息类型", max_length=8, choices=MSG_TYPE_CHOICES, default=ALERT)
+    # The version this one replaces (an Update or Cancel references it), and the first of the series.
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="successors"
+    )
+    series = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="versions"
+    )
+    version = models.PositiveSmallIntegerField("版本", default=1)
+
+    warning_type = models.ForeignKey(WarningType, on_delete=models.PROTECT, related_name="warnings")
+    category = models.CharField("类别", max_length=10, choices=CATEGORY_CHOICES)
+    level = models.CharField("级别", max_length=8, choices=LEVEL_CHOICES)
+    headline = models.CharField("标题", max_length=200)
+    description = models.TextField("预警内容")
+    instruction = models.TextField("防御指南", blank=True)
+
+    # The area: region codes (selected by code) and shapes (selected by location). Shapes are a
+    # list of GeoJSON geometries in lon/lat: Polygon, MultiPolygon, or {"type": "Circle",
+    # "coordinates": [lon, lat], "radius_km": r}.
+    area_description = models.CharField("区域描述", max_length=500, blank=True)
+    area_codes = models.JSONField("区域代码", default=list, blank=True)
+    area_shapes = models.JSONField("区域图形", default=list, blank=True)
+
+    onset = models.DateTimeField("开始时间")
+    expires = models.DateTimeField("失效时间")
+
+    # The issuer: the region whose bureau issues it (scoping) and its organization.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="warnings")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="warnings"
+    )
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=DRAFT, db_index=True)
+    source = models.CharField("来源", max_length=12, choices=SOURCE_CHOICES, default=MANUAL)
+    # What raised a platform draft ("monitoring.alarm:123"), so one alarm opens one draft.
+    source_key = models.CharField("来源对象", max_length=64, blank=True)
+    # For imported messages: the CAP sender and the message as received.
+    sender = models.CharField("发送方", max_length=200, blank=True)
+    cap_xml = models.TextField("CAP 消息", blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # Why a submitted draft was sent back, or why it was cancelled.
+    note = models.TextField("说明", blank=True)
+
+    # Coverage as last measured (coverage.py): {"target": n, "reached": n, "ratio": x, "counties": {...}}.
+    coverage = models.JSONField("覆盖率", null=True, blank=True)
+    coverage_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    audit_exclude = ("cap_xml",)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        indexes = [models.Index(fields=["status", "expires"], name="warning_live")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"],
+                condition=Q(status__in=["draft", "submitted", "approved"]) & ~Q(source_key=""),
+                name="warning_one_open_draft_per_source",
+            ),
+            # A CAP message (sender + identifier) is on record once; own versions have a blank sender.
+            models.UniqueConstraint(
+                fields=["sender", "identifier"],
+                condition=~Q(identifier=""),
+                name="warning_one_per_cap_message",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+
+class Responder(models.Model):
+    """A person responsible for passing warnings on (预警责任人): village head, shelter manager, school."""
+
+    VILLAGE_HEAD = "village_head"
+    SHELTER_MANAGER = "shelter_manager"
+    SCHOOL = "school"
+    HOSPITAL = "hospital"
+    SCENIC_AREA = "scenic_area"
+    GRID_MEMBER = "grid_member"
+    OTHER = "other"
+    KIND_CHOICES = [
+        (VILLAGE_HEAD, _("村（社区）负责人")),
+        (SHELTER_MANAGER, _("避难场所管理员")),
+        (SCHOOL, _("学校负责人")),
+        (HOSPITAL, _("医院负责人")),
+        (SCENIC_AREA, _("景区负责人")),
+        (GRID_MEMBER, _("网格员")),
+        (OTHER, _("其他")),
+    ]
+
+    name = models.CharField("姓名", max_length=64)
+    kind = models.CharField("类别", max_length=16, choices=KIND_CHOICES)
+    phone = models.CharField("手机", max_length=32)
+    place = models.CharField("所在单位或场所", max_length=100, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="warning_responders")
+    longitude = models.FloatField("经度", null=True, blank=True)
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+
+    class Meta:
+        ordering = ["region_id", "name"]
+        verbose_name = "预警责任人"
+        verbose_name_plural = "预警责任人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscriber(models.Model):
+    """A member of the public who asked for warnings by SMS or app push, for a location or a region."""
+
+    SMS, APP = "sms", "app"
+    CHANNEL_CHOICES = [(SMS, _("短信")), (APP, _("App 推送"))]
+
+    channel = models.CharField("渠道", max_length=4, choices=CHANNEL_CHOICES)
+    # The phone number (SMS) or the app's push token (app); unique per channel.
+    address = models.CharField("号码或推送标识", max_length=200)
+    # A located subscription has coordinates; a regional one only its region. Both carry the region.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="warning_subscribers")
+    longitude = models.FloatField("经度", null=True, blank=True)
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    # Lowest level the subscriber wants (blue: everything).
+    min_level = models.CharField("最低级别", max_length=8, choices=LEVEL_CHOICES, default=BLUE)
+    active = models.BooleanField("有效", default=True)
+    # Lets a subscriber end the subscription from a link without an account (only its digest is kept).
+    token_digest = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Every change sets it: with the row count and the highest id it tells when the table changed
+    # (targeting's per-process snapshot, subscribers.py).
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    # The number is personal data: kept out of the audit log, so deleting the subscription removes it.
+    audit_exclude = ("token_digest", "address")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "公众订阅"
+        verbose_name_plural = "公众订阅"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="subscriber_one_per_address")
+        ]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="subscriber_location")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.address[:3]}…{self.address[-2:]}"
+
+
+class BroadcastTerminal(models.Model):
+    """An emergency-broadcast loudspeaker (村村响) at a place, heard within its audible radius."""
+
+    code = models.CharField("终端编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="broadcast_terminals")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="broadcast_terminals"
+    )
+    longitude = models.FloatField("经度")
+    latitude = models.FloatField("纬度")
+    audible_radius_m = models.PositiveIntegerField("可闻半径（米）", default=500)
+    active = models.BooleanField("在用", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = "organization"
+
+    class Meta:
+        ordering = ["region_id", "code"]
+        verbose_name = "应急广播终端"
+        verbose_name_plural = "应急广播终端"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One message of one warning to one recipient on one channel: a row of the delivery outbox.
+
+    queued → sending (claimed by a worker) → sent → delivered, or failed after the last retry. The
+    idempotency key goes to the provider with the message, so a message sent by a worker that died
+    before recording it is not sent twice when another worker takes the row over (delivery.py,
+    docs/decisions on the delivery outbox).
+    """
+
+    SMS, BROADCAST, APP, INBOX = "sms", "broadcast", "app", "inbox"
+    CHANNEL_CHOICES = [
+        (SMS, _("短信")),
+        (BROADCAST, _("应急广播")),
+        (APP, _("App 推送")),
+        (INBOX, _("站内消息")),
+    ]
+    USER, RESPONDER, SUBSCRIBER, TERMINAL = "user", "responder", "subscriber", "terminal"
+    RECIPIENT_CHOICES = [
+        (USER, _("平台用户")),
+        (RESPONDER, _("预警责任人")),
+        (SUBSCRIBER, _("公众订阅")),
+        (TERMINAL, _("广播终端")),
+    ]
+    QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
+    STATUS_CHOICES = [
+        (QUEUED, _("排队")),
+        (SENDING, _("发送中")),
+        (SENT, _("已发送")),
+        (DELIVERED, _("已送达")),
+        (FAILED, _("失败")),
+    ]
+
+    # The fan-out writes up to a million rows at once (delivery.py). The two keys get neither an
+    # index of their own (delivery_by_warning starts with the warning; the region is reached through
+    # the warning) nor a database constraint, whose per-row trigger more than doubles a PostgreSQL
+    # COPY: rows are written only by the fan-out, from the warning and region rows themselves, and
+    # PROTECT still holds in the ORM (as for readings, decision 0013).
+    warning = models.ForeignKey(
+        EarlyWarning, on_delete=models.PROTECT, related_name="deliveries", db_index=False, db_constraint=False
+    )
+    channel = models.CharField("渠道", max_length=10, choices=CHANNEL_CHOICES)
+    recipient_kind = models.CharField("接收对象", max_length=10, choices=RECIPIENT_CHOICES)
+    recipient_id = models.BigIntegerField()
+    address = models.CharField("地址", max_length=200)
+    # The recipient's county-level region (scoping, per-county coverage) and population cell (-1: unknown).
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    cell = models.IntegerField(default=-1)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker may take the row: at once, after a retry's backoff, or (while sending) when the
+    # claiming worker's lease ends. One index then finds both the due and the abandoned rows.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField("通道回执号", max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "预警送达"
+        verbose_name_plural = "预警送达"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at", "id"], name="delivery_outbox"),
+            # Covers the coverage count (delivered SMS/app rows per cell) and the per-warning summaries.
+            models.Index(fields=["warning", "status", "channel", "cell"], name="delivery_by_warning"),
+            # Receipts that name the provider's id; coverage brought up to date after deliveries.
+            models.Index(fields=["provider_id"], name="delivery_provider", condition=~Q(provider_id="")),
+            models.Index(
+                fields=["warning", "delivered_at"],
+                name="delivery_delivered",
+                condition=Q(delivered_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id} {self.channel} {self.recipient_kind}#{self.recipient_id}"
+
+
+class PopulationGrid(models.Model):
+    """People per cell of a regular lon/lat grid (~1 km) over a region, with each cell's county.
+
+    Stored as arrays of `rows × cols` cells, row 0 at the south edge: little-endian float32 people
+    (whole persons), int32 index into `county_codes` and into `township_codes` (−1: none). Built by
+    population.py, which documents how each county's population is spread over its settlements.
+    """
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="population_grid")
+    west = models.FloatField()
+    south = models.FloatField()
+    cell_lon = models.FloatField()
+    cell_lat = models.FloatField()
+    rows = models.PositiveIntegerField()
+    cols = models.PositiveIntegerField()
+    county_codes = models.JSONField(default=list)
+    people = models.BinaryField()
+    county_index = models.BinaryField()
+    # The township of each cell and the cell of each village's settlement ({code: cell}): where a
+    # township- or village-coded warning area lies when the region data has no boundary for it.
+    township_codes = models.JSONField(default=list)
+    township_index = models.BinaryField(default=b"")
+    village_cells = models.JSONField(default=dict)
+    total_people = models.FloatField(default=0)
+    method = models.TextField("方法说明", blank=True)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "人口网格"
+        verbose_name_plural = "人口网格"
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.rows}×{self.cols}"

@@ -1,0 +1,611 @@
+"""Operations on warnings: drafting, the approval round, publication, updates, cancellation, expiry.
+
+Each function checks the actor's role and scope, runs in one transaction and audits. Who approves
+and publishes a level in a region is configuration (`ApprovalRule`, defaults in lifecycle.py): a
+county approves its own blue and yellow warnings, the city orange and red ones, and the city anything
+in the city. Publishing gives the version its GB/T 35965.1 identifier and its CAP message, fans it
+out into the delivery outbox and schedules its expiry; an update or a cancellation is a new version
+that references the one it replaces.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from shapely.geometry import shape as shapely_shape
+
+from yingji.core import audit, jobs, regioncodes, roles
+from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yingji.core.models import Organization, Region, User
+from yingji.warnings import lifecycle
+from yingji.warnings.models import ApprovalRule, Delivery, EarlyWarning, WarningType
+
+VIEW_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.DEPARTMENT_STAFF})
+DRAFT_ROLES = VIEW_ROLES
+IMPORT_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER})
+APPROVER_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN})
+ISSUING_LEVELS = ("city", "county")
+MAX_SHAPE_VERTICES = 20_000
+MAX_CIRCLE_KM = 300.0
+EXPIRE = "warnings.expire"
+
+DRAFT_FIELDS = (
+    "warning_type",
+    "level",
+    "headline",
+    "description",
+    "instruction",
+    "area_description",
+    "area_codes",
+    "area_shapes",
+    "onset",
+    "expires",
+)
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def may_view(user: Any) -> bool:
+    """Whether the user works with warnings (what they see is still their region's)."""
+    return _active(user) and user.role in VIEW_ROLES
+
+
+def may_draft(user: Any) -> bool:
+    return _active(user) and user.role in DRAFT_ROLES
+
+
+def may_import(user: Any) -> bool:
+    return _active(user) and user.role in IMPORT_ROLES
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+# Approval rules ---------------------------------------------------------------------------------
+
+
+def approver_tier_for(warning: EarlyWarning) -> str:
+    """ "county" or "city": who approves and publishes this warning's level where it is issued."""
+    region = warning.region
+    if region.level != "county":
+        return lifecycle.CITY
+    codes = regioncodes.codes_in_path(region.path)
+    rules = {
+        (rule.region_id, rule.level): rule.approver_tier
+        for rule in ApprovalRule.objects.filter(region_id__in=codes, level=warning.level)
+    }
+    return lifecycle.approver_tier(warning.level, codes, rules)
+
+
+def may_approve(user: Any, warning: EarlyWarning) -> bool:
+    """Whether the user may approve, publish, update or cancel this warning.
+
+    The city's administrators may for anything in their city; a county's administrators for their own
+    county's warnings whose level the county approves.
+    """
+    if not _active(user) or user.role not in APPROVER_ROLES or not user.scope.covers_region(warning.region):
+        return False
+    if user.role == roles.CITY_ADMIN:
+        return True
+    return user.region_id == warning.region_id and approver_tier_for(warning) == lifecycle.COUNTY
+
+
+def allowed_actions(user: Any, warning: EarlyWarning) -> list[str]:
+    """The lifecycle actions this user may take on this warning now (for buttons and the API)."""
+    if not may_view(user) or not user.scope.covers_region(warning.region):
+        return []
+    found = []
+    for action in lifecycle.actions_from(warning.status):
+        if action == lifecycle.EXPIRE:
+            continue
+        if action in (lifecycle.SUBMIT,) or (
+            action == lifecycle.CANCEL and warning.status == EarlyWarning.DRAFT
+        ):
+            allowed = may_draft(user)
+        else:
+            allowed = may_approve(user, warning)
+        if allowed:
+            found.append(action)
+    if warning.status == EarlyWarning.DRAFT and may_draft(user):
+        found.insert(0, "edit")
+    if warning.status == EarlyWarning.PUBLISHED and _has_open_successor(warning):
+        found = [action for action in found if action != lifecycle.UPDATE]
+    return found
+
+
+def set_approval_rule(actor: User, region_code: str, level: str, approver_tier: str) -> ApprovalRule:
+    """The city sets which tier approves `level` in a county (or for the whole city)."""
+    require(_active(actor) and actor.role == roles.CITY_ADMIN)
+    if level not in lifecycle.LEVELS:
+        raise InvalidInput("未知的预警级别 / Unknown warning level", details={"field": "level"})
+    if approver_tier not in (lifecycle.COUNTY, lifecycle.CITY):
+        raise InvalidInput(
+            "审批层级应为 county 或 city / Tier must be county or city", details={"field": "tier"}
+        )
+    from yingji.core.services import region_in_scope
+
+    region = region_in_scope(actor, region_code)
+    if region.level not in ISSUING_LEVELS:
+        raise InvalidInput(
+            "审批规则只能设在市或县 / Approval rules are set for the city or a county",
+            details={"field": "region"},
+        )
+    with transaction.atomic():
+        rule = ApprovalRule.objects.select_for_update().filter(region=region, level=level).first()
+        before = audit.snapshot(rule) if rule else None
+        if rule is None:
+            rule = ApprovalRule(region=region, level=level)
+        rule.approver_tier, rule.updated_at = approver_tier, timezone.now()
+        rule.save()
+        audit.record(actor, "warning_approval_rule.saved", rule, before=before, after=audit.snapshot(rule))
+    return rule
+
+
+# Drafts -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class DraftInput:
+    """What a person fills in for a warning; validated by `_apply_draft`."""
+
+    warning_type: str
+    level: str
+    headline: str
+    description: str
+    onset: datetime
+    expires: datetime
+    instruction: str = ""
+    area_description: str = ""
+    area_codes: list[str] = field(default_factory=list)
+    area_shapes: list[dict[str, Any]] = field(default_factory=list)
+    region: str | None = None  # the issuing region's code; the user's own by default
+
+
+def _problem(field_name: str, message: str) -> InvalidInput:
+    return InvalidInput(message, details={"field": field_name})
+
+
+def _issuing_region(actor: User, code: str | None) -> Region:
+    region = actor.region if code is None else Region.objects.filter(code=code).first()
+    if region is None or not actor.scope.covers_region(region):
+        raise NotFound(f"行政区划 {code} 不存在或不在您的管辖范围 / Region {code} not found in your scope")
+    if region.level not in ISSUING_LEVELS:
+        raise _problem("region", "预警由市或县发布 / Warnings are issued by the city or a county")
+    return region
+
+
+def _text(value: str, field_name: str, limit: int, *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise _problem(field_name, f"{field_name} 不能为空 / {field_name} is required")
+    if len(value) > limit:
+        raise _problem(field_name, f"{field_name} 超过 {limit} 字 / {field_name} is longer than {limit}")
+    return value
+
+
+def _ring_ok(ring: Any) -> bool:
+    if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+        return False
+    return all(_lonlat_ok(point) for point in ring)
+
+
+def _lonlat_ok(point: Any) -> bool:
+    return (
+        isinstance(point, list | tuple)
+        and len(point) == 2
+        and all(isinstance(value, int | float) and math.isfinite(value) for value in point)
+        and -180 <= point[0] <= 180
+        and -90 <= point[1] <= 90
+    )
+
+
+def clean_shapes(shapes: Any) -> list[dict[str, Any]]:
+    """Area shapes as stored: Polygon / MultiPolygon (closed lon,lat rings) and Circle dicts; else 400."""
+    if not isinstance(shapes, list):
+        raise _problem("area_shapes", "区域图形应为列表 / area_shapes must be a list")
+    cleaned, vertices = [], 0
+    for index, item in enumerate(shapes):
+        kind = item.get("type") if isinstance(item, dict) else None
+        where = f"area_shapes[{index}]"
+        if kind == "Circle":
+            center, radius = item.get("coordinates"), item.get("radius_km")
+            if (
+                not _lonlat_ok(center)
+                or not isinstance(radius, int | float)
+                or not math.isfinite(radius)
+                or not 0 < radius <= MAX_CIRCLE_KM
+            ):
+                raise _problem(
+                    where,
+                    f"圆需要中心经纬度和 0–{MAX_CIRCLE_KM:g} 千米的半径 / A circle needs a lon,lat centre "
+                    f"and a radius of 0–{MAX_CIRCLE_KM:g} km",
+                )
+            cleaned.append({"type": "Circle", "coordinates": list(center), "radius_km": float(radius)})
+            continue
+        if kind == "Polygon":
+            polygons = [item.get("coordinates")]
+        elif kind == "MultiPolygon":
+            polygons = item.get("coordinates")
+            if not isinstance(polygons, list) or not polygons:
+                polygons = [None]
+        else:
+            raise _problem(
+                where,
+                "区域图形应为 Polygon、MultiPolygon 或 Circle / Shapes are Polygon, MultiPolygon or Circle",
+            )
+        for rings in polygons:
+            if not isinstance(rings, list) or not rings or not all(_ring_ok(ring) for ring in rings):
+                raise _problem(
+                    where,
+                    "多边形的每个环至少 4 个经纬度点且首尾相同 / Each polygon ring needs at least four "
+                    "lon,lat points and must be closed",
+                )
+            vertices += sum(len(ring) for ring in rings)
+        if vertices > MAX_SHAPE_VERTICES:
+            raise _problem(
+                where, f"区域图形超过 {MAX_SHAPE_VERTICES} 个点 / More than {MAX_SHAPE_VERTICES} vertices"
+            )
+        if not shapely_shape(item).is_valid:
+            raise _problem(where, "多边形自相交或无效 / The polygon intersects itself or is invalid")
+        cleaned.append({"type": kind, "coordinates": item["coordinates"]})
+    return cleaned
+
+
+def _shape_geometry(item: dict[str, Any]) -> Any:
+    if item["type"] == "Circle":
+        lon, lat = item["coordinates"]
+        degrees = item["radius_km"] / 111.32
+        return shapely_shape({"type": "Point", "coordinates": [lon, lat]}).buffer(
+            max(degrees, degrees / max(math.cos(math.radians(lat)), 0.01))
+        )
+    return shapely_shape(item)
+
+
+def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) -> list[str]:
+    """The area's region codes, each inside the issuing region; the shapes must touch it. 400 otherwise."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise _problem("area_codes", "区域代码应为字符串列表 / area_codes must be a list of codes")
+    codes = list(dict.fromkeys(code.strip() for code in codes))
+    if not codes and not shapes:
+        raise _problem("area", "预警区域不能为空 / A warning needs an area: region codes or shapes")
+    found = dict(Region.objects.filter(code__in=codes).values_list("code", "path"))
+    for code in codes:
+        if code not in found:
+            raise _problem("area_codes", f"未知的行政区划代码 {code} / Unknown region code {code}")
+        if not found[code].startswith(issuer.path):
+            raise _problem(
+                "area_codes",
+                f"{code} 不在发布单位辖区内 / {code} lies outside the issuing region {issuer.code}",
+            )
+    if shapes and issuer.geometry:
+        boundary = shapely_shape(issuer.geometry).buffer(0.01)
+        for index, item in enumerate(shapes):
+            if not _shape_geometry(item).intersects(boundary):
+                raise _problem(
+                    f"area_shapes[{index}]",
+                    "区域图形不在发布单位辖区内 / The shape lies outside the issuing region",
+                )
+    return codes
+
+
+def _apply_draft(warning: EarlyWarning, data: DraftInput) -> None:
+    warning_type = WarningType.objects.filter(code=data.warning_type, active=True).first()
+    if warning_type is None:
+        raise _problem("warning_type", f"未知的预警类型 {data.warning_type} / Unknown warning type")
+    if data.level not in lifecycle.LEVELS:
+        raise _problem("level", "级别应为 blue、yellow、orange 或 red / Level is blue, yellow, orange or red")
+    if warning_type.levels and data.level not in warning_type.levels:
+        raise _problem(
+            "level",
+            f"{warning_type.name}预警没有该级别 / "
+            f"{warning_type.name_en or warning_type.code} has no such level",
+        )
+    if data.onset.tzinfo is None or data.expires.tzinfo is None:
+        raise _problem("onset", "时间须带时区 / Times need a time-zone offset")
+    if data.expires <= data.onset:
+        raise _problem("expires", "失效时间须晚于开始时间 / Expiry must be after onset")
+    shapes = clean_shapes(data.area_shapes)
+    warning.area_codes = _check_area(warning.region, data.area_codes, shapes)
+    warning.area_shapes = shapes
+    warning.warning_type, warning.category, warning.level = warning_type, warning_type.category, data.level
+    warning.headline = _text(data.headline, "headline", 200, required=True)
+    warning.description = _text(data.description, "description", 4000, required=True)
+    warning.instruction = _text(data.instruction, "instruction", 4000, required=False)
+    warning.area_description = _text(data.area_description, "area_description", 500, required=False)
+    warning.onset, warning.expires = data.onset, data.expires
+
+
+def bureau_of(region: Region) -> Organization | None:
+    return Organization.objects.filter(region=region, kind=Organization.BUREAU).order_by("id").first()
+
+
+@transaction.atomic
+def create_draft(actor: User, data: DraftInput) -> EarlyWarning:
+    require(may_draft(actor))
+    region = _issuing_region(actor, data.region)
+    warning = EarlyWarning(region=region, organization=bureau_of(region), created_by=actor)
+    _apply_draft(warning, data)
+    warning.save()
+    warning.series = warning
+    warning.save(update_fields=["series"])
+    audit.record(actor, "warning.drafted", warning, after=audit.snapshot(warning))
+    return warning
+
+
+def _locked(actor: User, warning_id: int) -> EarlyWarning:
+    return (
+        EarlyWarning.objects.select_for_update()
+        .select_related("region", "warning_type")
+        .get_visible_or_404(actor, pk=warning_id)
+    )
+
+
+@transaction.atomic
+def edit_draft(actor: User, warning_id: int, data: DraftInput) -> EarlyWarning:
+    require(may_draft(actor))
+    warning = _locked(actor, warning_id)
+    if warning.status not in lifecycle.EDITABLE:
+        raise Conflict("只有草稿可以修改 / Only a draft can be edited")
+    if data.region not in (None, warning.region_id):
+        raise _problem("region", "草稿的发布单位不能更改 / A draft's issuing region cannot change")
+    before = audit.snapshot(warning)
+    _apply_draft(warning, data)
+    warning.save()
+    audit.record(actor, "warning.edited", warning, before=before, after=audit.snapshot(warning))
+    return warning
+
+
+# The approval round ----------------------------------------------------------------------------
+
+
+def _next(warning: EarlyWarning, action: str) -> str:
+    """The status `action` leads to from the warning's, or a 409 naming both."""
+    try:
+        return lifecycle.next_status(action, warning.status)
+    except lifecycle.TransitionError:
+        raise Conflict(
+            f"当前状态（{warning.get_status_display()}）不能执行该操作 / "
+            f"{action} is not possible while the warning is {warning.status}",
+            details={"status": warning.status, "action": action},
+        ) from None
+
+
+def _step(warning: EarlyWarning, action: str) -> None:
+    warning.status = _next(warning, action)
+
+
+@transaction.atomic
+def submit(actor: User, warning_id: int) -> EarlyWarning:
+    require(may_draft(actor))
+    warning = _locked(actor, warning_id)
+    before = audit.snapshot(warning)
+    _step(warning, lifecycle.SUBMIT)
+    warning.submitted_at, warning.submitted_by, warning.note = timezone.now(), actor, ""
+    warning.save()
+    audit.record(actor, "warning.submitted", warning, before=before, after=audit.snapshot(warning))
+    _tell_approvers(warning)
+    return warning
+
+
+def _tell_approvers(warning: EarlyWarning) -> None:
+    """Notify whoever approves this warning that it waits for them."""
+    if approver_tier_for(warning) == lifecycle.COUNTY:
+        approvers = jobs.users_with_role_at(roles.COUNTY_ADMIN, warning.region)
+    else:
+        city = warning.region.ancestor_at("city") or warning.region
+        approvers = jobs.users_with_role_at(roles.CITY_ADMIN, city)
+    jobs.notify(
+        approvers,
+        f"待审批预警：{warning.headline}",
+        body=f"{warning.region.name} {warning.get_level_display()}",
+        link=f"/warnings/{warning.pk}/",
+        about=warning,
+    )
+
+
+@transaction.atomic
+def return_to_draft(actor: User, warning_id: int, note: str) -> EarlyWarning:
+    warning = _locked(actor, warning_id)
+    require(may_approve(actor, warning))
+    note = _text(note, "note", 1000, required=True)
+    before = audit.snapshot(warning)
+    _step(warning, lifecycle.RETURN)
+    warning.note = note
+    warning.save()
+    audit.record(actor, "warning.returned", warning, before=before, after=audit.snapshot(warning))
+    if warning.submitted_by_id:
+        jobs.notify(
+            User.objects.filter(pk=warning.submitted_by_id),
+            f"预警被退回：{warning.headline}",
+            body=note,
+            link=f"/warnings/{warning.pk}/",
+            about=warning,
+        )
+    return warning
+
+
+@transaction.atomic
+def approve(actor: User, warning_id: int) -> EarlyWarning:
+    warning = _locked(actor, warning_id)
+    require(may_approve(actor, warning))
+    before = audit.snapshot(warning)
+    _step(warning, lifecycle.APPROVE)
+    warning.approved_at, warning.approved_by = timezone.now(), actor
+    warning.save()
+    audit.record(actor, "warning.approved", warning, before=before, after=audit.snapshot(warning))
+    return warning
+
+
+@transaction.atomic
+def publish(actor: User, warning_id: int, *, now: datetime | None = None) -> EarlyWarning:
+    """Approve (if not yet) and publish: identifier, CAP message, deliveries, expiry."""
+    now = now or timezone.now()
+    warning = _locked(actor, warning_id)
+    require(may_approve(actor, warning))
+    if warning.expires <= now:
+        raise Conflict("预警已过失效时间，请修改后再发布 / The warning's expiry has passed; edit it first")
+    before = audit.snapshot(warning)
+    _next(warning, lifecycle.PUBLISH)  # from submitted (approve and publish at once) or approved
+    if warning.approved_at is None:
+        warning.approved_at, warning.approved_by = now, actor
+    make_live(warning, actor, now, before=before)
+    return warning
+
+
+def make_live(
+    warning: EarlyWarning, actor: Any, now: datetime, *, before: dict[str, Any] | None = None
+) -> int:
+    """Put a version on air inside the caller's transaction; returns the number of deliveries queued.
+
+    Own warnings get their identifier and CAP message here; imported ones keep theirs. The version it
+    supersedes ends (updated, or cancelled for a Cancel), a Cancel itself is on record as cancelled, and
+    anything else is published with its expiry scheduled.
+    """
+    from yingji.warnings import capio, delivery
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("make_live() must run inside the caller's transaction")
+    previous = warning.supersedes
+    if previous is not None:
+        if previous.status != EarlyWarning.PUBLISHED:
+            raise Conflict(
+                "被更新或解除的预警已不在发布中 / The version being replaced is no longer published",
+                details={"supersedes": previous.pk, "status": previous.status},
+            )
+        ended = EarlyWarning.CANCELLED if warning.msg_type == EarlyWarning.CANCEL else EarlyWarning.UPDATED
+        previous_before = audit.snapshot(previous)
+        previous.status, previous.ended_at = ended, now
+        previous.save(update_fields=["status", "ended_at"])
+        jobs.cancel(EXPIRE, previous)
+        # Messages of the old version still waiting are withdrawn: the new version goes to the same area.
+        Delivery.objects.filter(warning=previous, status=Delivery.QUEUED).update(
+            status=Delivery.FAILED, last_error=f"withdrawn: superseded by version {warning.version}"
+        )
+        audit.record(
+            actor, f"warning.{ended}", previous, before=previous_before, after=audit.snapshot(previous)
+        )
+    warning.published_at, warning.published_by = now, actor if isinstance(actor, User) else None
+    if warning.msg_type == EarlyWarning.CANCEL:
+        warning.status, warning.ended_at = EarlyWarning.CANCELLED, now
+    else:
+        warning.status = EarlyWarning.PUBLISHED
+    if warning.source != EarlyWarning.IMPORTED:
+        capio.assign_identifier(warning, now)
+        warning.save()
+        warning.cap_xml = capio.render(warning).decode()
+    warning.save()
+    queued = delivery.fan_out(warning, now)
+    if warning.status == EarlyWarning.PUBLISHED:
+        jobs.schedule(EXPIRE, warning, warning.expires)
+    after = audit.snapshot(warning) | {"deliveries_queued": queued}
+    audit.record(actor, "warning.published", warning, before=before, after=after)
+    return queued
+
+
+# Updates and cancellation -----------------------------------------------------------------------
+
+
+def _has_open_successor(warning: EarlyWarning) -> bool:
+    return warning.successors.filter(
+        status__in=(EarlyWarning.DRAFT, EarlyWarning.SUBMITTED, EarlyWarning.APPROVED)
+    ).exists()
+
+
+def _next_version(warning: EarlyWarning, msg_type: str, actor: User) -> EarlyWarning:
+    copied = {name: getattr(warning, name) for name in DRAFT_FIELDS}
+    return EarlyWarning(
+        **copied,
+        msg_type=msg_type,
+        supersedes=warning,
+        series_id=warning.series_id or warning.pk,
+        version=warning.version + 1,
+        category=warning.category,
+        region=warning.region,
+        organization=warning.organization,
+        source=EarlyWarning.MANUAL if warning.source != EarlyWarning.IMPORTED else EarlyWarning.IMPORTED,
+        sender=warning.sender,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def start_update(actor: User, warning_id: int) -> EarlyWarning:
+    """A new draft version of a published warning; publishing it ends the current one as updated."""
+    warning = _locked(actor, warning_id)
+    require(may_approve(actor, warning))
+    if warning.status != EarlyWarning.PUBLISHED:
+        raise Conflict("只有发布中的预警可以更新 / Only a published warning can be updated")
+    if warning.source == EarlyWarning.IMPORTED:
+        raise Conflict("外部导入的预警由原发布单位更新 / An imported warning is updated by its issuer")
+    if _has_open_successor(warning):
+        raise Conflict("该预警已有待发布的更新 / An update of this warning is already being prepared")
+    draft = _next_version(warning, EarlyWarning.UPDATE, actor)
+    draft.source = EarlyWarning.MANUAL
+    draft.save()
+    audit.record(actor, "warning.update_started", draft, after=audit.snapshot(draft))
+    return draft
+
+
+@transaction.atomic
+def cancel(actor: User, warning_id: int, note: str = "", *, now: datetime | None = None) -> EarlyWarning:
+    """Lift a published warning (a Cancel version goes out), or discard one not yet published."""
+    now = now or timezone.now()
+    warning = _locked(actor, warning_id)
+    if warning.status == EarlyWarning.PUBLISHED:
+        require(may_approve(actor, warning))
+        if warning.source == EarlyWarning.IMPORTED:
+            raise Conflict("外部导入的预警由原发布单位解除 / An imported warning is cancelled by its issuer")
+        note = _text(note, "note", 1000, required=False)
+        for pending in warning.successors.filter(
+            status__in=(EarlyWarning.DRAFT, EarlyWarning.SUBMITTED, EarlyWarning.APPROVED)
+        ):
+            _discard(actor, pending, "预警已解除 / The warning was cancelled", now)
+        lifted = _next_version(warning, EarlyWarning.CANCEL, actor)
+        lifted.headline = f"解除{warning.headline}"[:200]
+        lifted.note = note
+        lifted.approved_at, lifted.approved_by = now, actor
+        lifted.save()
+        make_live(lifted, actor, now)
+        return lifted
+    require(may_draft(actor) if warning.status == EarlyWarning.DRAFT else may_approve(actor, warning))
+    _discard(actor, warning, _text(note, "note", 1000, required=False), now)
+    return warning
+
+
+def _discard(actor: Any, warning: EarlyWarning, note: str, now: datetime) -> None:
+    before = audit.snapshot(warning)
+    _step(warning, lifecycle.CANCEL)
+    warning.ended_at, warning.note = now, note
+    warning.save()
+    audit.record(actor, "warning.discarded", warning, before=before, after=audit.snapshot(warning))
+
+
+@jobs.deadline_handler(EXPIRE)
+def expire(deadline: Any, now: datetime) -> None:
+    """A published warning reaching its expiry ends on its own (worker, `yingji run-due --now`)."""
+    warning = EarlyWarning.objects.select_for_update().filter(pk=deadline.object_id).first()
+    if warning is None or warning.status != EarlyWarning.PUBLISHED:
+        return
+    if warning.expires > now:  # moved later since the deadline was written
+        jobs.schedule(EXPIRE, warning, warning.expires)
+        return
+    before = audit.snapshot(warning)
+    warning.status, warning.ended_at = EarlyWarning.EXPIRED, now
+    warning.save(update_fields=["status", "ended_at"])
+    audit.record("system", "warning.expired", warning, before=before, after=audit.snapshot(warning))
+
+
+def find_visible(user: User, warning_id: int) -> EarlyWarning:
+    """A warning the user may see, or NotFound."""
+    return EarlyWarning.objects.select_related("region", "warning_type").get_visible_or_404(
+        user, pk=warning_id
+    )

@@ -1,0 +1,12 @@
+"""The public CAP pages, mounted at /cap/: the Atom feed and each published version's CAP message."""
+
+from django.urls import path
+
+from yingji.warnings import feed
+
+app_name = "cap"
+
+urlpatterns = [
+    path("feed.atom", feed.atom_feed, name="feed"),
+    path("<str:identifier>.xml", feed.cap_message, name="message"),
+]

@@ -1,0 +1,353 @@
+"""Public pages of warnings, with no sign-in: what is on air now (map and list), the warnings where I
+am (by location or region), each published warning with its instructions, and SMS subscription.
+
+Only what was published is shown: headline, content, instruction, area, times, level and the issuing
+bureau. Drafts and discarded versions do not exist here (404); no staff names, no phone numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET
+
+from yingji.core import regioncodes
+from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.models import Region, secret_digest
+from yingji.warnings import areamap, subscriptions
+from yingji.warnings.maplayer import live, popup_lines
+from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning, Subscriber
+
+PUBLIC_STATUSES = (EarlyWarning.PUBLISHED, *EarlyWarning.ENDED_STATUSES)
+FEED_URL = "/cap/feed.atom"
+
+
+def _city() -> Region | None:
+    return Region.objects.filter(level=regioncodes.CITY).order_by("code").first()
+
+
+def _frame(section: str) -> dict[str, Any]:
+    """What every public page's frame shows: the city's name, the current section, the feed."""
+    return {"city": _city(), "section": section, "feed_url": FEED_URL}
+
+
+def _published() -> Any:
+    """Versions that went out to the public (drafts and versions discarded unpublished never did)."""
+    return EarlyWarning.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False).select_related(
+        "warning_type", "region", "organization"
+    )
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "warnings/public_404.html", {**_frame(""), "message": message}, status=404)
+
+
+def _features(warnings: list[EarlyWarning]) -> dict[str, Any]:
+    return areamap.collection(
+        warnings,
+        popup=popup_lines,
+        url=lambda warning: reverse("warnings_public:detail", args=[warning.pk]),
+    )
+
+
+def _by_level(warnings: Any) -> list[EarlyWarning]:
+    """Highest level first, then the newest."""
+    return sorted(
+        warnings,
+        key=lambda w: (-areamap.LEVEL_ORDER.get(w.level, 0), -(w.published_at or w.onset).timestamp()),
+    )
+
+
+def _map_config(warnings: list[EarlyWarning], fit: str) -> dict[str, Any]:
+    return {"counties_url": reverse("warnings_public:counties"), "features": _features(warnings), "fit": fit}
+
+
+def _area_names(warnings: list[EarlyWarning]) -> dict[int, str]:
+    index = areamap.AreaIndex.build(warnings)
+    return {w.pk: "、".join(index.names(w)) or w.area_description for w in warnings}
+
+
+@require_GET
+def active_list(request: HttpRequest) -> HttpResponse:
+    """The warnings on air now, on a map and as a list (highest level first)."""
+    warnings = _by_level(live(_published()))
+    names = _area_names(warnings)
+    for warning in warnings:
+        warning.area_text = names[warning.pk]
+    return render(
+        request,
+        "warnings/public_list.html",
+        {**_frame("list"), "warnings": warnings, "map_config": _map_config(warnings, "city")},
+    )
+
+
+# Warnings where I am ----------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """Where the visitor asked about: a point (and its county) or a region."""
+
+    label: str
+    longitude: float | None = None
+    latitude: float | None = None
+    county: areamap.County | None = None
+    region: Region | None = None
+
+
+def _coordinate(raw: str, low: float, high: float) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def _region_choices(city: Region | None) -> list[tuple[Region, list[tuple[str, str]]]]:
+    """The city's counties with their townships, for the region selects (two queries)."""
+    if city is None:
+        return []
+    counties = list(Region.objects.filter(parent=city, level=regioncodes.COUNTY).order_by("code"))
+    townships: dict[str, list[tuple[str, str]]] = {county.code: [] for county in counties}
+    rows = Region.objects.filter(parent_id__in=list(townships), level=regioncodes.TOWNSHIP).order_by("code")
+    for code, name, parent in rows.values_list("code", "name", "parent_id"):
+        townships[parent].append((code, name))
+    return [(county, townships[county.code]) for county in counties]
+
+
+@require_GET
+def here(request: HttpRequest) -> HttpResponse:
+    """The live warnings at a point (`?lat=&lon=`) or touching a region (`?region=CODE`)."""
+    frame = _frame("here")
+    context: dict[str, Any] = {**frame, "regions": _region_choices(frame["city"]), "place": None}
+    get = request.GET
+    warnings = list(live(_published()))
+    index = areamap.AreaIndex.build(warnings)
+    if "lat" in get or "lon" in get:
+        lat = _coordinate(get.get("lat", ""), -90, 90)
+        lon = _coordinate(get.get("lon", ""), -180, 180)
+        if lat is None or lon is None:
+            context["error"] = _(
+                "经纬度无效：lat 为 -90～90、lon 为 -180～180 的数字 / "
+                "Invalid coordinates: lat is a number from -90 to 90, lon from -180 to 180"
+            )
+            return render(request, "warnings/public_here.html", context, status=400)
+        county = index.county_at(lon, lat)
+        label = _("您的位置（%(lat).4f, %(lon).4f）") % {"lat": lat, "lon": lon}
+        if county is not None:
+            label += f" · {county.name}"
+        place = Place(label, lon, lat, county)
+        found = {w.pk: index.at_point(w, lon, lat, county) for w in warnings}
+        context["outside"] = county is None
+    elif get.get("region"):
+        region = Region.objects.filter(code=get["region"].strip()[:12]).first()
+        city = frame["city"]
+        if region is None or city is None or not region.path.startswith(city.path):
+            context["error"] = _("未知的行政区划 / Unknown region")
+            return render(request, "warnings/public_here.html", context, status=400)
+        place = Place(region.name, region=region)
+        found = {w.pk: index.touching(w, region) for w in warnings}
+    else:
+        return render(request, "warnings/public_here.html", context)
+    names = {w.pk: "、".join(index.names(w)) or w.area_description for w in warnings}
+    for warning in warnings:
+        warning.area_text = names[warning.pk]
+    inside = _by_level(w for w in warnings if found[w.pk] == areamap.INSIDE)
+    partial = _by_level(w for w in warnings if found[w.pk] == areamap.PARTIAL)
+    context.update(
+        place=place,
+        inside=inside,
+        partial=partial,
+        chosen_region=place.region.code if place.region else "",
+        map_config=_map_config(inside + partial, "areas"),
+    )
+    if place.longitude is not None:
+        context["map_config"]["marker"] = [place.latitude, place.longitude]
+    return render(request, "warnings/public_here.html", context)
+
+
+# One warning ------------------------------------------------------------------------------------
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One published warning: what to do first, then what, where and when; or why it ended."""
+    warning = _published().select_related("supersedes").filter(pk=pk).first()
+    if warning is None:
+        return _not_found(request, _("没有这条已发布的预警。"))
+    now = timezone.now()
+    index = areamap.AreaIndex.build([warning])
+    ended = warning.status in EarlyWarning.ENDED_STATUSES or warning.expires <= now
+    newer = None
+    if warning.status in (EarlyWarning.UPDATED, EarlyWarning.CANCELLED):
+        newer = (
+            warning.successors.filter(published_at__isnull=False, status__in=PUBLIC_STATUSES)
+            .order_by("-published_at")
+            .only("pk", "headline", "msg_type", "published_at")
+            .first()
+        )
+    return render(
+        request,
+        "warnings/public_detail.html",
+        {
+            **_frame("list"),
+            "warning": warning,
+            "ended": ended,
+            "ended_label": _ended_label(warning, now),
+            "newer": newer,
+            "area_names": index.names(warning),
+            "cap_url": f"/cap/{warning.identifier}.xml" if warning.identifier else "",
+            "map_config": {
+                "counties_url": reverse("warnings_public:counties"),
+                "features": {
+                    "type": "FeatureCollection",
+                    "features": index.features(warning, popup=popup_lines(warning, index), url=None),
+                },
+                "fit": "areas",
+            },
+        },
+    )
+
+
+def _ended_label(warning: EarlyWarning, now: Any) -> str:
+    if warning.msg_type == EarlyWarning.CANCEL:
+        return _("解除通知")
+    if warning.status == EarlyWarning.UPDATED:
+        return _("已更新")
+    if warning.status == EarlyWarning.CANCELLED:
+        return _("已解除")
+    if warning.status == EarlyWarning.EXPIRED or warning.expires <= now:
+        return _("已过期")
+    return ""
+
+
+# Subscriptions ----------------------------------------------------------------------------------
+
+PLACE_CHOICES = [("location", gettext_lazy("按位置")), ("region", gettext_lazy("按行政区划"))]
+
+
+class SubscribeForm(forms.Form):
+    """A phone number, where (a point or a region) and from which level on."""
+
+    phone = forms.CharField(label=gettext_lazy("手机号码"), max_length=20)
+    place = forms.ChoiceField(label=gettext_lazy("接收哪里的预警"), choices=PLACE_CHOICES, initial="location")
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    region = forms.CharField(required=False, max_length=12)
+    min_level = forms.ChoiceField(label=gettext_lazy("接收的最低级别"), choices=LEVEL_CHOICES, initial="blue")
+
+    FIELD_OF = {"address": "phone", "channel": "phone", "longitude": "place", "latitude": "place"}
+
+    def show_error(self, failure: DomainError) -> None:
+        """Put the service's error where the visitor looks: the number, the place chosen, the level."""
+        field = failure.details.get("field", "") if isinstance(failure.details, dict) else ""
+        field = self.FIELD_OF.get(field, field)
+        if field == "region" and self.cleaned_data.get("place") == "location":
+            field = "place"  # no point was given, and the region select is not on screen
+        self.add_error(field if field in self.fields else None, failure.message)
+
+
+@never_cache
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """Subscribe a phone to the warnings of a place; the answer shows the link that ends it."""
+    frame = _frame("subscribe")
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_location = data["place"] == "location"
+        try:
+            subscriber, token = subscriptions.subscribe_public(
+                Subscriber.SMS,
+                data["phone"],
+                region_code=None if by_location else (data["region"] or None),
+                longitude=data["longitude"] if by_location else None,
+                latitude=data["latitude"] if by_location else None,
+                min_level=data["min_level"],
+            )
+        except InvalidInput as failure:
+            form.show_error(failure)
+        except DomainError as failure:
+            form.add_error(None, failure.message)
+        else:
+            link = request.build_absolute_uri(reverse("warnings_public:unsubscribe", args=[token]))
+            return render(
+                request,
+                "warnings/public_subscribed.html",
+                {
+                    **frame,
+                    "number": subscriptions.masked(subscriber.address),
+                    "region": subscriber.region,
+                    "located": subscriber.latitude is not None,
+                    "level": subscriber.get_min_level_display(),
+                    "unsubscribe_link": link,
+                },
+            )
+    return render(
+        request,
+        "warnings/public_subscribe.html",
+        {
+            **frame,
+            "form": form,
+            "regions": _region_choices(frame["city"]),
+            "pick_config": {"counties_url": reverse("warnings_public:counties")},
+        },
+    )
+
+
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """End a subscription from its link: a confirmation first (link previews must not end it), then done."""
+    known = (
+        token.startswith(subscriptions.TOKEN_PREFIX)
+        and Subscriber.objects.filter(token_digest=secret_digest(token)).exists()
+    )
+    if not known:
+        return _not_found(request, _("退订链接无效或已失效。"))
+    frame = _frame("subscribe")
+    if request.method == "POST":
+        try:
+            subscriber = subscriptions.unsubscribe_public(token)
+        except NotFound:
+            return _not_found(request, _("退订链接无效或已失效。"))
+        return render(
+            request,
+            "warnings/public_unsubscribe.html",
+            {**frame, "done": True, "number": subscriptions.masked(subscriber.address)},
+        )
+    return render(request, "warnings/public_unsubscribe.html", {**frame, "done": False})
+
+
+# Boundaries for the maps ------------------------------------------------------------------------
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def counties(request: HttpRequest) -> JsonResponse:
+    """The city's county boundaries as GeoJSON: the offline base layer of every warning map."""
+    city = _city()
+    rows = (
+        Region.objects.filter(parent=city, level=regioncodes.COUNTY, geometry__isnull=False)
+        .order_by("code")
+        .values_list("code", "name", "geometry")
+        if city
+        else []
+    )
+    features = [
+        {"type": "Feature", "geometry": geometry, "properties": {"code": code, "name": name}}
+        for code, name, geometry in rows
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features},
+        content_type="application/geo+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
