@@ -22,7 +22,6 @@ from yingji.core.api_common import (
     region_filter,
     responses,
 )
-from yingji.core.errors import Forbidden
 from yingji.warnings import maplayer, services, subscriptions
 from yingji.warnings.models import ApprovalRule, EarlyWarning, Subscriber, WarningType
 
@@ -324,17 +323,12 @@ class SubscriberFilter(Schema):
     active: bool | None = None
 
 
-def _require_manage(request: HttpRequest) -> None:
-    if not subscriptions.may_manage(current_user(request)):
-        raise Forbidden()
-
-
 @router.get(
     "/subscriptions", response=responses(list[SubscriberOut]), summary="公众订阅 / Public subscriptions"
 )
 @paginate(Page)
 def list_subscriptions(request: HttpRequest, filters: Query[SubscriberFilter]) -> Any:
-    _require_manage(request)
+    subscriptions.require_manage(current_user(request))
     found = region_filter(Subscriber.objects.visible_to(request.user), filters.region)
     if filters.channel is not None:
         found = found.filter(channel=filters.channel)
@@ -351,7 +345,7 @@ def create_subscription(request: HttpRequest, payload: SubscriberIn) -> Any:
 
 @router.get("/subscriptions/{int:subscriber_id}", response=responses(SubscriberOut))
 def get_subscription(request: HttpRequest, subscriber_id: int = id_path()) -> Any:
-    _require_manage(request)
+    subscriptions.require_manage(current_user(request))
     return Subscriber.objects.get_visible_or_404(request.user, pk=subscriber_id)
 
 

@@ -20,7 +20,7 @@ from ninja.security import HttpBearer
 
 from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
 from yingji.core.errors import InvalidInput, NotFound
-from yingji.warnings import delivery, services
+from yingji.warnings import delivery, services, subscriptions
 from yingji.warnings.models import Delivery, EarlyWarning
 
 router = Router(auth=AUTH, tags=["warnings"])
@@ -33,11 +33,7 @@ MAX_RECEIPTS = 10_000
 
 def masked(kind: str, address: str) -> str:
     """A public subscriber's number or push token, shown only in part (138****5678)."""
-    if kind != Delivery.SUBSCRIBER or len(address) < 8:
-        return address
-    if address.isdigit() or address.startswith("+"):
-        return f"{address[:-8]}****{address[-4:]}"
-    return f"{address[:6]}…"
+    return subscriptions.masked(address) if kind == Delivery.SUBSCRIBER else address
 
 
 class DeliveryOut(Schema):

@@ -22,7 +22,7 @@ from shapely.geometry import shape as shapely_shape
 from yingji.core import audit, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Organization, Region, User
-from yingji.warnings import lifecycle
+from yingji.warnings import areamap, lifecycle
 from yingji.warnings.models import ApprovalRule, Delivery, EarlyWarning, WarningType
 
 VIEW_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.DEPARTMENT_STAFF})
@@ -260,16 +260,6 @@ def clean_shapes(shapes: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _shape_geometry(item: dict[str, Any]) -> Any:
-    if item["type"] == "Circle":
-        lon, lat = item["coordinates"]
-        degrees = item["radius_km"] / 111.32
-        return shapely_shape({"type": "Point", "coordinates": [lon, lat]}).buffer(
-            max(degrees, degrees / max(math.cos(math.radians(lat)), 0.01))
-        )
-    return shapely_shape(item)
-
-
 def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) -> list[str]:
     """The area's region codes, each inside the issuing region; the shapes must touch it. 400 otherwise."""
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
@@ -289,7 +279,7 @@ def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) 
     if shapes and issuer.geometry:
         boundary = shapely_shape(issuer.geometry).buffer(0.01)
         for index, item in enumerate(shapes):
-            if not _shape_geometry(item).intersects(boundary):
+            if not shapely_shape(areamap.drawable(item)).intersects(boundary):
                 raise _problem(
                     f"area_shapes[{index}]",
                     "区域图形不在发布单位辖区内 / The shape lies outside the issuing region",

@@ -133,12 +133,18 @@ def subscribe_public(
     return subscriber, token
 
 
+def find_by_token(token: str, *, lock: bool = False) -> Subscriber | None:
+    """The subscription an unsubscribe token belongs to, or None (locked for a change with `lock`)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    found = Subscriber.objects.select_for_update() if lock else Subscriber.objects.all()
+    return found.filter(token_digest=secret_digest(token)).first()
+
+
 @transaction.atomic
 def unsubscribe_public(token: str) -> Subscriber:
     """End the subscription whose unsubscribe token this is; NotFound for an unknown token."""
-    if not token.startswith(TOKEN_PREFIX):
-        raise NotFound()
-    subscriber = Subscriber.objects.select_for_update().filter(token_digest=secret_digest(token)).first()
+    subscriber = find_by_token(token, lock=True)
     if subscriber is None:
         raise NotFound()
     if subscriber.active:
@@ -155,7 +161,7 @@ def unsubscribe_public(token: str) -> Subscriber:
     return subscriber
 
 
-def _require_manage(actor: User) -> None:
+def require_manage(actor: User) -> None:
     if not may_manage(actor):
         raise Forbidden()
 
@@ -178,7 +184,7 @@ def create(
     min_level: str = "blue",
 ) -> Subscriber:
     """Staff register a subscription for someone in their region."""
-    _require_manage(actor)
+    require_manage(actor)
     address = _clean_address(channel, address)
     region, longitude, latitude = _place(region_code, longitude, latitude)
     _in_scope(actor, region)
@@ -201,7 +207,7 @@ def create(
 @transaction.atomic
 def update(actor: User, subscriber_id: int, **changes: Any) -> Subscriber:
     """Change a subscription's level, place or whether it is active."""
-    _require_manage(actor)
+    require_manage(actor)
     subscriber = Subscriber.objects.select_for_update().get_visible_or_404(actor, pk=subscriber_id)
     before = audit.snapshot(subscriber)
     if "min_level" in changes and changes["min_level"] is not None:
@@ -223,7 +229,7 @@ def update(actor: User, subscriber_id: int, **changes: Any) -> Subscriber:
 @transaction.atomic
 def delete(actor: User, subscriber_id: int) -> None:
     """Remove a subscription and its number (personal data) for good; its deliveries stay on record."""
-    _require_manage(actor)
+    require_manage(actor)
     subscriber = Subscriber.objects.select_for_update().get_visible_or_404(actor, pk=subscriber_id)
     before = audit.snapshot(subscriber)
     audit.record(actor, "subscriber.deleted", subscriber, before=before, after=None)
