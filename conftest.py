@@ -1,4 +1,8 @@
-"""Fixtures every test shares: the demo dataset, users of different counties and API clients."""
+"""Fixtures every test shares: the demo dataset, users of different counties and API clients.
+
+The plugins in tests/plugins/ build the demo once per run and restore it by copying
+(demo_snapshot), fix the run's clock (clock) and hold every test to its time budget (budget).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,19 @@ CITY = "140900"
 COUNTY_A = "140902"  # 忻府区
 COUNTY_B = "140921"  # 定襄县
 
+pytest_plugins = ["tests.plugins.clock", "tests.plugins.demo_snapshot", "tests.plugins.budget"]
+
 
 def pytest_configure(config: Any) -> None:
     """Tests hash passwords cheaply and serve static files without a collectstatic manifest."""
     import tempfile
 
     from django.conf import settings
+    from tests.plugins.demo_snapshot import ensure_run_dir
 
     # Uploads written during tests outlive their rolled-back transactions; keep them out of var/.
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="yingji-test-media-")
+    # The demo snapshot's attachments are files: every xdist worker reads the one folder of the run.
+    settings.MEDIA_ROOT = str(ensure_run_dir(config) / "media")
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="yingji-test-static-")  # files come from the finders
     # The demo's warnings go out through the log channel: keep its file out of var/ too.
     deliveries = Path(tempfile.mkdtemp(prefix="yingji-test-deliveries-"))
@@ -33,28 +41,13 @@ def pytest_configure(config: Any) -> None:
     }
 
 
-def _ensure_demo() -> None:
-    from yingji.core.demo import run_demo
-    from yingji.core.models import User
-
-    if not User.objects.filter(username="demo-city").exists():
-        run_demo(scale=1, seed=1, progress=lambda name: None)
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
-    """Build the demo dataset once per test database; each test's transaction rolls back its own changes."""
-    with django_db_blocker.unblock():
-        _ensure_demo()
-
-
 @pytest.fixture
 def demo(db: Any) -> None:
-    """The demo dataset at scale 1 (regions, bureaus, departments, accounts) in the test database.
+    """The demo dataset at scale 1 (every domain's demo step) in the test database.
 
-    Tests that flush the database (live-server browser tests) leave it empty; this rebuilds it.
+    Every test database starts as the run's demo snapshot; a test's transaction rolls back its own
+    changes, and a test that commits (live-server browser tests) restores the snapshot when it ends.
     """
-    _ensure_demo()
 
 
 def _user(username: str) -> Any:

@@ -21,7 +21,11 @@ from yingji.core import jobs
 from yingji.core.models import Region
 from yingji.warnings.models import Delivery, EarlyWarning
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow(reason="a real browser through three roles, a worker pass and the public page"),
+]
 
 HEADLINE = "忻府区气象台发布暴雨红色预警信号"
 RED_INSTRUCTION = "政府及相关部门按照职责做好防暴雨应急和抢险工作"

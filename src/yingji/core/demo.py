@@ -7,11 +7,13 @@ running the demo twice changes nothing.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -21,9 +23,6 @@ from yingji.core.models import Organization, Region, User
 from yingji.core.regions_loader import load_regions
 
 DEMO_PASSWORD = "yingji-demo"
-# The demo's "today": dates in the demo (licence expiries, hazard deadlines) are set relative to it,
-# so the same seed gives the same data on any day; `yingji run-due --now` replays time from there.
-DEMO_TODAY = date(2026, 11, 29)
 DEMO_ACTOR = "yingji demo"
 CITY_CODE = "140900"
 
@@ -42,6 +41,68 @@ SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌波宁鹏辉晓飞丹玉兰凤云海峰"
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+# The moment the demo's stories are written against: "the methane alarm at 05:11 this morning", "the
+# rainstorm of July 8th". A demo loaded at another moment moves every story time by the same offset.
+STORY_NOW = datetime(2026, 11, 29, 8, 0, tzinfo=BEIJING)
+# Pins the demo's clock (ISO time with offset), e.g. to rebuild a demo exactly as it was on a given day.
+DEMO_NOW_VARIABLE = "YINGJI_DEMO_NOW"
+
+
+@dataclass(frozen=True)
+class DemoClock:
+    """The demo's "now": the moment the demo is loaded, so its history ends there and nothing in it is stale.
+
+    Stories are written against STORY_NOW; `story(moment)` moves such a moment to the same distance
+    before (or after) the clock's now. The same seed and the same clock give the same data.
+    """
+
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(BEIJING).date()
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now.timestamp() * 1000)
+
+    def story(self, moment: datetime) -> datetime:
+        """`moment`, written against STORY_NOW, as the same distance from this clock's now."""
+        return moment + (self.now - STORY_NOW)
+
+    def days(self, offset: int) -> date:
+        """The date `offset` days after (negative: before) the demo's today."""
+        return self.today + timedelta(days=offset)
+
+
+_clock: DemoClock | None = None
+
+
+def clock_at(moment: datetime | None = None) -> DemoClock:
+    """A demo clock at `moment` (aware), else at YINGJI_DEMO_NOW when set, else now; to the whole minute."""
+    if moment is None:
+        pinned = os.environ.get(DEMO_NOW_VARIABLE, "").strip()
+        moment = datetime.fromisoformat(pinned) if pinned else datetime.now(BEIJING)
+    if moment.tzinfo is None:
+        raise ValueError(f"the demo clock needs a time with its offset, not {moment.isoformat()}")
+    return DemoClock(moment.astimezone(BEIJING).replace(second=0, microsecond=0))
+
+
+def demo_clock() -> DemoClock:
+    """The clock of the demo this process builds or built; the first call fixes it (see clock_at)."""
+    global _clock
+    if _clock is None:
+        _clock = clock_at()
+    return _clock
+
+
+def set_demo_clock(clock: DemoClock) -> None:
+    """Fix the demo's clock for this process (run_demo does; tests that need a fixed scenario do)."""
+    global _clock
+    _clock = clock
 
 
 @dataclass
@@ -70,8 +131,13 @@ def demo_steps() -> list[tuple[int, str, DemoStep]]:
     return sorted(_steps, key=lambda item: (item[0], item[1]))
 
 
-def run_demo(scale: int, seed: int, progress: Callable[[str], None]) -> None:
-    """Build the demo dataset at `scale` from `seed`; the same arguments always give the same data."""
+def run_demo(scale: int, seed: int, progress: Callable[[str], None], now: datetime | None = None) -> None:
+    """Build the demo dataset at `scale` from `seed`, its history ending at `now` (default: the demo clock).
+
+    The same arguments always give the same data.
+    """
+    if now is not None:
+        set_demo_clock(clock_at(now))
     context = DemoContext(
         scale=scale, rng=random.Random(seed), progress=progress, password_hash=make_password(DEMO_PASSWORD)
     )

@@ -13,8 +13,8 @@ from shapely.geometry import Point, shape
 
 from yingji.core import audit, regioncodes, roles
 from yingji.core.demo import (
-    DEMO_TODAY,
     DemoContext,
+    demo_clock,
     ensure_user,
     person_name,
     phone_number,
@@ -175,8 +175,8 @@ def _ensure_enterprise(context: DemoContext, credit_code: str, name: str, indust
             kind=kind,
             number=f"（晋）{LICENCE_PREFIX[kind]}〔2023〕{credit_code[2:16]}",
             issuer="山西省应急管理厅" if kind == "safety_production" else "忻州市行政审批服务管理局",
-            issued_on=DEMO_TODAY - timedelta(days=3 * 365 - licence_days[index % 2]),
-            expires_on=DEMO_TODAY + timedelta(days=licence_days[index % 2]),
+            issued_on=demo_clock().today - timedelta(days=3 * 365 - licence_days[index % 2]),
+            expires_on=demo_clock().today + timedelta(days=licence_days[index % 2]),
         )  # fmt: skip
         audit.record("yingji demo", "licence.created", licence, after=audit.snapshot(licence))
     return enterprise

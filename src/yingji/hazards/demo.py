@@ -1,10 +1,10 @@
-"""Demo hidden hazards: in every county, hazards in every state of the loop, dated around DEMO_TODAY.
+"""Demo hidden hazards: in every county, hazards in every state of the loop, dated around the demo's today.
 
 Each county gets the same dozen scenarios on its own enterprises (reported, major with and without a
 plan, rectifying on time and overdue, escalated to the city, listed for supervision, an extension
 waiting for a decision, awaiting acceptance, closed), each with its timeline, so every page, the
 dashboard and every step of the loop have something to show. Open hazards whose deadline lies after
-DEMO_TODAY get their deadline row, so `yingji run-due --now …` replays the escalation.
+the demo's today get their deadline row, so `yingji run-due --now …` replays the escalation.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes, roles
-from yingji.core.demo import DEMO_ACTOR, DEMO_TODAY, DemoContext, person_name, register_demo_step
+from yingji.core.demo import DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
 from yingji.core.models import Region, User
 from yingji.enterprises import models as enterprise_models
 from yingji.enterprises.models import Enterprise
@@ -49,12 +49,12 @@ R, F, W, C = lifecycle.REPORTED, lifecycle.RECTIFYING, lifecycle.AWAITING_ACCEPT
 
 @dataclass(frozen=True)
 class Scenario:
-    """One demo hazard: grade, state, dates relative to DEMO_TODAY and what happened to it."""
+    """One demo hazard: grade, state, dates relative to the demo's today and what happened to it."""
 
     grade: str
     status: str
     found_days_ago: int
-    deadline_in_days: int | None = None  # relative to DEMO_TODAY; negative: already passed
+    deadline_in_days: int | None = None  # relative to the demo's today; negative: already passed
     plan: bool = False
     listed: bool = False
     extension_pending: bool = False
@@ -229,9 +229,9 @@ def _ensure_hazard(
     if Hazard.objects.filter(enterprise=enterprise, title=title).exists():
         return
     reporter = admin if scenario.inspection else officer
-    found_on = DEMO_TODAY - timedelta(days=scenario.found_days_ago)
+    found_on = demo_clock().today - timedelta(days=scenario.found_days_ago)
     deadline = (
-        DEMO_TODAY + timedelta(days=scenario.deadline_in_days)
+        demo_clock().today + timedelta(days=scenario.deadline_in_days)
         if scenario.deadline_in_days is not None
         else None
     )
@@ -259,7 +259,7 @@ def _ensure_hazard(
             measures=PLAN["measures"],
             funds=funds,
             responsible_person=responsible,
-            deadline=deadline or DEMO_TODAY + timedelta(days=45),
+            deadline=deadline or demo_clock().today + timedelta(days=45),
             interim_measures=PLAN["interim_measures"],
             updated_at=_moment(found_on + timedelta(days=1)),
             updated_by=officer,
@@ -304,7 +304,11 @@ def _ensure_hazard(
                 f"县级挂牌督办，文号 {hazard.listed_document_number}，期限 {deadline:%Y-%m-%d}",
             )
         )
-    if deadline is not None and deadline < DEMO_TODAY and scenario.status in lifecycle.DEADLINE_STATES:
+    if (
+        deadline is not None
+        and deadline < demo_clock().today
+        and scenario.status in lifecycle.DEADLINE_STATES
+    ):
         hazard.is_overdue, hazard.overdue_at = True, due_at(deadline)
         hazard.supervising_level = lifecycle.escalated_level(scenario.grade == MAJOR, lifecycle.COUNTY)
         raised = "，升级由市级督办" if hazard.supervising_level == lifecycle.CITY else ""
@@ -319,10 +323,10 @@ def _ensure_hazard(
             )
         )
     if scenario.status in (W, C):
-        submitted = DEMO_TODAY - timedelta(days=(scenario.closed_days_ago or 0) + 3)
+        submitted = demo_clock().today - timedelta(days=(scenario.closed_days_ago or 0) + 3)
         steps.append((lifecycle.SUBMIT, F, W, officer, _moment(submitted, 16), "整改完成，申请验收"))
     if scenario.status == C and scenario.closed_days_ago is not None:
-        closed_at = _moment(DEMO_TODAY - timedelta(days=scenario.closed_days_ago), 11)
+        closed_at = _moment(demo_clock().today - timedelta(days=scenario.closed_days_ago), 11)
         hazard.closed_at, hazard.closed_by = closed_at, admin
         steps.append((lifecycle.ACCEPT, W, C, admin, closed_at, "现场验收合格，予以销号"))
     hazard.save()
@@ -346,7 +350,7 @@ def _ensure_hazard(
             reason="整改所需设备供货周期较长",
             status=PENDING,
             requested_by=officer,
-            requested_at=_moment(DEMO_TODAY - timedelta(days=1)),
+            requested_at=_moment(demo_clock().today - timedelta(days=1)),
         )
         audit.record(DEMO_ACTOR, "hazard.extension_requested", request, after=audit.snapshot(request))
         HazardTransition.objects.create(
@@ -377,5 +381,9 @@ def _ensure_hazard(
             attachment.file.name = _stored(stage)
             attachment.save()
             audit.record(DEMO_ACTOR, "hazard.attachment_added", attachment, after=attachment.snapshot())
-    if deadline is not None and deadline >= DEMO_TODAY and scenario.status in lifecycle.DEADLINE_STATES:
+    if (
+        deadline is not None
+        and deadline >= demo_clock().today
+        and scenario.status in lifecycle.DEADLINE_STATES
+    ):
         jobs.schedule(OVERDUE, hazard, due_at(deadline))

@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from yingji.core import audit, regioncodes
-from yingji.core.demo import DEMO_ACTOR, DEMO_TODAY, DemoContext, register_demo_step
+from yingji.core.demo import DEMO_ACTOR, DemoContext, demo_clock, register_demo_step
 from yingji.core.models import Region
 from yingji.enterprises import models as enterprise_models
 from yingji.enterprises.models import Enterprise
@@ -214,7 +214,7 @@ def _ensure_installation(rng: random.Random, enterprise: Enterprise, site: Site)
 
 
 def _file(rng: random.Random, enterprise: Enterprise, installation: Installation, number: int) -> None:
-    """Every fifth major installation is not yet filed, and every fifth filing's review is near DEMO_TODAY."""
+    """Every fifth major installation is not yet filed; every fifth filing's review falls due about now."""
     if number % 5 == 4:
         return
     before = audit.snapshot(installation)
@@ -223,12 +223,12 @@ def _file(rng: random.Random, enterprise: Enterprise, installation: Installation
         if number % 5 == 1
         else rng.randint(200, 1000)
     )
-    filed_on = DEMO_TODAY - timedelta(days=days_ago)
+    filed_on = demo_clock().today - timedelta(days=days_ago)
     installation.filed_on = filed_on
     installation.review_due_on = filed_on + FILING_VALIDITY
     installation.filing_number = f"忻应急危备〔{filed_on.year}〕{enterprise.pk % 1000:03d}号"
     notice = services.review_notice_at(installation.review_due_on).date()
-    installation.filing_status = REVIEW_DUE if notice <= DEMO_TODAY else FILED
+    installation.filing_status = REVIEW_DUE if notice <= demo_clock().today else FILED
     installation.save()
     after = audit.snapshot(installation)
     audit.record(DEMO_ACTOR, "major_hazard.filed", installation, before=before, after=after)

@@ -1,19 +1,20 @@
 """Demo monitoring: sensors on the demo's major hazard installations and coal mines, natural-hazard sites
 in every county, the last hours of readings through the real pipeline, and the alarms to look at.
 
-DEMO_NOW, 08:00 Beijing time on DEMO_TODAY, is the demo's "now": the history ends there, the same seed
-gives the same readings on any day, and `yingji run-due --now` replays what follows. History is six
+The demo clock's now (`core.demo.demo_clock`, the moment the demo is loaded) ends the history; the
+story below is written against STORY_NOW (08:00) and moves with the clock, so the same seed and clock
+give the same readings, and `yingji run-due --now` replays what follows. History is six
 hours of one-minute readings (rain gauges: 24 hours of five-minute amounts, because the national
 rainstorm criteria look back 12 hours, so a storm of the evening before is still being graded at
 night). Each batch goes through `pipeline.ingest_items` as if it arrived when its last reading was
 taken, so alarm timelines read as they happened. The story a newcomer finds:
 
-- a methane excursion at a coal mine's working face, blue → red, acknowledged and then closed with a
-  disposal note by the mine's safety officer;
-- an evening rainstorm at a gauge in 偏关县 whose 3-hour total reached the orange criterion, since
-  back to normal (cleared) and waiting for someone to close it;
+- a methane excursion at a coal mine's working face about three hours ago, blue → red, acknowledged
+  and then closed with a disposal note by the mine's safety officer;
+- a rainstorm at a gauge in 偏关县 seventeen hours ago whose 3-hour total reached the orange
+  criterion, since back to normal (cleared) and waiting for someone to close it;
 - a reactor pressure slowly climbing into yellow at a chemical plant in 忻府区, still open;
-- a gas detector in 定襄县 silent since 06:00, offline.
+- a gas detector in 定襄县 silent for the last two hours, offline.
 
 Every county gets a duty officer account (`demo-duty-<county code>`), whom alarms from orange reach.
 """
@@ -24,7 +25,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from django.db.models import Q
 from shapely.geometry import Point, shape
 
 from yingji.core import regioncodes, roles
-from yingji.core.demo import DEMO_TODAY, DemoContext, ensure_user, register_demo_step
+from yingji.core.demo import STORY_NOW, DemoContext, demo_clock, ensure_user, register_demo_step
 from yingji.core.models import Organization, Region, User
 from yingji.enterprises import models as enterprise_models
 from yingji.enterprises.demo import random_point_in
@@ -44,8 +45,6 @@ from yingji.monitoring.sensortypes import KIND_BY_KEY, LEVEL_NAMES
 from yingji.monitoring.simulate import BEIJING, MINUTE_MS, SIGNALS, day_shape, local_hours, wander_paths
 from yingji.risks.models import RiskPoint
 
-DEMO_NOW = datetime.combine(DEMO_TODAY, time(8), tzinfo=BEIJING)
-NOW_MS = int(DEMO_NOW.timestamp() * 1000)
 HISTORY_MINUTES = 6 * 60
 RAIN_STEP_MINUTES = 5
 RAIN_HISTORY_MINUTES = 24 * 60
@@ -253,22 +252,33 @@ FIRE_SENSORS = (
 
 # The story's places.
 METHANE_COUNTY, STORM_COUNTY, PRESSURE_COUNTY, OFFLINE_COUNTY = "140925", "140932", "140902", "140921"
+# The story's moments are written against STORY_NOW (08:00); `demo_clock().story(...)` moves them.
 # Methane at the working face (% CH4), a minute apart from 05:11: every step below the 0.3 %/min rate
 # limit, so the alarm is one of concentration, not of a sudden change.
 METHANE_EXCURSION = (0.41, 0.55, 0.78, 1.02, 1.26, 1.51, 1.58, 1.36, 1.12, 0.88, 0.65, 0.47)
-METHANE_STARTS = DEMO_NOW.replace(hour=5, minute=11)
-METHANE_ACKNOWLEDGED_AFTER = METHANE_STARTS + timedelta(minutes=6)  # the officer takes it on at red
-METHANE_NOTE = (
-    "05:16 甲烷浓度超过1.5%，监控系统自动切断工作面电源，停止作业、撤出人员（05:17 峰值1.58%）；"
-    "通风区调整风量并检查上隅角，05:22 浓度降至0.5%以下。原因：气压下降，采空区瓦斯涌出。"
-    "已加密上隅角瓦斯抽采，经瓦斯检查员复查正常后恢复生产。"
-)
+METHANE_STARTS = STORY_NOW.replace(hour=5, minute=11)
+METHANE_ACKNOWLEDGED_AFTER = timedelta(minutes=6)  # the officer takes it on at red
 # The evening before, 15:00–19:00: hourly rain (mm) at one gauge; 55 mm in 15:00–18:00 passes the 50 mm
 # in 3 h of the orange signal, and from 04:00 the 12 h total is below the 50 mm of blue.
-STORM_STARTS = DEMO_NOW - timedelta(hours=17)
+STORM_STARTS = STORY_NOW - timedelta(hours=17)
 STORM_HOURS_MM = (9.0, 27.0, 19.0, 3.0)
-PRESSURE_RISES = (DEMO_NOW - timedelta(minutes=45), DEMO_NOW - timedelta(minutes=15))
-SILENT_FROM = DEMO_NOW - timedelta(hours=2)
+PRESSURE_RISES = (STORY_NOW - timedelta(minutes=45), STORY_NOW - timedelta(minutes=15))
+SILENT_FROM = STORY_NOW - timedelta(hours=2)
+
+
+def methane_note(starts: datetime) -> str:
+    """The mine's disposal note, its times (local) counted from the excursion's first reading at `starts`."""
+    local = starts.astimezone(BEIJING)
+
+    def clock(minutes: int) -> str:
+        return f"{local + timedelta(minutes=minutes):%H:%M}"
+
+    return (
+        f"{clock(5)} 甲烷浓度超过1.5%，监控系统自动切断工作面电源，停止作业、撤出人员"
+        f"（{clock(6)} 峰值1.58%）；"
+        f"通风区调整风量并检查上隅角，{clock(11)} 浓度降至0.5%以下。原因：气压下降，采空区瓦斯涌出。"
+        "已加密上隅角瓦斯抽采，经瓦斯检查员复查正常后恢复生产。"
+    )
 
 
 @dataclass
@@ -298,14 +308,14 @@ def build_monitoring(context: DemoContext) -> None:
     fresh = builder.fresh()
     if fresh:
         History(fresh).ingest()
-    alarms.detect_offline(DEMO_NOW)
+    alarms.detect_offline(demo_clock().now)
     pause_after_demo_now()
 
 
 def pause_after_demo_now() -> None:
-    """Mark the demo sensors as not reporting since DEMO_NOW, without raising offline alarms.
+    """Mark the demo sensors as not reporting since the demo's now, without raising offline alarms.
 
-    The history is a recording that ends at DEMO_NOW; by the wall clock the demo's sensors fall silent
+    The history ends at the demo's now; by the wall clock the demo's sensors fall silent
     the moment it is loaded. Left online, the first worker pass would raise an offline alarm for every
     one of them and bury the story under hundreds. `yingji simulate` brings them back online.
     """
@@ -568,6 +578,8 @@ class History:
 
     def __init__(self, planned: list[Planned]) -> None:
         self.planned = planned
+        self.clock = demo_clock()
+        self.now_ms = self.clock.now_ms
         self.values: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # sensor id → (ts ms, values)
         # Per gateway: the times at which a batch ends, and what to do after each.
         self.cuts: dict[int, set[int]] = defaultdict(set)
@@ -588,7 +600,7 @@ class History:
         if not planned:
             return
         steps = np.arange(-HISTORY_MINUTES + 1, 1)
-        stamps = NOW_MS + steps * MINUTE_MS
+        stamps = self.now_ms + steps * MINUTE_MS
         shocks = np.empty((len(planned), steps.size))
         noise = np.empty_like(shocks)
         sd_noise, sd_wander, swing = (np.empty(len(planned)) for _ in range(3))
@@ -613,7 +625,7 @@ class History:
     def _draw_rain(self, planned: list[Planned]) -> None:
         """Five-minute amounts: dry, with a light shower at about one gauge in four."""
         steps = np.arange(-RAIN_HISTORY_MINUTES // RAIN_STEP_MINUTES + 1, 1)
-        stamps = NOW_MS + steps * RAIN_STEP_MINUTES * MINUTE_MS
+        stamps = self.now_ms + steps * RAIN_STEP_MINUTES * MINUTE_MS
         for item in planned:
             rng = random.Random(item.seed)
             amounts = np.zeros(steps.size)
@@ -621,6 +633,10 @@ class History:
                 start, length = rng.randrange(steps.size - 30), rng.randint(6, 24)
                 amounts[start : start + length] = [round(rng.uniform(0.0, 0.4), 1) for _ in range(length)]
             self.values[item.sensor.pk] = (stamps, amounts)
+
+    def ms(self, story_moment: datetime) -> int:
+        """A moment of the story (written against STORY_NOW) in milliseconds on the demo's clock."""
+        return int(self.clock.story(story_moment).timestamp() * 1000)
 
     # The story ------------------------------------------------------------------------------------
 
@@ -644,7 +660,7 @@ class History:
         if planned is None:
             return
         stamps, values = self.values[planned.sensor.pk]
-        start = int(METHANE_STARTS.timestamp() * 1000)
+        start = self.ms(METHANE_STARTS)
         at = np.searchsorted(stamps, start)
         values[at : at + len(METHANE_EXCURSION)] = METHANE_EXCURSION
         gateway_id = planned.sensor.gateway_id
@@ -658,14 +674,16 @@ class History:
 
         def acknowledge() -> None:
             alarm = Alarm.objects.get(sensor_id=sensor_id, rule=Alarm.THRESHOLD, status=Alarm.RAISED)
-            alarms.acknowledge(officer, alarm.pk, "已断电撤人，通知通风区处理", at=METHANE_ACKNOWLEDGED_AFTER)
+            alarms.acknowledge(officer, alarm.pk, "已断电撤人，通知通风区处理", at=acknowledged)
 
         def close() -> None:
             alarm = Alarm.objects.get(sensor_id=sensor_id, rule=Alarm.THRESHOLD, status=Alarm.CLEARED)
-            alarms.close(officer, alarm.pk, METHANE_NOTE, at=DEMO_NOW)
+            alarms.close(officer, alarm.pk, methane_note(excursion), at=self.clock.now)
 
-        self.after[(gateway_id, int(METHANE_ACKNOWLEDGED_AFTER.timestamp() * 1000))].append(acknowledge)
-        self.after[(gateway_id, NOW_MS)].append(close)
+        excursion = self.clock.story(METHANE_STARTS)
+        acknowledged = excursion + METHANE_ACKNOWLEDGED_AFTER
+        self.after[(gateway_id, int(acknowledged.timestamp() * 1000))].append(acknowledge)
+        self.after[(gateway_id, self.now_ms)].append(close)
 
     def _storm(self, fresh: dict[int, Planned]) -> None:
         gauges = Sensor.objects.filter(kind="rainfall", site__code__startswith=f"YL{STORM_COUNTY}-")
@@ -675,7 +693,7 @@ class History:
         stamps, amounts = self.values[planned.sensor.pk]
         amounts[:] = 0.0  # no shower of its own: the storm is the story
         rng = random.Random(planned.seed)
-        start = int(STORM_STARTS.timestamp() * 1000)
+        start = self.ms(STORM_STARTS)
         per_hour = 60 // RAIN_STEP_MINUTES
         for hour, total in enumerate(STORM_HOURS_MM):
             shares = np.array([rng.uniform(0.6, 1.4) for _ in range(per_hour)])
@@ -686,7 +704,7 @@ class History:
         # Gauges of a hydrology network report every 5 minutes while it rains, hourly otherwise.
         gateway_id = planned.sensor.gateway_id
         self.cuts[gateway_id].update(start - 3_600_000 + k * 15 * MINUTE_MS for k in range(28))
-        self.cuts[gateway_id].update(range(start + 6 * 3_600_000, NOW_MS, 3_600_000))
+        self.cuts[gateway_id].update(range(start + 6 * 3_600_000, self.now_ms, 3_600_000))
 
     def _pressure(self, fresh: dict[int, Planned]) -> None:
         pressures = Sensor.objects.filter(
@@ -705,10 +723,10 @@ class History:
             return
         stamps, values = self.values[planned.sensor.pk]
         target = (yellow + orange) / 2
-        rise_from, rise_to = (int(moment.timestamp() * 1000) for moment in PRESSURE_RISES)
+        rise_from, rise_to = (self.ms(moment) for moment in PRESSURE_RISES)
         share = np.clip((stamps - rise_from) / (rise_to - rise_from), 0.0, 1.0)
         values[:] = np.round(values + (target - planned.base) * share, SIGNALS["pressure"].decimals)
-        self.cuts[planned.sensor.gateway_id].update(range(rise_from, NOW_MS, 10 * MINUTE_MS))
+        self.cuts[planned.sensor.gateway_id].update(range(rise_from, self.now_ms, 10 * MINUTE_MS))
 
     def _silence(self, fresh: dict[int, Planned]) -> None:
         detectors = Sensor.objects.filter(
@@ -718,7 +736,7 @@ class History:
         if planned is None:
             return
         stamps, values = self.values[planned.sensor.pk]
-        keep = stamps <= int(SILENT_FROM.timestamp() * 1000)
+        keep = stamps <= self.ms(SILENT_FROM)
         self.values[planned.sensor.pk] = (stamps[keep], values[keep])
 
     # Ingestion ------------------------------------------------------------------------------------
@@ -731,7 +749,7 @@ class History:
         order = np.argsort(stamps, kind="stable")
         stamps, values, codes = stamps[order], values[order], codes[order]
         names = [p.sensor.code for p in members]
-        cuts = [*sorted(cut for cut in self.cuts.get(gateway.pk, ()) if cut < NOW_MS), NOW_MS]
+        cuts = [*sorted(cut for cut in self.cuts.get(gateway.pk, ()) if cut < self.now_ms), self.now_ms]
         texts: dict[int, str] = {}  # ISO text per timestamp: a gateway's sensors share them
         begin = 0
         for cut in cuts:

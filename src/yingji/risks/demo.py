@@ -1,7 +1,7 @@
 """Demo risk points: 3–8 per demo enterprise, named after what that industry really grades.
 
 Likelihoods are drawn so that most points come out 一般 or 较大 and few 重大; some reassessment
-dates lie before DEMO_TODAY (those points are due), the others are scheduled deadlines.
+dates lie before the demo's today (those points are due), the others are scheduled deadlines.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yingji.core import audit, roles
-from yingji.core.demo import DEMO_ACTOR, DEMO_TODAY, DemoContext, person_name, register_demo_step
+from yingji.core.demo import DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
 from yingji.core.models import User
 from yingji.enterprises import models as enterprises
 from yingji.risks import grading, services
@@ -305,7 +305,7 @@ def _build_for(context: DemoContext, enterprise: enterprises.Enterprise,
             "l": int(likelihood), "s": template.s}  # fmt: skip
         banding = services.nearest_banding(enterprise.region.path, method, bandings)
         result = services.assess(method, factors, banding)
-        reassess_on = DEMO_TODAY + timedelta(days=days)
+        reassess_on = demo_clock().today + timedelta(days=days)
         located = has_place and enterprise.longitude is not None and enterprise.latitude is not None
         point = RiskPoint.objects.create(
             enterprise=enterprise, name=template.name, kind=template.kind, location=template.location,

@@ -1,5 +1,5 @@
 """Demo early warnings: the population grid, loudspeakers, responsible people, public subscribers and a
-season of warnings up to DEMO_NOW, every one through the real services, outbox and coverage.
+season of warnings up to the demo's now, every one through the real services, outbox and coverage.
 
 - The population grid of the city (population.build_grid), built once.
 - Emergency-broadcast loudspeakers (村村响) in each county's most populous cells, heard 300–800 m
@@ -12,10 +12,10 @@ season of warnings up to DEMO_NOW, every one through the real services, outbox a
   push tokens; nine in ten located where people live (cells drawn by population), the others for a
   township or county; most want every level, some only yellow, orange or red and up. One bulk insert
   per 50,000 (`generate_subscribers` and `insert_subscribers` serve the benchmark too).
-- The season (SEASON), in the order it happened: forest-fire danger at 清明; summer rainstorms (blue in
+- The season (`season()`), in the order it happened: forest-fire danger at 清明; summer rainstorms (blue in
   忻府区; orange over 代县 and 繁峙县, updated to red for 繁峙县; yellow in 河曲县); a geological-hazard
   risk for the mountain townships after the rain; a hazardous-chemical leak in 忻府区 lifted after an
-  hour; forest-fire danger in October; fog in November; and on air at DEMO_NOW a cold wave over the
+  hour; forest-fire danger in October; fog in November; and on air now a cold wave over the
   north-west, gales along the Yellow River, road icing in 忻府区's streets and forest-fire danger on
   五台山 (a drawn polygon), plus a blizzard warning of 五寨县 waiting for the county's approval. Each is
   drafted, submitted, approved and published by the demo accounts with `now=` at its time, its
@@ -23,10 +23,12 @@ season of warnings up to DEMO_NOW, every one through the real services, outbox a
   coverage measured; the ended ones expire through the expiry handler at their expiry. The platform's
   own draft (a rainstorm from the monitoring demo's gauge in 偏关县) comes from the monitoring step.
 
-Warnings on air at DEMO_NOW expire LIVE_FOR (10 days; the forest-fire danger 14) after it, longer than
-real signals last: the public pages show what is on air by the wall clock, so a demo built on
-DEMO_TODAY or in the days after it still has live warnings to show. The times that the services take
-from the wall clock (drafted, submitted, approved) are set back to the story's afterwards.
+The season is written against STORY_NOW (29 November, 08:00) and moves with the demo's clock
+(`core.demo.demo_clock`), so its last warnings are on air the moment the demo is loaded. They expire
+LIVE_FOR (10 days; the forest-fire danger 14) after it, longer than real signals last: the public
+pages show what is on air by the wall clock, so a demo looked at in the days after it is loaded still
+has live warnings to show. The times that the services take from the wall clock (drafted, submitted,
+approved) are set back to the story's afterwards.
 """
 
 from __future__ import annotations
@@ -41,10 +43,9 @@ import numpy as np
 from django.db import connection
 
 from yingji.core import audit, jobs, regioncodes
-from yingji.core.demo import DEMO_ACTOR, DemoContext, person_name, register_demo_step
+from yingji.core.demo import BEIJING, DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
-from yingji.monitoring.demo import BEIJING, DEMO_NOW
 from yingji.warnings import coverage, delivery, population, services, types
 from yingji.warnings.models import (
     ApprovalRule,
@@ -363,8 +364,11 @@ def generate_subscribers(
     phones, tokens = subscriber_phone(index), subscriber_push_token(index)
     levels = list(MIN_LEVEL_SHARES)
     min_level = np.array(levels)[rng.choice(len(levels), size=size, p=list(MIN_LEVEL_SHARES.values()))]
-    span = int((SUBSCRIBED_UNTIL - SUBSCRIBED_FROM).total_seconds())
-    first = np.datetime64(SUBSCRIBED_FROM.astimezone(UTC).replace(tzinfo=None), "s")
+    subscribed_from, subscribed_until = (
+        demo_clock().story(moment) for moment in (SUBSCRIBED_FROM, SUBSCRIBED_UNTIL)
+    )
+    span = int((subscribed_until - subscribed_from).total_seconds())
+    first = np.datetime64(subscribed_from.astimezone(UTC).replace(tzinfo=None), "s")
     active = rng.random(size) >= INACTIVE_SHARE
     return SubscriberColumns(
         channel=np.where(sms, Subscriber.SMS, Subscriber.APP).tolist(),
@@ -438,7 +442,15 @@ def _audit_subscribers(block: int, added: int) -> None:
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BEIJING)
+    """A moment of the story's year (2026, up to STORY_NOW) on the demo's clock."""
+    return demo_clock().story(datetime(2026, month, day, hour, minute, tzinfo=BEIJING))
+
+
+def day_span(first: datetime, last: datetime) -> str:
+    """ "29日至12月1日": the days of a forecast as a Chinese bulletin names them (local time)."""
+    first, last = first.astimezone(BEIJING), last.astimezone(BEIJING)
+    ending = f"{last.day}日" if last.month == first.month else f"{last.month}月{last.day}日"
+    return f"{first.day}日至{ending}"
 
 
 @dataclass(frozen=True)
@@ -469,8 +481,8 @@ class Story:
     area_shapes: Callable[[], list[dict[str, Any]]] | None = None
     update: tuple[datetime, Version] | None = None
     cancel: tuple[datetime, str] | None = None
-    pending: bool = False  # submitted at `published`, waiting for approval at DEMO_NOW
-    drafted_only: bool = False  # drafted at `published`, not yet submitted at DEMO_NOW
+    pending: bool = False  # submitted at `published`, waiting for approval now
+    drafted_only: bool = False  # drafted at `published`, not yet submitted now
 
 
 COLD_WAVE = (
@@ -523,144 +535,154 @@ def chemical_plant_circle(radius_km: float = 3.0) -> list[dict[str, Any]]:
     return [{"type": "Circle", "coordinates": [lon, lat], "radius_km": radius_km}]
 
 
-SEASON = (
-    Story(
-        "forest_fire", CITY, "demo-dept-forestry", "demo-city", ("140922",),
-        at(4, 2, 16), at(4, 7, 20),
-        Version("orange", "忻州市森林火险橙色预警",
-                "清明期间我市气温偏高、降水偏少、风力较大，五台县林区森林火险等级高，林内可燃物极易燃烧，"
-                "祭扫用火增多，森林火灾极易发生。"),
-        area_description="五台县林区",
-    ),
-    Story(
-        "rainstorm", "140902", "demo-duty-140902", "demo-county-140902", ("140902",),
-        at(7, 8, 15, 20), at(7, 9, 8),
-        Version("blue", "忻府区暴雨蓝色预警",
-                "预计未来12小时忻府区大部分地区降雨量将达50毫米以上，局地伴有短时强降水和雷暴大风，请注意防范。"),
-    ),
-    Story(
-        "rainstorm", CITY, "demo-dept-meteorology", "demo-city", ("140923", "140924"),
-        at(7, 22, 16, 40), at(7, 23, 20),
-        Version("orange", "忻州市暴雨橙色预警",
-                "受西南暖湿气流和冷空气共同影响，预计未来3小时代县、繁峙县降雨量将达50毫米以上，"
-                "山区可能引发山洪、滑坡、泥石流等次生灾害。"),
-        update=(
-            at(7, 22, 21, 10),
-            Version("red", "忻州市暴雨红色预警",
-                    "繁峙县过去3小时降雨量已达100毫米以上，强降雨仍将持续，滹沱河繁峙段及峨河、羊眼河水位快速上涨，"
-                    "山洪、滑坡、泥石流等灾害发生的可能性极大。",
-                    area_codes=("140924",), expires=at(7, 23, 14)),
+def season() -> tuple[Story, ...]:
+    """The season's warnings in the order they happened, on the demo's clock."""
+    now = demo_clock().now
+    return _season(now)
+
+
+def _season(now: datetime) -> tuple[Story, ...]:
+    return (
+        Story(
+            "forest_fire", CITY, "demo-dept-forestry", "demo-city", ("140922",),
+            at(4, 2, 16), at(4, 7, 20),
+            Version("orange", "忻州市森林火险橙色预警",
+                    "清明期间我市气温偏高、降水偏少、风力较大，五台县林区森林火险等级高，林内可燃物极易燃烧，"
+                    "祭扫用火增多，森林火灾极易发生。"),
+            area_description="五台县林区",
         ),
-    ),
-    Story(
-        "geohazard", CITY, "demo-dept-natural_resources", "demo-city", GEOHAZARD_TOWNSHIPS,
-        at(7, 23, 9), at(7, 26, 9),
-        Version("orange", "忻州市地质灾害气象风险橙色预警",
-                "前期五台山区和繁峙县南部山区累计降雨量大，土体含水量趋于饱和，预计未来72小时仍有降雨，"
-                "发生崩塌、滑坡、泥石流等地质灾害的风险高。"),
-        area_description="五台山区及繁峙县南部山区",
-    ),
-    Story(
-        "rainstorm", "140930", "demo-duty-140930", "demo-county-140930", ("140930",),
-        at(8, 5, 14, 30), at(8, 5, 23),
-        Version("yellow", "河曲县暴雨黄色预警",
-                "预计未来6小时河曲县沿黄河乡镇降雨量将达50毫米以上，请注意防范城乡积涝和黄河支沟山洪。"),
-    ),
-    Story(
-        "chemical_leak", "140902", "demo-duty-140902", "demo-city", (),
-        at(9, 16, 14, 20), at(9, 16, 22),
-        Version("orange", "忻府区危险化学品泄漏橙色预警",
-                "14时05分，忻府区一化工企业罐区发生液氨泄漏，企业已启动应急预案并切断泄漏源，"
-                "下风向3千米范围内可能闻到刺激性气味。"),
-        area_description="泄漏企业周边3千米",
-        area_shapes=chemical_plant_circle,
-        cancel=(at(9, 16, 15, 25), "泄漏已处置完毕，周边氨气浓度监测恢复正常，解除预警。"),
-    ),
-    Story(
-        "forest_fire", "140925", "demo-duty-140925", "demo-county-140925", ("140925",),
-        at(10, 18, 10), at(10, 25, 18),
-        Version("yellow", "宁武县森林火险黄色预警",
-                "秋冬季节林下枯枝落叶增多，近期持续晴好少雨，宁武县管涔山林区森林火险等级较高，"
-                "秋收后烧荒、上坟烧纸等野外用火增多。"),
-    ),
-    Story(
-        "fog", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
-        at(11, 12, 6, 30), at(11, 12, 11),
-        Version("yellow", "定襄县大雾黄色预警",
-                "预计未来12小时定襄县大部分地区将出现能见度小于500米的雾，局地小于200米，忻阜高速、108国道通行受影响。",
-                FOG),
-    ),
-    # 定襄县 at DEMO_NOW: a yellow gale on air, a blue cold wave waiting for the county, an icing draft.
-    Story(
-        "gale", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
-        at(11, 28, 16), DEMO_NOW + LIVE_FOR,
-        Version("yellow", "定襄县大风黄色预警",
-                "预计未来12小时定襄县将出现8级以上大风，阵风可达9级，滹沱河谷地风力较大。", GALE),
-    ),
-    Story(
-        "cold_wave", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
-        at(11, 29, 7, 20), DEMO_NOW + timedelta(days=3),
-        Version("blue", "定襄县寒潮蓝色预警",
-                "预计未来48小时定襄县最低气温下降8℃以上，最低气温降至4℃以下，并伴有5级以上大风。", COLD_WAVE),
-        pending=True,
-    ),
-    Story(
-        "road_icing", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
-        at(11, 29, 7, 50), DEMO_NOW + timedelta(days=2),
-        Version("yellow", "定襄县道路结冰黄色预警",
-                "预计未来12小时定襄县忻阜高速、108国道部分路段将出现道路结冰。", ROAD_ICING),
-        drafted_only=True,
-    ),
-    Story(
-        "forest_fire", "140922", "demo-duty-140922", "demo-city", (),
-        at(11, 27, 9), DEMO_NOW + LIVE_FOR + timedelta(days=4),
-        Version("orange", "五台县森林火险橙色预警",
-                "入冬以来五台山林区降水偏少、空气干燥、风力较大，林区森林火险等级高，森林火灾极易发生。"),
-        area_description="五台山林区",
-        area_shapes=lambda: [WUTAISHAN_FOREST],
-    ),
-    Story(
-        "cold_wave", CITY, "demo-dept-meteorology", "demo-city", NORTHWEST,
-        at(11, 28, 10), DEMO_NOW + LIVE_FOR,
-        Version("blue", "忻州市寒潮蓝色预警",
-                "受强冷空气影响，预计29日至12月1日我市西北部气温将下降8～10℃，最低气温降至零下18℃以下，"
-                "并伴有5～6级偏北风，阵风7级。", COLD_WAVE),
-        area_description="宁武、静乐、神池、五寨、岢岚、河曲、保德、偏关",
-    ),
-    Story(
-        "gale", CITY, "demo-dept-meteorology", "demo-city", ("140930", "140931", "140932"),
-        at(11, 28, 16), DEMO_NOW + LIVE_FOR,
-        Version("yellow", "忻州市大风黄色预警",
-                "受冷空气影响，预计未来24小时河曲县、保德县、偏关县沿黄河地区平均风力可达8级，阵风9～10级，"
-                "并伴有扬沙。", GALE),
-    ),
-    Story(
-        "road_icing", "140902", "demo-duty-140902", "demo-county-140902", XINFU_CITY_STREETS,
-        at(11, 29, 6, 30), DEMO_NOW + LIVE_FOR,
-        Version("yellow", "忻府区道路结冰黄色预警",
-                "受降温和夜间降雪影响，未来12小时忻府区城区路表温度将低于0℃，和平街、七一路、长征街及城区桥梁、"
-                "坡道可能出现对交通有影响的道路结冰。", ROAD_ICING),
-        area_description="忻府区城区",
-    ),
-    Story(
-        "blizzard", "140928", "demo-duty-140928", "demo-county-140928", ("140928",),
-        at(11, 29, 7, 35), DEMO_NOW + timedelta(days=2),
-        Version("blue", "五寨县暴雪蓝色预警",
-                "预计今天夜间到明天白天五寨县将出现中到大雪，12小时降雪量将达4毫米以上。", BLIZZARD),
-        pending=True,
-    ),
-)  # fmt: skip
+        Story(
+            "rainstorm", "140902", "demo-duty-140902", "demo-county-140902", ("140902",),
+            at(7, 8, 15, 20), at(7, 9, 8),
+            Version("blue", "忻府区暴雨蓝色预警",
+                    "预计未来12小时忻府区大部分地区降雨量将达50毫米以上，局地伴有短时强降水和雷暴大风，请注意防范。"),
+        ),
+        Story(
+            "rainstorm", CITY, "demo-dept-meteorology", "demo-city", ("140923", "140924"),
+            at(7, 22, 16, 40), at(7, 23, 20),
+            Version("orange", "忻州市暴雨橙色预警",
+                    "受西南暖湿气流和冷空气共同影响，预计未来3小时代县、繁峙县降雨量将达50毫米以上，"
+                    "山区可能引发山洪、滑坡、泥石流等次生灾害。"),
+            update=(
+                at(7, 22, 21, 10),
+                Version("red", "忻州市暴雨红色预警",
+                        "繁峙县过去3小时降雨量已达100毫米以上，强降雨仍将持续，滹沱河繁峙段及峨河、羊眼河水位快速上涨，"
+                        "山洪、滑坡、泥石流等灾害发生的可能性极大。",
+                        area_codes=("140924",), expires=at(7, 23, 14)),
+            ),
+        ),
+        Story(
+            "geohazard", CITY, "demo-dept-natural_resources", "demo-city", GEOHAZARD_TOWNSHIPS,
+            at(7, 23, 9), at(7, 26, 9),
+            Version("orange", "忻州市地质灾害气象风险橙色预警",
+                    "前期五台山区和繁峙县南部山区累计降雨量大，土体含水量趋于饱和，预计未来72小时仍有降雨，"
+                    "发生崩塌、滑坡、泥石流等地质灾害的风险高。"),
+            area_description="五台山区及繁峙县南部山区",
+        ),
+        Story(
+            "rainstorm", "140930", "demo-duty-140930", "demo-county-140930", ("140930",),
+            at(8, 5, 14, 30), at(8, 5, 23),
+            Version("yellow", "河曲县暴雨黄色预警",
+                    "预计未来6小时河曲县沿黄河乡镇降雨量将达50毫米以上，请注意防范城乡积涝和黄河支沟山洪。"),
+        ),
+        Story(
+            "chemical_leak", "140902", "demo-duty-140902", "demo-city", (),
+            at(9, 16, 14, 20), at(9, 16, 22),
+            Version("orange", "忻府区危险化学品泄漏橙色预警",
+                    "14时05分，忻府区一化工企业罐区发生液氨泄漏，企业已启动应急预案并切断泄漏源，"
+                    "下风向3千米范围内可能闻到刺激性气味。"),
+            area_description="泄漏企业周边3千米",
+            area_shapes=chemical_plant_circle,
+            cancel=(at(9, 16, 15, 25), "泄漏已处置完毕，周边氨气浓度监测恢复正常，解除预警。"),
+        ),
+        Story(
+            "forest_fire", "140925", "demo-duty-140925", "demo-county-140925", ("140925",),
+            at(10, 18, 10), at(10, 25, 18),
+            Version("yellow", "宁武县森林火险黄色预警",
+                    "秋冬季节林下枯枝落叶增多，近期持续晴好少雨，宁武县管涔山林区森林火险等级较高，"
+                    "秋收后烧荒、上坟烧纸等野外用火增多。"),
+        ),
+        Story(
+            "fog", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
+            at(11, 12, 6, 30), at(11, 12, 11),
+            Version("yellow", "定襄县大雾黄色预警",
+                    "预计未来12小时定襄县大部分地区将出现能见度小于500米的雾，局地小于200米，忻阜高速、108国道通行受影响。",
+                    FOG),
+        ),
+        # 定襄县 now: a yellow gale on air, a blue cold wave waiting for the county, an icing draft.
+        Story(
+            "gale", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
+            at(11, 28, 16), now + LIVE_FOR,
+            Version("yellow", "定襄县大风黄色预警",
+                    "预计未来12小时定襄县将出现8级以上大风，阵风可达9级，滹沱河谷地风力较大。", GALE),
+        ),
+        Story(
+            "cold_wave", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
+            at(11, 29, 7, 20), now + timedelta(days=3),
+            Version("blue", "定襄县寒潮蓝色预警",
+                    "预计未来48小时定襄县最低气温下降8℃以上，最低气温降至4℃以下，并伴有5级以上大风。",
+                    COLD_WAVE),
+            pending=True,
+        ),
+        Story(
+            "road_icing", "140921", "demo-duty-140921", "demo-county-140921", ("140921",),
+            at(11, 29, 7, 50), now + timedelta(days=2),
+            Version("yellow", "定襄县道路结冰黄色预警",
+                    "预计未来12小时定襄县忻阜高速、108国道部分路段将出现道路结冰。", ROAD_ICING),
+            drafted_only=True,
+        ),
+        Story(
+            "forest_fire", "140922", "demo-duty-140922", "demo-city", (),
+            at(11, 27, 9), now + LIVE_FOR + timedelta(days=4),
+            Version("orange", "五台县森林火险橙色预警",
+                    "入冬以来五台山林区降水偏少、空气干燥、风力较大，林区森林火险等级高，森林火灾极易发生。"),
+            area_description="五台山林区",
+            area_shapes=lambda: [WUTAISHAN_FOREST],
+        ),
+        Story(
+            "cold_wave", CITY, "demo-dept-meteorology", "demo-city", NORTHWEST,
+            at(11, 28, 10), now + LIVE_FOR,
+            Version("blue", "忻州市寒潮蓝色预警",
+                    f"受强冷空气影响，预计{day_span(at(11, 29, 8), at(12, 1, 8))}我市西北部气温将下降8～10℃，"
+                    "最低气温降至零下18℃以下，并伴有5～6级偏北风，阵风7级。", COLD_WAVE),
+            area_description="宁武、静乐、神池、五寨、岢岚、河曲、保德、偏关",
+        ),
+        Story(
+            "gale", CITY, "demo-dept-meteorology", "demo-city", ("140930", "140931", "140932"),
+            at(11, 28, 16), now + LIVE_FOR,
+            Version("yellow", "忻州市大风黄色预警",
+                    "受冷空气影响，预计未来24小时河曲县、保德县、偏关县沿黄河地区平均风力可达8级，阵风9～10级，"
+                    "并伴有扬沙。", GALE),
+        ),
+        Story(
+            "road_icing", "140902", "demo-duty-140902", "demo-county-140902", XINFU_CITY_STREETS,
+            at(11, 29, 6, 30), now + LIVE_FOR,
+            Version("yellow", "忻府区道路结冰黄色预警",
+                    "受降温和夜间降雪影响，未来12小时忻府区城区路表温度将低于0℃，和平街、七一路、长征街及城区桥梁、"
+                    "坡道可能出现对交通有影响的道路结冰。", ROAD_ICING),
+            area_description="忻府区城区",
+        ),
+        Story(
+            "blizzard", "140928", "demo-duty-140928", "demo-county-140928", ("140928",),
+            at(11, 29, 7, 35), now + timedelta(days=2),
+            Version("blue", "五寨县暴雪蓝色预警",
+                    "预计今天夜间到明天白天五寨县将出现中到大雪，12小时降雪量将达4毫米以上。", BLIZZARD),
+            pending=True,
+        ),
+    )  # fmt: skip
 
 
 class Season:
-    """Tells the SEASON's stories through the services, once each, in the order they happened."""
+    """Tells the season's stories through the services, once each, in the order they happened."""
 
     def __init__(self) -> None:
-        names = {name for story in SEASON for name in (story.drafter, story.approver)}
+        self.stories = season()
+        self.now = demo_clock().now
+        names = {name for story in self.stories for name in (story.drafter, story.approver)}
         self.users = {user.username: user for user in User.objects.filter(username__in=names)}
 
     def tell(self) -> None:
-        for story in SEASON:
+        for story in self.stories:
             if not EarlyWarning.objects.filter(
                 version=1, headline=story.first.headline, onset=story.published
             ).exists():
@@ -720,7 +742,7 @@ class Season:
             lifted = services.cancel(approver, current.pk, note, now=moment)
             set_times(lifted, drafted=moment, approved=moment)
             deliver(lifted, moment)
-        elif current.expires <= DEMO_NOW:
+        elif current.expires <= self.now:
             expire(current, current.expires)
 
 

@@ -1,11 +1,12 @@
 """The demo dataset: deterministic, idempotent, with the documented accounts."""
 
+import random
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from yingji.core.demo import run_demo
+from yingji.core.demo import DemoContext, build_organizations_and_accounts, run_demo
 from yingji.core.models import AuditEntry, Organization, User
 
 
@@ -29,7 +30,10 @@ def test_running_the_demo_twice_changes_nothing(demo: None) -> None:
 
 
 def test_a_larger_scale_adds_grassroots_reporters_in_townships(demo: None) -> None:
-    run_demo(scale=3, seed=1, progress=lambda name: None)
+    context = DemoContext(
+        scale=3, rng=random.Random("1:单位与账号"), progress=lambda name: None, password_hash="!"
+    )
+    build_organizations_and_accounts(context)
     extra = User.objects.filter(username__startswith="demo-reporter-140902-")
     assert extra.count() == 2
     assert all(user.region.level == "township" for user in extra)

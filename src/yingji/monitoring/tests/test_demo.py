@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 
 from yingji.core import roles
-from yingji.core.demo import DemoContext, demo_steps
+from yingji.core.demo import DemoContext, demo_clock, demo_steps
 from yingji.core.models import AuditEntry, Notification, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS
 from yingji.monitoring import demo, rainsignal
@@ -69,7 +69,7 @@ def test_coal_mine_and_installation_sensors_have_readable_codes_and_own_limits()
 def test_history_is_six_hours_a_minute_apart_and_rain_a_day_in_five_minute_amounts():
     face = Sensor.objects.filter(code__endswith="-CH4-02").first()
     stamps = list(Reading.objects.filter(sensor_id=face.pk).order_by("ts").values_list("ts", flat=True))
-    assert len(stamps) == demo.HISTORY_MINUTES and stamps[-1] == demo.NOW_MS
+    assert len(stamps) == demo.HISTORY_MINUTES and stamps[-1] == demo_clock().now_ms
     assert {b - a for a, b in pairwise(stamps)} == {60_000}
     gauge = Sensor.objects.filter(kind="rainfall").last()
     stamps = list(Reading.objects.filter(sensor_id=gauge.pk).order_by("ts").values_list("ts", flat=True))
@@ -87,7 +87,7 @@ def test_the_methane_excursion_reached_red_and_the_mines_officer_closed_it_with_
         rule=Alarm.THRESHOLD, sensor__kind="methane"
     )
     assert alarm.status == Alarm.CLOSED and alarm.peak_level == RED
-    assert alarm.disposal_note == demo.METHANE_NOTE
+    assert alarm.disposal_note == demo.methane_note(demo_clock().story(demo.METHANE_STARTS))
     officer = alarm.closed_by
     assert (
         officer.role == roles.ENTERPRISE_OFFICER and officer.organization_id == alarm.sensor.organization_id
@@ -101,8 +101,9 @@ def test_the_methane_excursion_reached_red_and_the_mines_officer_closed_it_with_
         < kinds.index("cleared")
     )
     assert kinds[-1] == "closed"
-    assert alarm.raised_at == datetime(2026, 11, 29, 5, 12, tzinfo=demo.BEIJING)  # first reading ≥ 0.5 %
-    assert alarm.cleared_at == datetime(2026, 11, 29, 5, 27, tzinfo=demo.BEIJING)  # 5 min after 05:22
+    story = demo_clock().story
+    assert alarm.raised_at == story(datetime(2026, 11, 29, 5, 12, tzinfo=demo.BEIJING))  # first ≥ 0.5 %
+    assert alarm.cleared_at == story(datetime(2026, 11, 29, 5, 27, tzinfo=demo.BEIJING))  # 5 min after 05:22
 
 
 def test_the_rainstorm_reached_the_orange_3_hour_criterion_and_is_cleared_but_not_closed():
@@ -135,7 +136,7 @@ def test_a_detector_silent_for_two_hours_is_offline():
     alarm = DEMO_ALARMS.get(rule=Alarm.OFFLINE)
     assert alarm.status == Alarm.RAISED
     state = SensorState.objects.get(sensor_id=alarm.sensor_id)
-    assert state.last_ts == int(demo.SILENT_FROM.timestamp() * 1000) and not state.online
+    assert state.last_ts == int(demo_clock().story(demo.SILENT_FROM).timestamp() * 1000) and not state.online
 
 
 def test_no_demo_sensor_counts_as_online_after_demo_now():

@@ -10,15 +10,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from yingji.core.demo import demo_clock
 from yingji.core.models import AuditEntry
 from yingji.enterprises.models import Enterprise
-from yingji.monitoring import demo, services, simulate
+from yingji.monitoring import services, simulate
 from yingji.monitoring.models import Alarm, Gateway, Reading
 from yingji.monitoring.sensortypes import RED
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-START = demo.DEMO_NOW + timedelta(minutes=10)
+# Just after the demo's history ends, and so never ahead of the wall clock by more than the tolerance.
+START = demo_clock().now + timedelta(minutes=1)
 
 
 def run(seconds: float, *, rate: float, anomaly_every_s: float = 0, sender=None, seed: int = 3):
