@@ -2,18 +2,39 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := yingji.settings
 
+<<<<<<< HEAD
 .PHONY: install run serve test lint typecheck migrations-check pytest test-shifted bench messages clean
+=======
+.PHONY: install lock lock-check run serve test lint typecheck migrations-check pytest bench messages clean
+>>>>>>> lockfile
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# .venv holds exactly the lock (decision 0019): uv syncs it (hashes checked, packages not in it removed),
+# then installs the project itself, editable, without dependencies.
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# uv itself is in the lock: the venv's pip installs that one wheel, hash-checked, once.
+$(UV):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	sed -n '/^uv==/,/[^\\]$$/p' $(LOCK) >$(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt
+
+# Refresh requirements/*.lock from pyproject.toml, keeping locked versions it still allows.
+# Upgrades: make lock UPGRADE='--upgrade-package django' (or UPGRADE=--upgrade for everything).
+lock: | $(UV)
+	UV=$(UV) scripts/lock.sh write $(UPGRADE)
+
+lock-check: | $(UV)
+	UV=$(UV) scripts/lock.sh check
 
 run: install
 	$(BIN)/yingji migrate --noinput -v0
@@ -22,7 +43,11 @@ run: install
 	# The worker runs deadlines (escalations, reminders) and delivers notifications beside the server.
 	$(BIN)/yingji worker --interval 10 & trap 'kill $$! 2>/dev/null' EXIT; $(BIN)/yingji serve
 
+<<<<<<< HEAD
 test: install lint typecheck migrations-check pytest test-shifted
+=======
+test: lock-check install lint typecheck migrations-check pytest
+>>>>>>> lockfile
 
 lint:
 	$(BIN)/ruff check .
