@@ -7,11 +7,7 @@ LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := yingji.settings
 
-<<<<<<< HEAD
-.PHONY: install run serve test lint typecheck migrations-check pytest test-shifted bench messages clean
-=======
-.PHONY: install lock lock-check run serve test lint typecheck migrations-check pytest bench messages clean
->>>>>>> lockfile
+.PHONY: install lock lock-check run serve test lint typecheck migrations-check pytest test-shifted bench messages clean
 
 install: $(STAMP)
 
@@ -43,11 +39,7 @@ run: install
 	# The worker runs deadlines (escalations, reminders) and delivers notifications beside the server.
 	$(BIN)/yingji worker --interval 10 & trap 'kill $$! 2>/dev/null' EXIT; $(BIN)/yingji serve
 
-<<<<<<< HEAD
-test: install lint typecheck migrations-check pytest test-shifted
-=======
-test: lock-check install lint typecheck migrations-check pytest
->>>>>>> lockfile
+test: lock-check install lint typecheck migrations-check pytest test-shifted
 
 lint:
 	$(BIN)/ruff check .
