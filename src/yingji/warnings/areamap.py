@@ -4,7 +4,7 @@ draws, and whether a place lies in it.
 Only the city and its counties have boundaries in the bundled data (townships and villages have
 none), so a warning coded to some townships is drawn as its county with a dashed outline, and a
 point in that county matches it only as "some townships of your county" (`PARTIAL`), never as
-certainly inside. Shapes (polygons, circles) are tested exactly, by the same `geo.points_in_area`
+certainly inside. Shapes (polygons, circles) are tested exactly, by the same `areas.points_in_area`
 that chooses the recipients, so "warnings where I am" agrees with who got the message.
 """
 
@@ -21,7 +21,7 @@ from shapely.geometry import Point
 from shapely.geometry import shape as shapely_shape
 
 from yingji.core.models import Region
-from yingji.warnings import geo
+from yingji.geography import areas
 from yingji.warnings.models import EarlyWarning
 
 LEVEL_COLORS = {"blue": "#2f6fde", "yellow": "#f2c400", "orange": "#f28c28", "red": "#d7263d"}
@@ -41,7 +41,7 @@ def circle_polygon(lon: float, lat: float, radius_km: float, points: int = CIRCL
 
 
 def _destination(lon: float, lat: float, distance_km: float, bearing: float) -> tuple[float, float]:
-    phi, lam, delta = math.radians(lat), math.radians(lon), distance_km / geo.EARTH_RADIUS_KM
+    phi, lam, delta = math.radians(lat), math.radians(lon), distance_km / areas.EARTH_RADIUS_KM
     phi2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(bearing))
     lam2 = lam + math.atan2(
         math.sin(bearing) * math.sin(delta) * math.cos(phi), math.cos(delta) - math.sin(phi) * math.sin(phi2)
@@ -59,7 +59,7 @@ def drawable(item: dict[str, Any]) -> dict[str, Any]:
 
 def shapes_contain(shapes: list[dict[str, Any]], lon: float, lat: float) -> bool:
     """Whether any of the area's shapes contains the point (on the boundary counts)."""
-    return bool(shapes) and bool(geo.points_in_area(np.array([lon]), np.array([lat]), shapes)[0])
+    return bool(shapes) and bool(areas.points_in_area(np.array([lon]), np.array([lat]), shapes)[0])
 
 
 @dataclass

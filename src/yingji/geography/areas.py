@@ -1,7 +1,9 @@
-"""Which points and which grid cells lie in a warning's area: numpy scanlines, exact tests near edges.
+"""Which points and which grid cells lie in an area: numpy scanlines, exact tests near edges.
 
-Pure (numpy and shapely, no Django). An area is a list of GeoJSON geometries in lon/lat: Polygon,
-MultiPolygon (holes allowed), or `{"type": "Circle", "coordinates": [lon, lat], "radius_km": r}`.
+Pure (numpy and shapely, no Django); every domain's areas go through it (a warning's area, a
+shelter's catchment, an incident's surroundings). An area is a list of GeoJSON geometries in
+lon/lat: Polygon, MultiPolygon (holes allowed), or
+`{"type": "Circle", "coordinates": [lon, lat], "radius_km": r}`.
 A point is in the area if it is in any of them: inside a polygon or on its boundary (shapely's
 `intersects`), or within `r` km of a circle's centre on the sphere (haversine, mean Earth radius).
 
