@@ -227,6 +227,30 @@ def test_a_point_in_any_shape_is_in_the_area():
     assert not areas.points_in_area([112.05], [38.05], []).any()
 
 
+def test_one_point_is_tested_against_the_shapes_like_many():
+    shapes = [{"type": "Polygon", "coordinates": [square(112, 38, 112.1, 38.1)]}]
+    assert areas.shapes_contain(shapes, 112.1, 38.05)  # on the edge
+    assert not areas.shapes_contain(shapes, 112.2, 38.05)
+    assert not areas.shapes_contain([], 112.05, 38.05)
+
+
+# Drawing -----------------------------------------------------------------------------------------
+
+
+def test_a_circle_is_drawn_as_a_closed_polygon_on_its_radius():
+    drawn = areas.drawable({"type": "Circle", "coordinates": [112.7, 38.5], "radius_km": 3})
+    ring = np.array(drawn["coordinates"][0])
+    assert drawn["type"] == "Polygon" and len(ring) == areas.CIRCLE_POINTS + 1
+    assert ring[0].tolist() == ring[-1].tolist()
+    distance = areas.haversine_km(112.7, 38.5, ring[:, 0], ring[:, 1])
+    assert distance == pytest.approx(np.full(len(ring), 3.0), abs=1e-3)  # vertices rounded to 1e-6°
+
+
+def test_a_polygon_is_drawn_as_it_is_without_extra_members():
+    polygon = {"type": "Polygon", "coordinates": [square(0, 0, 1, 1)], "label": "x"}
+    assert areas.drawable(polygon) == {"type": "Polygon", "coordinates": [square(0, 0, 1, 1)]}
+
+
 # Parsing -----------------------------------------------------------------------------------------
 
 
