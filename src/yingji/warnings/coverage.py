@@ -34,8 +34,7 @@ from yingji.core import regioncodes
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
-from yingji.geography import areas
-from yingji.warnings import population
+from yingji.geography import areas, population
 from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning
 
 STORED_UNCOVERED = 200  # uncovered cells kept with the stored measurement (for the monthly map)

@@ -44,13 +44,14 @@ from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import DEMO_ACTOR, DemoContext, person_name, register_demo_step
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
+from yingji.geography import population
+from yingji.geography.models import PopulationGrid
 from yingji.monitoring.demo import BEIJING, DEMO_NOW
-from yingji.warnings import coverage, delivery, population, services, types
+from yingji.warnings import coverage, delivery, services, types
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,
     EarlyWarning,
-    PopulationGrid,
     Responder,
     Subscriber,
     WarningType,

@@ -38,8 +38,8 @@ from shapely.geometry import shape
 from yingji.core import regioncodes, roles
 from yingji.core.models import Region, User
 from yingji.enterprises.models import Enterprise
-from yingji.geography import areas
-from yingji.warnings import lifecycle, population, subscribers
+from yingji.geography import areas, population
+from yingji.warnings import lifecycle, subscribers
 from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, Responder
 
 TOUCH_DEPTH_DEGREES = 0.001  # ~100 m

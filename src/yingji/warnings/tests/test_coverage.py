@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import Region
-from yingji.geography import areas
-from yingji.warnings import coverage, population
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, PopulationGrid, WarningType
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import coverage
+from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, WarningType
 
 BEIJING = timezone.get_fixed_timezone(8 * 60)
 serial = itertools.count(1)

@@ -13,13 +13,13 @@ from shapely.geometry import shape
 from yingji.core import regioncodes, roles
 from yingji.core.models import Organization, Region, User
 from yingji.enterprises.models import Enterprise
-from yingji.geography import areas
-from yingji.warnings import population, targeting
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import targeting
 from yingji.warnings.models import (
     BroadcastTerminal,
     Delivery,
     EarlyWarning,
-    PopulationGrid,
     Responder,
     Subscriber,
     WarningType,

@@ -10,9 +10,8 @@ from django.core.management import call_command
 from yingji.core import regioncodes
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
-from yingji.geography import areas
-from yingji.warnings import population
-from yingji.warnings.models import PopulationGrid
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The gridded population model: each county's census population spread over ~1 km cells.
 
-Coverage (coverage.py) needs to know how many people live where. The region data gives each
-county's census population and boundary, and each township's and village's population (estimates,
-see core/data/xinzhou/SOURCES.md), but no location below the county. The model:
+Warning coverage (warnings/coverage.py), and any count of the people in an area, needs to know
+how many people live where. The region data gives each county's census population and boundary,
+and each township's and village's population (estimates, see core/data/xinzhou/SOURCES.md), but
+no location below the county. The model:
 
 1. A regular lon/lat grid over the region's counties, cells of `cell_km` (1 km: 0.0089932° of
    latitude × 0.0115553° of longitude at Xinzhou's middle latitude, 38.9°N); a cell belongs to the
@@ -42,7 +43,7 @@ from yingji.core import regioncodes
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
 from yingji.geography import areas
-from yingji.warnings.models import PopulationGrid
+from yingji.geography.models import PopulationGrid
 
 DEFAULT_REGION = "140900"
 CELL_KM = 1.0
