@@ -123,7 +123,8 @@ def build_dataset(subscribers: int, results: Results) -> None:
     from django.db import transaction
 
     from yingji.core.regions_loader import load_regions
-    from yingji.warnings import demo, population
+    from yingji.geography import population
+    from yingji.warnings import demo
 
     started = time.perf_counter()
     with transaction.atomic():

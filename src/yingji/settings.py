@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page's Swagger UI from static files, not a CDN
     "yingji.core",
+    "yingji.geography",
     "yingji.enterprises",
     "yingji.risks",
     "yingji.hazards",

@@ -15,7 +15,8 @@ from ninja import Field, Query, Router, Schema
 
 from yingji.core.api_common import AUTH, FeatureCollectionOut, current_user, id_path, responses
 from yingji.core.errors import InvalidInput
-from yingji.warnings import coverage, population, services
+from yingji.geography import population
+from yingji.warnings import coverage, services
 from yingji.warnings.models import EarlyWarning
 
 router = Router(auth=AUTH, tags=["warnings"])

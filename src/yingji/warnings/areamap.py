@@ -4,62 +4,27 @@ draws, and whether a place lies in it.
 Only the city and its counties have boundaries in the bundled data (townships and villages have
 none), so a warning coded to some townships is drawn as its county with a dashed outline, and a
 point in that county matches it only as "some townships of your county" (`PARTIAL`), never as
-certainly inside. Shapes (polygons, circles) are tested exactly, by the same `geo.points_in_area`
+certainly inside. Shapes (polygons, circles) are tested exactly, by the same `areas.points_in_area`
 that chooses the recipients, so "warnings where I am" agrees with who got the message.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from shapely import prepared
 from shapely.geometry import Point
 from shapely.geometry import shape as shapely_shape
 
 from yingji.core.models import Region
-from yingji.warnings import geo
+from yingji.geography import areas
 from yingji.warnings.models import EarlyWarning
 
 LEVEL_COLORS = {"blue": "#2f6fde", "yellow": "#f2c400", "orange": "#f28c28", "red": "#d7263d"}
 LEVEL_ORDER = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
 INSIDE, PARTIAL = "inside", "partial"
-CIRCLE_POINTS = 72
-
-
-def circle_polygon(lon: float, lat: float, radius_km: float, points: int = CIRCLE_POINTS) -> dict[str, Any]:
-    """A circle as a closed GeoJSON polygon (geodesic offsets from the centre), for drawing."""
-    ring = []
-    for step in range(points):
-        bearing = 2 * math.pi * step / points
-        ring.append(list(_destination(lon, lat, radius_km, bearing)))
-    ring.append(ring[0])
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _destination(lon: float, lat: float, distance_km: float, bearing: float) -> tuple[float, float]:
-    phi, lam, delta = math.radians(lat), math.radians(lon), distance_km / geo.EARTH_RADIUS_KM
-    phi2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(bearing))
-    lam2 = lam + math.atan2(
-        math.sin(bearing) * math.sin(delta) * math.cos(phi), math.cos(delta) - math.sin(phi) * math.sin(phi2)
-    )
-    return round(math.degrees(lam2), 6), round(math.degrees(phi2), 6)
-
-
-def drawable(item: dict[str, Any]) -> dict[str, Any]:
-    """A stored area shape as plain GeoJSON (a circle becomes a polygon)."""
-    if item.get("type") == "Circle":
-        lon, lat = item["coordinates"]
-        return circle_polygon(lon, lat, item["radius_km"])
-    return {"type": item["type"], "coordinates": item["coordinates"]}
-
-
-def shapes_contain(shapes: list[dict[str, Any]], lon: float, lat: float) -> bool:
-    """Whether any of the area's shapes contains the point (on the boundary counts)."""
-    return bool(shapes) and bool(geo.points_in_area(np.array([lon]), np.array([lat]), shapes)[0])
 
 
 @dataclass
@@ -83,7 +48,7 @@ class County:
         return bool(self._ready().covers(Point(lon, lat)))
 
     def overlaps(self, item: dict[str, Any]) -> bool:
-        return bool(self._ready().intersects(shapely_shape(drawable(item))))
+        return bool(self._ready().intersects(shapely_shape(areas.drawable(item))))
 
 
 @dataclass
@@ -146,7 +111,7 @@ class AreaIndex:
 
     def at_point(self, warning: EarlyWarning, lon: float, lat: float, county: County | None) -> str | None:
         """INSIDE if the point is in the warning's area, PARTIAL if only some townships of its county are."""
-        if shapes_contain(warning.area_shapes, lon, lat):
+        if areas.shapes_contain(warning.area_shapes, lon, lat):
             return INSIDE
         if county is None:
             return None
@@ -165,7 +130,7 @@ class AreaIndex:
             boundary = county.geometry if county else None
         if boundary is not None and warning.area_shapes:
             outline = shapely_shape(boundary)
-            if any(outline.intersects(shapely_shape(drawable(item))) for item in warning.area_shapes):
+            if any(outline.intersects(shapely_shape(areas.drawable(item))) for item in warning.area_shapes):
                 return PARTIAL
         return None
 
@@ -182,7 +147,7 @@ class AreaIndex:
             if not covered_by_outline:
                 features.append(_feature(by_code[code].geometry, base, color, whole=extent == INSIDE))
         for item in warning.area_shapes:
-            features.append(_feature(drawable(item), base, color, whole=True, shape=True))
+            features.append(_feature(areas.drawable(item), base, color, whole=True, shape=True))
         return features
 
 

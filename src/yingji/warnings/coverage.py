@@ -2,7 +2,7 @@
 
 Measured on the population grid (population.py), cell by cell:
 
-- **Target cells**: the cells whose centre lies in a shape (`geo.area_mask`), and the cells of the
+- **Target cells**: the cells whose centre lies in a shape (`areas.area_mask`), and the cells of the
   area codes: for a county (or the city) every cell of the counties inside it; for a township or
   village its boundary if the data has one, else its centroid's cell, else the grid's own place for
   it (the township's zone, the village's settlement cell).
@@ -34,7 +34,7 @@ from yingji.core import regioncodes
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
-from yingji.warnings import geo, population
+from yingji.geography import areas, population
 from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning
 
 STORED_UNCOVERED = 200  # uncovered cells kept with the stored measurement (for the monthly map)
@@ -61,9 +61,9 @@ def target_cells(warning: EarlyWarning, loaded: population.LoadedGrid) -> np.nda
     """Which cells of the grid the warning's area covers (flat bool array)."""
     grid = loaded.grid
     mask = np.zeros(grid.size, dtype=bool)
-    shapes = geo.parse_shapes(warning.area_shapes or [])
+    shapes = areas.parse_shapes(warning.area_shapes or [])
     if not shapes.is_empty:
-        mask |= geo.area_mask(grid, shapes).ravel()
+        mask |= areas.area_mask(grid, shapes).ravel()
     codes = list(dict.fromkeys(warning.area_codes or []))
     rows = Region.objects.filter(code__in=codes).values_list(
         "code", "level", "path", "centroid_lon", "centroid_lat"
@@ -81,7 +81,7 @@ def target_cells(warning: EarlyWarning, loaded: population.LoadedGrid) -> np.nda
     )
     for code, (level, lon, lat) in small.items():
         if code in boundaries:
-            mask |= geo.area_mask(grid, [boundaries[code]]).ravel()
+            mask |= areas.area_mask(grid, [boundaries[code]]).ravel()
         elif lon is not None and lat is not None:
             cell = int(grid.cell_of(lon, lat))
             if cell >= 0:
@@ -93,12 +93,12 @@ def target_cells(warning: EarlyWarning, loaded: population.LoadedGrid) -> np.nda
     return mask
 
 
-def _heard_cells(grid: geo.Grid, lon: np.ndarray, lat: np.ndarray, radius_km: np.ndarray) -> np.ndarray:
+def _heard_cells(grid: areas.Grid, lon: np.ndarray, lat: np.ndarray, radius_km: np.ndarray) -> np.ndarray:
     """The cells whose centre lies within some terminal's audible radius (flat bool array)."""
     heard = np.zeros(grid.size, dtype=bool)
     if not len(lon):
         return heard
-    cell_km = geo.KM_PER_DEGREE * min(grid.cell_lat, grid.cell_lon * np.cos(np.radians(grid.north)))
+    cell_km = areas.KM_PER_DEGREE * min(grid.cell_lat, grid.cell_lon * np.cos(np.radians(grid.north)))
     reach = int(np.ceil(radius_km.max() / cell_km)) + 1
     offsets = np.arange(-reach, reach + 1)
     # Each terminal looks at the (2·reach+1)² cells around its own; a bounded number of terminals at once.
@@ -119,7 +119,7 @@ def _heard_cells(grid: geo.Grid, lon: np.ndarray, lat: np.ndarray, radius_km: np
         row, col = np.broadcast_arrays(row, col)
         centre_lon = grid.west + (col + 0.5) * grid.cell_lon
         centre_lat = grid.south + (row + 0.5) * grid.cell_lat
-        distance = geo.haversine_km(x[:, None, None], y[:, None, None], centre_lon, centre_lat)
+        distance = areas.haversine_km(x[:, None, None], y[:, None, None], centre_lon, centre_lat)
         on_grid = (row >= 0) & (row < grid.rows) & (col >= 0) & (col < grid.cols)
         heard[(row * grid.cols + col)[on_grid & (distance <= radius[:, None, None])]] = True
     return heard

@@ -46,12 +46,13 @@ from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import BEIJING, DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
-from yingji.warnings import coverage, delivery, population, services, types
+from yingji.geography import population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import coverage, delivery, services, types
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,
     EarlyWarning,
-    PopulationGrid,
     Responder,
     Subscriber,
     WarningType,

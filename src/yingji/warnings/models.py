@@ -9,7 +9,7 @@ Recipients are of four kinds: platform users (duty officers, enterprise officers
 reporters), the responsible-person register (`Responder`: village heads, shelter managers, schools),
 public `Subscriber`s and emergency-broadcast `BroadcastTerminal`s. Each message to one recipient on
 one channel is a `Delivery` row of the outbox, drained by the worker. The `PopulationGrid` spreads
-each county's population over ~1 km cells; coverage is measured against it.
+each county's population over ~1 km cells (it lives in geography); coverage is measured against it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
+
+# Re-exported: delivery.py still imports the population grid from here.
+from yingji.geography.models import PopulationGrid as PopulationGrid
 
 BLUE, YELLOW, ORANGE, RED = "blue", "yellow", "orange", "red"
 LEVELS = (BLUE, YELLOW, ORANGE, RED)  # lowest to highest (四级 … 一级)
@@ -409,38 +412,3 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.warning_id} {self.channel} {self.recipient_kind}#{self.recipient_id}"
-
-
-class PopulationGrid(models.Model):
-    """People per cell of a regular lon/lat grid (~1 km) over a region, with each cell's county.
-
-    Stored as arrays of `rows × cols` cells, row 0 at the south edge: little-endian float32 people
-    (whole persons), int32 index into `county_codes` and into `township_codes` (−1: none). Built by
-    population.py, which documents how each county's population is spread over its settlements.
-    """
-
-    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="population_grid")
-    west = models.FloatField()
-    south = models.FloatField()
-    cell_lon = models.FloatField()
-    cell_lat = models.FloatField()
-    rows = models.PositiveIntegerField()
-    cols = models.PositiveIntegerField()
-    county_codes = models.JSONField(default=list)
-    people = models.BinaryField()
-    county_index = models.BinaryField()
-    # The township of each cell and the cell of each village's settlement ({code: cell}): where a
-    # township- or village-coded warning area lies when the region data has no boundary for it.
-    township_codes = models.JSONField(default=list)
-    township_index = models.BinaryField(default=b"")
-    village_cells = models.JSONField(default=dict)
-    total_people = models.FloatField(default=0)
-    method = models.TextField("方法说明", blank=True)
-    built_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "人口网格"
-        verbose_name_plural = "人口网格"
-
-    def __str__(self) -> str:
-        return f"{self.region_id} {self.rows}×{self.cols}"

@@ -22,7 +22,8 @@ from shapely.geometry import shape as shapely_shape
 from yingji.core import audit, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Organization, Region, User
-from yingji.warnings import areamap, lifecycle
+from yingji.geography import areas
+from yingji.warnings import lifecycle
 from yingji.warnings.models import ApprovalRule, Delivery, EarlyWarning, WarningType
 
 VIEW_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.DEPARTMENT_STAFF})
@@ -279,7 +280,7 @@ def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) 
     if shapes and issuer.geometry:
         boundary = shapely_shape(issuer.geometry).buffer(0.01)
         for index, item in enumerate(shapes):
-            if not shapely_shape(areamap.drawable(item)).intersects(boundary):
+            if not shapely_shape(areas.drawable(item)).intersects(boundary):
                 raise _problem(
                     f"area_shapes[{index}]",
                     "区域图形不在发布单位辖区内 / The shape lies outside the issuing region",

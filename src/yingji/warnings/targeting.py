@@ -3,8 +3,8 @@
 The area is `area_codes` (regions: a code covers everything below it, by the region's path) and
 `area_shapes` (polygons and circles, by location). The rules:
 
-- A **located** recipient (coordinates) is in when its point lies in a shape (exactly: `geo`), or
-  when its region lies inside an area code.
+- A **located** recipient (coordinates) is in when its point lies in a shape (exactly:
+  `geography.areas`), or when its region lies inside an area code.
 - A **regional** recipient (a region, no coordinates) is in when its region *overlaps* the area: it
   lies inside an area code, or an area code lies inside it (a subscriber to a county gets the
   warnings for its townships), or a shape touches it. A region is touched when a shape intersects
@@ -38,7 +38,8 @@ from shapely.geometry import shape
 from yingji.core import regioncodes, roles
 from yingji.core.models import Region, User
 from yingji.enterprises.models import Enterprise
-from yingji.warnings import geo, lifecycle, population, subscribers
+from yingji.geography import areas, population
+from yingji.warnings import lifecycle, subscribers
 from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, Responder
 
 TOUCH_DEPTH_DEGREES = 0.001  # ~100 m
@@ -124,7 +125,7 @@ class RegionIndex:
 class TargetArea:
     """A warning's area resolved against the region tree: what is inside, what overlaps, what is touched."""
 
-    shapes: geo.Area
+    shapes: areas.Area
     regions: RegionIndex
     codes: list[str]  # the area codes that exist
     inside: set[str]  # regions inside an area code (the codes themselves included)
@@ -137,19 +138,19 @@ class TargetArea:
         return code in self.inside or code in self.containing or code in self.touched
 
 
-def _circle_outline(circle: geo.Circle) -> Any:
+def _circle_outline(circle: areas.Circle) -> Any:
     """A polygon that holds the circle (for touch tests against region boundaries only)."""
     sides = 64
     grow = 1 / math.cos(math.pi / sides) * 1.001
     angles = np.linspace(0, 2 * math.pi, sides, endpoint=False)
-    dlat = circle.radius_km * grow / geo.KM_PER_DEGREE
+    dlat = circle.radius_km * grow / areas.KM_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(circle.lat)), 1e-6)
     return shapely.Polygon(
         np.column_stack((circle.lon + dlon * np.cos(angles), circle.lat + dlat * np.sin(angles)))
     )
 
 
-def _touched(shapes: geo.Area, regions: RegionIndex) -> set[str]:
+def _touched(shapes: areas.Area, regions: RegionIndex) -> set[str]:
     if shapes.is_empty:
         return set()
     outlines = [part.exact for part in shapes.polygons] + [_circle_outline(c) for c in shapes.circles]
@@ -166,7 +167,7 @@ def _touched(shapes: geo.Area, regions: RegionIndex) -> set[str]:
     if located:
         lon = np.array([regions.centroid[code][0] for code in located])
         lat = np.array([regions.centroid[code][1] for code in located])
-        for code, inside in zip(located, geo.points_in_area(lon, lat, shapes), strict=True):
+        for code, inside in zip(located, areas.points_in_area(lon, lat, shapes), strict=True):
             decided[code] = bool(inside)
     for code in sorted(regions.path, key=lambda c: len(regions.path[c])):  # parents first
         if code not in decided:
@@ -178,7 +179,7 @@ def _touched(shapes: geo.Area, regions: RegionIndex) -> set[str]:
 def target_area(warning: EarlyWarning) -> TargetArea:
     """The warning's area against the region tree around its issuing region."""
     regions = RegionIndex.around(warning.region)
-    shapes = geo.parse_shapes(warning.area_shapes or [])
+    shapes = areas.parse_shapes(warning.area_shapes or [])
     codes = [code for code in dict.fromkeys(warning.area_codes or []) if code in regions.path]
     area_paths = [regions.path[code] for code in codes]
     inside = {code for code, path in regions.path.items() if any(path.startswith(p) for p in area_paths)}
@@ -208,7 +209,7 @@ def _located_in(area: TargetArea, lon: np.ndarray, lat: np.ndarray, region: Sequ
     result = np.zeros(len(lon), dtype=bool)
     if not area.shapes.is_empty and located.any():
         where = np.flatnonzero(located)
-        result[where] = geo.points_in_area(lon[where], lat[where], area.shapes)
+        result[where] = areas.points_in_area(lon[where], lat[where], area.shapes)
     by_region = np.fromiter((code in area.inside for code in region), dtype=bool, count=len(region))
     return result | by_region
 
@@ -322,7 +323,7 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
                 wanted & located & ~chosen & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
             )
         if len(boxed):
-            chosen[boxed[geo.points_in_area(lon[boxed], lat[boxed], area.shapes)]] = True
+            chosen[boxed[areas.points_in_area(lon[boxed], lat[boxed], area.shapes)]] = True
     rows = np.flatnonzero(chosen)
     county_of_code = np.array([area.regions.county.get(code, code) for code in codes], dtype="<U12")
     collect.add(

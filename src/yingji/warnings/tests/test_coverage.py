@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import Region
-from yingji.warnings import coverage, geo, population
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, PopulationGrid, WarningType
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import coverage
+from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, WarningType
 
 BEIJING = timezone.get_fixed_timezone(8 * 60)
 serial = itertools.count(1)
@@ -123,7 +125,7 @@ def test_a_loudspeaker_covers_every_cell_centre_within_its_radius(grid):
     deliver(alert, Delivery.TERMINAL, speaker.pk, Delivery.BROADCAST, centre)
     measured = coverage.measure(alert)
     lon, lat = grid.grid.centre_of(np.arange(grid.grid.size))
-    heard = (geo.haversine_km(speaker.longitude, speaker.latitude, lon, lat) <= 2.5) & (
+    heard = (areas.haversine_km(speaker.longitude, speaker.latitude, lon, lat) <= 2.5) & (
         grid.county_index == grid.county_number("140902")
     )
     assert measured["broadcast_cells"] == int(heard.sum()) > 9
@@ -158,7 +160,7 @@ def test_township_and_shape_targets(grid):
     assert 0 < by_township["target"] < 577_089
     circle = {"type": "Circle", "coordinates": [112.73, 38.42], "radius_km": 5}
     by_circle = coverage.measure(warning(shapes=[circle]))
-    mask = geo.area_mask(grid.grid, [circle]).ravel()
+    mask = areas.area_mask(grid.grid, [circle]).ravel()
     assert by_circle["target"] == int(grid.people[mask].sum())
     assert by_circle["target_cells"] == int((mask & (grid.county_index >= 0)).sum())
 

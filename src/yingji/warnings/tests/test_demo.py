@@ -14,15 +14,10 @@ from shapely.geometry import Point, shape
 
 from yingji.core.demo import DemoContext, demo_clock, demo_steps
 from yingji.core.models import AuditEntry, Deadline, Notification, Region
-from yingji.warnings import demo, population, services
-from yingji.warnings.models import (
-    BroadcastTerminal,
-    Delivery,
-    EarlyWarning,
-    PopulationGrid,
-    Responder,
-    Subscriber,
-)
+from yingji.geography import population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import demo, services
+from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, Responder, Subscriber
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -13,12 +13,13 @@ from shapely.geometry import shape
 from yingji.core import regioncodes, roles
 from yingji.core.models import Organization, Region, User
 from yingji.enterprises.models import Enterprise
-from yingji.warnings import geo, population, targeting
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
+from yingji.warnings import targeting
 from yingji.warnings.models import (
     BroadcastTerminal,
     Delivery,
     EarlyWarning,
-    PopulationGrid,
     Responder,
     Subscriber,
     WarningType,
@@ -328,4 +329,4 @@ def test_target_area_reports_the_counties_it_covers(place):
     area = targeting.target_area(warning(codes=[place.township.code], shapes=[circle]))
     assert area.counties == {"140902", "140921"}
     assert place.village.code in area.inside and "140902" in area.containing
-    assert isinstance(area.shapes, geo.Area)
+    assert isinstance(area.shapes, areas.Area)

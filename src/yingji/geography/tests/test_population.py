@@ -10,8 +10,8 @@ from django.core.management import call_command
 from yingji.core import regioncodes
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
-from yingji.warnings import geo, population
-from yingji.warnings.models import PopulationGrid
+from yingji.geography import areas, population
+from yingji.geography.models import PopulationGrid
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_each_county_adds_up_to_its_census_population_exactly(city_grid):
 
 def test_cells_belong_to_the_county_around_their_centre(city_grid):
     grid = city_grid.grid
-    assert grid.cell_lat * geo.KM_PER_DEGREE == pytest.approx(1.0, abs=1e-3)
+    assert grid.cell_lat * areas.KM_PER_DEGREE == pytest.approx(1.0, abs=1e-3)
     county = Region.objects.get(code="140902")
     number = city_grid.county_number("140902")
     cells = np.flatnonzero(city_grid.county_index == number)
@@ -103,7 +103,7 @@ def test_the_command_builds_the_grid(demo, capsys):
 
 
 def test_centroids_in_the_data_are_used_as_settlements():
-    grid = geo.Grid(west=0.0, south=0.0, cell_lon=0.01, cell_lat=0.01, rows=40, cols=40)
+    grid = areas.Grid(west=0.0, south=0.0, cell_lon=0.01, cell_lat=0.01, rows=40, cols=40)
     county = population.County(
         "999901",
         10_000,

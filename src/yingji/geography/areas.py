@@ -1,7 +1,9 @@
-"""Which points and which grid cells lie in a warning's area: numpy scanlines, exact tests near edges.
+"""Which points and which grid cells lie in an area: numpy scanlines, exact tests near edges.
 
-Pure (numpy and shapely, no Django). An area is a list of GeoJSON geometries in lon/lat: Polygon,
-MultiPolygon (holes allowed), or `{"type": "Circle", "coordinates": [lon, lat], "radius_km": r}`.
+Pure (numpy and shapely, no Django); every domain's areas go through it (a warning's area, a
+shelter's catchment, an incident's surroundings). An area is a list of GeoJSON geometries in
+lon/lat: Polygon, MultiPolygon (holes allowed), or
+`{"type": "Circle", "coordinates": [lon, lat], "radius_km": r}`.
 A point is in the area if it is in any of them: inside a polygon or on its boundary (shapely's
 `intersects`), or within `r` km of a circle's centre on the sphere (haversine, mean Earth radius).
 
@@ -14,6 +16,7 @@ A point is in the area if it is in any of them: inside a polygon or on its bound
   about a million cells: cells that an edge passes through, with their neighbours, are "boundary";
   every other cell lies wholly inside or wholly outside, as its centre does. Points in those cells
   are answered from the raster; only points in boundary cells get shapely's exact test.
+- `drawable(shape)` is a shape as plain GeoJSON for maps and shapely (a circle becomes a polygon).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ KM_PER_DEGREE = (
 )  # 111.195 km per degree of latitude (and of longitude at the equator)
 MAX_RADIUS_KM = 1000.0
 RASTER_SIDE = 1024  # cells along the longer side of a polygon's classification raster
+CIRCLE_POINTS = 72  # vertices of a circle drawn as a polygon
 
 
 class ShapeError(ValueError):
@@ -256,6 +260,36 @@ def haversine_km(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
+# Drawing ---------------------------------------------------------------------------------------
+
+
+def circle_polygon(lon: float, lat: float, radius_km: float, points: int = CIRCLE_POINTS) -> dict[str, Any]:
+    """A circle as a closed GeoJSON polygon (geodesic offsets from the centre), for drawing."""
+    ring = []
+    for step in range(points):
+        bearing = 2 * math.pi * step / points
+        ring.append(list(_destination(lon, lat, radius_km, bearing)))
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _destination(lon: float, lat: float, distance_km: float, bearing: float) -> tuple[float, float]:
+    phi, lam, delta = math.radians(lat), math.radians(lon), distance_km / EARTH_RADIUS_KM
+    phi2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(bearing))
+    lam2 = lam + math.atan2(
+        math.sin(bearing) * math.sin(delta) * math.cos(phi), math.cos(delta) - math.sin(phi) * math.sin(phi2)
+    )
+    return round(math.degrees(lam2), 6), round(math.degrees(phi2), 6)
+
+
+def drawable(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored area shape as plain GeoJSON (a circle becomes a polygon)."""
+    if item.get("type") == "Circle":
+        lon, lat = item["coordinates"]
+        return circle_polygon(lon, lat, item["radius_km"])
+    return {"type": item["type"], "coordinates": item["coordinates"]}
+
+
 # Scanline fill ---------------------------------------------------------------------------------
 
 
@@ -415,3 +449,8 @@ def points_in_area(lon: Any, lat: Any, shapes: Any) -> np.ndarray:
             distance = haversine_km(circle.lon, circle.lat, lon[candidates], lat[candidates])
             result[candidates[distance <= circle.radius_km]] = True
     return result
+
+
+def shapes_contain(shapes: list[dict[str, Any]], lon: float, lat: float) -> bool:
+    """Whether any of the area's shapes contains the point (on the boundary counts)."""
+    return bool(shapes) and bool(points_in_area(np.array([lon]), np.array([lat]), shapes)[0])

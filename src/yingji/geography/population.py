@@ -1,12 +1,13 @@
 """The gridded population model: each county's census population spread over ~1 km cells.
 
-Coverage (coverage.py) needs to know how many people live where. The region data gives each
-county's census population and boundary, and each township's and village's population (estimates,
-see core/data/xinzhou/SOURCES.md), but no location below the county. The model:
+Warning coverage (warnings/coverage.py), and any count of the people in an area, needs to know
+how many people live where. The region data gives each county's census population and boundary,
+and each township's and village's population (estimates, see core/data/xinzhou/SOURCES.md), but
+no location below the county. The model:
 
 1. A regular lon/lat grid over the region's counties, cells of `cell_km` (1 km: 0.0089932° of
    latitude × 0.0115553° of longitude at Xinzhou's middle latitude, 38.9°N); a cell belongs to the
-   county whose boundary contains its centre (`geo.area_mask`).
+   county whose boundary contains its centre (`areas.area_mask`).
 2. Settlements of each county: its villages (or, without villages, its townships) with their
    populations. Where the region data gives their centroids, those are used. Where it does not
    (the bundled data), their places are drawn, deterministically from the county code: the
@@ -41,8 +42,8 @@ from shapely.geometry import shape
 from yingji.core import regioncodes
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
-from yingji.warnings import geo
-from yingji.warnings.models import PopulationGrid
+from yingji.geography import areas
+from yingji.geography.models import PopulationGrid
 
 DEFAULT_REGION = "140900"
 CELL_KM = 1.0
@@ -87,7 +88,7 @@ class Settlement:
 class Model:
     """The arrays of a population grid, before they are stored."""
 
-    grid: geo.Grid
+    grid: areas.Grid
     people: np.ndarray
     county_index: np.ndarray
     county_codes: list[str]
@@ -99,7 +100,7 @@ class Model:
 
 def _km_coordinates(lon: np.ndarray, lat: np.ndarray, lat0: float) -> np.ndarray:
     """Local equirectangular x/y in km (good to well under 1 % over a county)."""
-    scale = geo.KM_PER_DEGREE
+    scale = areas.KM_PER_DEGREE
     return np.column_stack((lon * scale * math.cos(math.radians(lat0)), lat * scale))
 
 
@@ -118,7 +119,7 @@ def _kmeans(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def drawn_settlements(
-    county: County, places: Sequence[Place], lon: np.ndarray, lat: np.ndarray, grid: geo.Grid
+    county: County, places: Sequence[Place], lon: np.ndarray, lat: np.ndarray, grid: areas.Grid
 ) -> list[Settlement]:
     """Settlements placed where the data has no centroids: a zone per township, villages inside it."""
     rng = np.random.default_rng(int(county.code))
@@ -206,11 +207,11 @@ def spread(
     return whole, nearest
 
 
-def build_model(grid: geo.Grid, counties: Sequence[County], places: Sequence[Place]) -> Model:
+def build_model(grid: areas.Grid, counties: Sequence[County], places: Sequence[Place]) -> Model:
     """The population grid of `counties` (ordered by code) on `grid`: pure computation, no database."""
     county_index = np.full(grid.size, -1, dtype=np.int32)
     for number, county in enumerate(counties):
-        inside = geo.area_mask(grid, [county.geometry]).ravel() & (county_index < 0)
+        inside = areas.area_mask(grid, [county.geometry]).ravel() & (county_index < 0)
         if not inside.any():
             # A county smaller than a cell: it gets the cell that holds a point inside it.
             point = shape(county.geometry).representative_point()
@@ -320,7 +321,7 @@ def build_grid(region_code: str = DEFAULT_REGION, cell_km: float = CELL_KM) -> P
         )
     boxes = np.array([shape(county.geometry).bounds for county in counties])
     bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-    model = build_model(geo.grid_over(bounds, cell_km), counties, _places_below(region))
+    model = build_model(areas.grid_over(bounds, cell_km), counties, _places_below(region))
     grid = model.grid
     values = {
         "west": grid.west,
@@ -350,7 +351,7 @@ class LoadedGrid:
 
     region_code: str
     built_at: datetime
-    grid: geo.Grid
+    grid: areas.Grid
     people: np.ndarray
     county_index: np.ndarray
     county_codes: list[str]
@@ -377,7 +378,7 @@ def _from_row(row: PopulationGrid) -> LoadedGrid:
     return LoadedGrid(
         region_code=row.region_id,
         built_at=row.built_at,
-        grid=geo.Grid(row.west, row.south, row.cell_lon, row.cell_lat, row.rows, row.cols),
+        grid=areas.Grid(row.west, row.south, row.cell_lon, row.cell_lat, row.rows, row.cols),
         people=np.frombuffer(bytes(row.people), dtype="<f4"),
         county_index=np.frombuffer(bytes(row.county_index), dtype="<i4"),
         county_codes=list(row.county_codes),

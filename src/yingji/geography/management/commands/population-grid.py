@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yingji.core.errors import DomainError
-from yingji.warnings import population
+from yingji.geography import population
 
 
 class Command(BaseCommand):
