@@ -53,6 +53,7 @@ def city_token(demo: None) -> str:
     return secret
 
 
+@pytest.mark.slow(reason="40 generated requests for each operation; the largest operations take seconds")
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_request_gets_a_server_error_or_breaks_the_schema(case: Any, city_token: str) -> None:

@@ -152,6 +152,7 @@ def _call(client: Client, method: str, path: str, body: dict[str, Any] | None) -
     return client.generic(method, path, payload, content_type="application/json")
 
 
+@pytest.mark.slow(reason="requests every API route with an id, of every domain, as two counties' users")
 def test_no_api_route_with_an_id_reaches_another_county(walk: Walk) -> None:
     not_exercised = []
     bodies = walk_bodies()
@@ -199,6 +200,7 @@ def test_no_api_list_shows_another_countys_records(walk: Walk) -> None:
         assert not leaked, f"GET {route} shows {leaked[:3]}"
 
 
+@pytest.mark.slow(reason="renders every page of every domain as two counties' users")
 def test_no_page_reaches_or_shows_another_county(walk: Walk) -> None:
     not_exercised = []
     for route in page_routes():

@@ -20,7 +20,11 @@ from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
 from yingji.hazards.models import Hazard
 from yingji.hazards.services import due_at
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow(reason="a whole story in a real browser, several roles and pages"),
+]
 
 TITLE = "加油区可燃气体检测报警装置失效"
 

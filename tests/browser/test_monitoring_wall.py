@@ -20,7 +20,11 @@ from yingji.enterprises.models import Enterprise
 from yingji.monitoring import pipeline, services
 from yingji.monitoring.models import Alarm
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow(reason="a whole story in a real browser, several roles and pages"),
+]
 
 REFRESH_WAIT_MS = 15_000  # three refreshes of the wall
 

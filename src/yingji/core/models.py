@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
 from yingji.core import regioncodes, roles
-from yingji.core.scoping import ScopedQuerySet
-
-if TYPE_CHECKING:
-    from yingji.core.scoping import Scope
+from yingji.core.scoping import Scope, ScopedQuerySet, scope_for
 
 
 class Region(models.Model):
@@ -166,8 +163,6 @@ class User(AbstractUser):
 
     @property
     def scope(self) -> Scope:
-        from yingji.core.scoping import scope_for
-
         return scope_for(self)
 
 

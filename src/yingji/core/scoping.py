@@ -6,12 +6,15 @@ scope is their region's materialized path (and their organization, for enterpris
 `Model.objects.visible_to(user)` applies it. Lists, details, map layers, exports and API endpoints
 all start from `visible_to`, so a county user cannot reach another county's record by any route:
 they get the same 404 as for a record that does not exist.
+
+This module knows regions only as things with a materialized `path` (`Located`), so that `models`
+may build on it without an import circle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -19,10 +22,13 @@ from django.db import models
 from yingji.core import roles
 from yingji.core.errors import NotFound
 
-if TYPE_CHECKING:
-    from yingji.core.models import Region
-
 QS = TypeVar("QS", bound=models.QuerySet[Any])
+
+
+class Located(Protocol):
+    """A region as scoping sees it: its materialized path ("140000/140900/140902/")."""
+
+    path: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Scope:
             queryset = queryset.filter(**{organization_field: self.organization_id})
         return queryset
 
-    def covers_region(self, region: Region) -> bool:
+    def covers_region(self, region: Located) -> bool:
         """Whether a region lies inside this scope (enterprise officers own no region of their own)."""
         return (
             self.region_path is not None
@@ -79,7 +85,7 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> Any:
         return scope_for(user).apply(self)
 
-    def in_region(self, region: Region) -> Any:
+    def in_region(self, region: Located) -> Any:
         """Records inside `region` (used by the `region` filter of every list)."""
         field = self.model.scope_region_field  # type: ignore[attr-defined]
         return self.filter(**{f"{field}__path__startswith": region.path})

@@ -1,7 +1,7 @@
 """The population grid's move from the warnings app keeps the rows of an existing database.
 
 A SQLite file is migrated with `yingji migrate` in a subprocess to where main left the warnings app
-(the grid in `early_warnings_populationgrid`) and given a grid row; each test migrates a copy of it.
+(the grid in `early_warnings_populationgrid`) and given a grid row, then forward and back again.
 """
 
 from __future__ import annotations
@@ -61,10 +61,10 @@ def grid_rows(database: Path, table: str) -> list[tuple]:
         return connection.execute(f"SELECT {COLUMNS} FROM {table}").fetchall()
 
 
-@pytest.fixture(scope="module")
-def main_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def database_from_main(tmp_path: Path) -> Path:
     """A database migrated as far as main went, with a city and its population grid in the old table."""
-    database = tmp_path_factory.mktemp("main") / "yingji.sqlite3"
+    database = tmp_path / "yingji.sqlite3"
     migrate(database, "early_warnings", "0002_warning_types")
     with closing(sqlite3.connect(database)) as connection, connection:
         connection.execute(
@@ -75,23 +75,12 @@ def main_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return database
 
 
-@pytest.fixture
-def database_from_main(main_database: Path, tmp_path: Path) -> Path:
-    """A copy of the main database (by SQLite's backup, which includes what is still in the WAL)."""
-    copy = tmp_path / main_database.name
-    with closing(sqlite3.connect(main_database)) as source, closing(sqlite3.connect(copy)) as target:
-        source.backup(target)
-    return copy
-
-
-def test_migrating_keeps_the_grid_rows_under_the_geography_table(database_from_main):
+@pytest.mark.slow(reason="runs every migration in subprocesses, forward to geography and back again")
+def test_migrating_moves_the_grid_rows_to_the_geography_table_and_back(database_from_main):
     migrate(database_from_main, "geography")
     assert OLD_TABLE not in tables(database_from_main)
     assert grid_rows(database_from_main, NEW_TABLE) == [GRID]
 
-
-def test_migrating_back_returns_the_rows_to_the_warnings_table(database_from_main):
-    migrate(database_from_main, "geography")
     migrate(database_from_main, "early_warnings", "0002_warning_types")
     assert NEW_TABLE not in tables(database_from_main)
     assert grid_rows(database_from_main, OLD_TABLE) == [GRID]

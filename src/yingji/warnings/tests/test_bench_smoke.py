@@ -6,11 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from yingji.core.management.commands.bench import DOMAINS, benchmarks_directory
 
 FIGURES = ("recipients_county_s", "recipients_polygon_s", "fanout_per_s", "send_per_s", "coverage_s")
 
 
+@pytest.mark.slow(reason="runs the whole benchmark in a subprocess, which builds its own database")
 def test_the_benchmark_runs_on_a_few_hundred_subscribers_and_prints_its_figures_as_json():
     assert "warnings" in DOMAINS
     completed = subprocess.run(

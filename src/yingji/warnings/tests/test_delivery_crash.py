@@ -129,6 +129,7 @@ def run_child(database_url: str, tmp_path: Path, gateway: SmsGateway, *args: Any
     )
 
 
+@pytest.mark.slow(reason="starts, kills and restarts real worker processes against a real gateway")
 def test_killed_workers_lose_nothing_and_send_nothing_twice(scratch_database: str, tmp_path: Path) -> None:
     with SmsGateway() as gateway:
         seeded = run_child(scratch_database, tmp_path, gateway, "seed", NOW, MESSAGES)
