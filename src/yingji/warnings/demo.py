@@ -44,8 +44,9 @@ from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import DEMO_ACTOR, DemoContext, person_name, register_demo_step
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
+from yingji.messaging import delivery
 from yingji.monitoring.demo import BEIJING, DEMO_NOW
-from yingji.warnings import coverage, delivery, population, services, types
+from yingji.warnings import coverage, population, services, types
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,

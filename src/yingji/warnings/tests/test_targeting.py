@@ -13,10 +13,10 @@ from shapely.geometry import shape
 from yingji.core import regioncodes, roles
 from yingji.core.models import Organization, Region, User
 from yingji.enterprises.models import Enterprise
+from yingji.messaging.models import Delivery
 from yingji.warnings import geo, population, targeting
 from yingji.warnings.models import (
     BroadcastTerminal,
-    Delivery,
     EarlyWarning,
     PopulationGrid,
     Responder,
@@ -25,10 +25,10 @@ from yingji.warnings.models import (
 )
 
 SUBSCRIBER, USER, RESPONDER, TERMINAL = (
-    Delivery.SUBSCRIBER,
-    Delivery.USER,
-    Delivery.RESPONDER,
-    Delivery.TERMINAL,
+    targeting.SUBSCRIBER,
+    targeting.USER,
+    targeting.RESPONDER,
+    targeting.TERMINAL,
 )
 SMS, APP, INBOX, BROADCAST = Delivery.SMS, Delivery.APP, Delivery.INBOX, Delivery.BROADCAST
 SIDE = 0.01  # half the side of the drawn square, in degrees (~1 km)
