@@ -45,14 +45,14 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Core, the shared geography and every pure rule module (a standard's formula, a state machine's table).
+# Core, the shared geography and messaging packages and every pure rule module (a standard's formula, a state machine's table).
 PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/yingji/majorhazards/gb18218.py \
 	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/uploads.py \
 	src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py src/yingji/monitoring/sensortypes.py \
 	src/yingji/warnings/lifecycle.py src/yingji/warnings/cap.py src/yingji/warnings/capio.py
 
 typecheck:
-	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/config.py $(PURE_RULES)
+	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/messaging src/yingji/config.py $(PURE_RULES)
 
 migrations-check:
 	$(BIN)/yingji makemigrations --check --dry-run

@@ -33,7 +33,7 @@ def pytest_configure(config: Any) -> None:
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="yingji-test-static-")  # files come from the finders
     # The demo's warnings go out through the log channel: keep its file out of var/ too.
     deliveries = Path(tempfile.mkdtemp(prefix="yingji-test-deliveries-"))
-    settings.WARNINGS_CHANNEL_LOG = deliveries / "deliveries.log"
+    settings.MESSAGING_CHANNEL_LOG = deliveries / "deliveries.log"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

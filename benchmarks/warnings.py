@@ -11,11 +11,11 @@ The steps, against a scratch directory under /tmp and a scratch database, both r
 2. recipients of a red rainstorm warning over 忻府区 (the most populous county) with `targeting.resolve`,
    and over a drawn polygon of 3,000 vertices across the Xinding basin: one cold call, then the median
    of three;
-3. fan-out: what `delivery.fan_out` does for the county warning (resolve, then one bulk insert, each
-   timed), deliveries per second;
+3. fan-out: what `fanout.fan_out` does for the county warning (resolve, then one bulk insert into the
+   shared outbox, each timed), deliveries per second;
 4. sending: the SMS gateway simulator (`yingji sms-gateway`) in a process of its own, the SMS channel
-   pointed at it (`http` adapter), and one worker (`delivery.drain`) sending `--send` SMS of the county
-   warning to it, messages per second;
+   pointed at it (`http` adapter), and one worker (`messaging.delivery.drain`) sending `--send` SMS of
+   the county warning to it, messages per second;
 5. coverage: the county warning's deliveries confirmed, `coverage.measure` (median of three).
 
 It prints a Markdown table (figure, value, target, met?) or, with `--json`, one JSON object. Exit status
@@ -217,20 +217,20 @@ def measure_recipients(warning: Any, key: str, results: Results) -> None:
 
 
 def measure_fan_out(warning: Any, results: Results) -> None:
-    """What `delivery.fan_out` does for the county warning, committed: resolve, then one bulk insert.
+    """What `fanout.fan_out` does for the county warning, committed: resolve, then one bulk insert.
 
     The two halves are timed apart (`fanout_write_per_s`: the insert alone) so that a slow figure says
     which half to look at.
     """
     from django.db import transaction
 
-    from yingji.warnings import delivery, targeting
+    from yingji.warnings import fanout, targeting
 
     started = time.perf_counter()
     with transaction.atomic():
         recipients = targeting.resolve(warning)
         resolved = time.perf_counter()
-        rows = delivery.write_deliveries(warning, recipients, NOW)
+        rows = fanout.write_deliveries(warning, recipients, NOW)
     seconds, writing = time.perf_counter() - started, time.perf_counter() - resolved
     results.figures["fanout_per_s"] = round(rows / seconds)
     results.figures["fanout_write_per_s"] = round(rows / writing)
@@ -286,18 +286,18 @@ def measure_sending(warning: Any, env: dict[str, str], scratch: Path, count: int
     """One worker drains `count` SMS of the county warning to the gateway simulator over HTTP."""
     from django.test.utils import override_settings
 
-    from yingji.warnings import delivery
-    from yingji.warnings.models import Delivery
+    from yingji.messaging import delivery
+    from yingji.messaging.models import Delivery
 
-    count = min(count, Delivery.objects.filter(warning=warning, channel=Delivery.SMS).count() - 1)
+    count = min(count, Delivery.objects.about(warning).filter(channel=Delivery.SMS).count() - 1)
     # Only SMS is measured: every other channel's rows wait until after the step.
-    held = Delivery.objects.filter(warning=warning).exclude(channel=Delivery.SMS)
+    held = Delivery.objects.about(warning).exclude(channel=Delivery.SMS)
     held.update(next_attempt_at=NOW + timedelta(days=365))
     gateway = Gateway(env, scratch / "sms-gateway.log")
     try:
         gateway.start()
         with override_settings(
-            WARNINGS_CHANNELS={Delivery.SMS: "http"}, WARNINGS_SMS_GATEWAY_URL=gateway.url
+            MESSAGING_CHANNELS={Delivery.SMS: "http"}, MESSAGING_SMS_GATEWAY_URL=gateway.url
         ):
             delivery.drain(NOW, "bench-warmup", limit=1)  # the connection and the message text
             started = time.perf_counter()
@@ -315,10 +315,10 @@ def measure_sending(warning: Any, env: dict[str, str], scratch: Path, count: int
 
 def measure_coverage(warning: Any, results: Results) -> None:
     """Every delivery of the county warning confirmed, then `coverage.measure` (median of REPEATS)."""
+    from yingji.messaging.models import Delivery
     from yingji.warnings import coverage
-    from yingji.warnings.models import Delivery
 
-    Delivery.objects.filter(warning=warning).update(status=Delivery.DELIVERED, delivered_at=NOW)
+    Delivery.objects.about(warning).update(status=Delivery.DELIVERED, delivered_at=NOW)
     cold, measured = timed(lambda: coverage.measure(warning))
     runs = [timed(lambda: coverage.measure(warning))[0] for _ in range(REPEATS)]
     results.figures["coverage_s"] = round(statistics.median(runs), 3)
@@ -333,7 +333,7 @@ def measure_coverage(warning: Any, results: Results) -> None:
 ROWS = (
     ("recipients_county_s", "recipients of a red warning over 忻府区 (`targeting.resolve`)"),
     ("recipients_polygon_s", f"recipients of a drawn polygon of {POLYGON_VERTICES:,} vertices"),
-    ("fanout_per_s", "fan-out into the outbox, deliveries/s (`delivery.fan_out`)"),
+    ("fanout_per_s", "fan-out into the outbox, deliveries/s (`fanout.fan_out`)"),
     ("send_per_s", "SMS sent/s by one worker to the HTTP gateway simulator"),
     ("coverage_s", "coverage of the county warning over the population grid"),
 )

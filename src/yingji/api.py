@@ -17,6 +17,7 @@ from yingji.core.errors import DomainError
 from yingji.enterprises.api import router as enterprises_router
 from yingji.hazards.api import router as hazards_router
 from yingji.majorhazards.api import router as majorhazards_router
+from yingji.messaging.api import router as messaging_router
 from yingji.monitoring.api import router as monitoring_router
 from yingji.risks.api import router as risks_router
 from yingji.warnings.api import router as warnings_router
@@ -50,6 +51,7 @@ api.add_router("/", warnings_router)
 api.add_router("/", warnings_cap_router)
 api.add_router("/", warnings_delivery_router)
 api.add_router("/", warnings_coverage_router)
+api.add_router("/", messaging_router)
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -45,7 +45,7 @@ def env_float(name: str, default: float) -> float:
 
 
 def env_mapping(name: str, default: dict[str, str]) -> dict[str, str]:
-    """`key=value,key=value` over the default, e.g. WARNINGS_CHANNELS=sms=http,app=http."""
+    """`key=value,key=value` over the default, e.g. MESSAGING_CHANNELS=sms=http,app=http."""
     mapping = dict(default)
     for item in env_list(name, []):
         key, sep, value = item.partition("=")

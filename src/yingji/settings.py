@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's Swagger UI from static files, not a CDN
     "yingji.core",
     "yingji.geography",
+    "yingji.messaging",  # before the domains: the outbox's drain runs before their checks
     "yingji.enterprises",
     "yingji.risks",
     "yingji.hazards",
@@ -132,21 +133,31 @@ MONITORING_CLEAR_AFTER_SECONDS = env_int("MONITORING_CLEAR_AFTER_SECONDS", 300)
 # An alarm nobody acknowledges within this time is reported one tier up (enterprise → county → city).
 MONITORING_ACK_TIMEOUT_SECONDS = env_int("MONITORING_ACK_TIMEOUT_SECONDS", 900)
 
-# Warnings (docs/warnings.md): identity of the CAP messages, channels and gateways, platform drafts.
+# Messaging (docs/architecture.md, decision 0021): the one outbox's channels and gateways. Each
+# setting is also read under its earlier name WARNINGS_…, from when only warnings went out.
+
+
+def _messaging(name: str, default: str = "") -> str:
+    return os.environ.get(f"MESSAGING_{name}") or os.environ.get(f"WARNINGS_{name}") or default
+
+
+# Which adapter each channel uses: "log" (a file, for the demo) or "http" (the gateway URLs below).
+MESSAGING_CHANNELS = env_mapping(
+    "MESSAGING_CHANNELS",
+    env_mapping("WARNINGS_CHANNELS", {"sms": "log", "broadcast": "log", "app": "log", "inbox": "inbox"}),
+)
+MESSAGING_CHANNEL_LOG = Path(_messaging("CHANNEL_LOG") or VAR_DIR / "deliveries.log")
+MESSAGING_SMS_GATEWAY_URL = _messaging("SMS_GATEWAY_URL")
+MESSAGING_BROADCAST_URL = _messaging("BROADCAST_URL")
+MESSAGING_PUSH_URL = _messaging("PUSH_URL")
+MESSAGING_GATEWAY_TOKEN = _messaging("GATEWAY_TOKEN")  # bearer sent to those gateways
+MESSAGING_HTTP_TIMEOUT = env_float("MESSAGING_HTTP_TIMEOUT", env_float("WARNINGS_HTTP_TIMEOUT", 10.0))
+MESSAGING_RECEIPT_TOKEN = _messaging("RECEIPT_TOKEN")  # what gateways post receipts with; blank: no route
+
+# Warnings (docs/warnings.md): identity of the CAP messages, the SMS signature, platform drafts.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")  # absolute links in CAP and the feed
 WARNINGS_CAP_SENDER = os.environ.get("WARNINGS_CAP_SENDER", "")  # blank: yingji@<city code>
 WARNINGS_SECTOR_CODE = os.environ.get("WARNINGS_SECTOR_CODE", "324")  # GB/T 4657 digits of the identifier
-# Which adapter each channel uses: "log" (a file, for the demo) or "http" (the gateway URLs below).
-WARNINGS_CHANNELS = env_mapping(
-    "WARNINGS_CHANNELS", {"sms": "log", "broadcast": "log", "app": "log", "inbox": "inbox"}
-)
-WARNINGS_CHANNEL_LOG = Path(os.environ.get("WARNINGS_CHANNEL_LOG", VAR_DIR / "deliveries.log"))
-WARNINGS_SMS_GATEWAY_URL = os.environ.get("WARNINGS_SMS_GATEWAY_URL", "")
-WARNINGS_BROADCAST_URL = os.environ.get("WARNINGS_BROADCAST_URL", "")
-WARNINGS_PUSH_URL = os.environ.get("WARNINGS_PUSH_URL", "")
-WARNINGS_GATEWAY_TOKEN = os.environ.get("WARNINGS_GATEWAY_TOKEN", "")  # bearer sent to those gateways
-WARNINGS_HTTP_TIMEOUT = env_float("WARNINGS_HTTP_TIMEOUT", 10.0)
-WARNINGS_RECEIPT_TOKEN = os.environ.get("WARNINGS_RECEIPT_TOKEN", "")  # blank: no receipts route
 WARNINGS_SMS_SIGNATURE = os.environ.get("WARNINGS_SMS_SIGNATURE", "")  # blank: 【<city>应急】
 WARNINGS_COVERAGE_TARGET = env_float("WARNINGS_COVERAGE_TARGET", 0.9)  # the plan's 90 %
 WARNINGS_RAIN_DRAFT_HOURS = env_float("WARNINGS_RAIN_DRAFT_HOURS", 6)

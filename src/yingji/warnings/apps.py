@@ -7,8 +7,8 @@ class WarningsConfig(AppConfig):
     verbose_name = "预警发布"
 
     def ready(self) -> None:
-        # The expiry handler, the delivery and coverage checks, the demo step and the listener that
-        # opens drafts from monitoring alarms register themselves on import.
-        from yingji.warnings import delivery, demo, drafts, registrations, services  # noqa: F401
+        # The expiry handler, the coverage check, the demo step and the listener that opens drafts
+        # from monitoring alarms register themselves on import.
+        from yingji.warnings import coverage, demo, drafts, registrations, services  # noqa: F401
 
         registrations.register_all()

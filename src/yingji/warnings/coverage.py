@@ -16,32 +16,44 @@ Measured on the population grid (population.py), cell by cell:
   (target cells with people not reached) in order of unreached people are where to add loudspeakers
   or subscriptions. `summary` adds warnings up per county and month, population-weighted, against
   the plan's target (`WARNINGS_COVERAGE_TARGET`, 90 %).
+
+The worker's check "warning_coverage" measures again the recent warnings whose messages were
+delivered since their last measurement (by the outbox's drain or by receipts).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import CharField, Count, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from yingji.core import regioncodes
-from yingji.core.errors import Conflict, InvalidInput
+from yingji.core import jobs, regioncodes
+from yingji.core.errors import Conflict, DomainError, InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
 from yingji.geography import areas, population
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning
+from yingji.geography.models import PopulationGrid
+from yingji.messaging.models import Delivery
+from yingji.warnings import targeting
+from yingji.warnings.models import BroadcastTerminal, EarlyWarning
+
+log = logging.getLogger(__name__)
 
 STORED_UNCOVERED = 200  # uncovered cells kept with the stored measurement (for the monthly map)
 DEFAULT_GOAL = 0.9
 SMALL_LEVELS = (regioncodes.TOWNSHIP, regioncodes.VILLAGE)
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # months a query may name
 HEARD_CELLS_AT_ONCE = 2_000_000  # terminal × nearby-cell distances computed in one numpy pass
+STALE_WINDOW = timedelta(days=7)  # receipts for older warnings no longer move their coverage
 
 
 def goal() -> float:
@@ -132,8 +144,8 @@ def _messaged_people(warning: EarlyWarning, size: int) -> np.ndarray:
     to that), so rows are counted and nobody twice. Read with one GROUP BY over the warning's rows.
     """
     counts = (
-        Delivery.objects.filter(
-            warning=warning,
+        Delivery.objects.about(warning)
+        .filter(
             status=Delivery.DELIVERED,
             channel__in=(Delivery.SMS, Delivery.APP),
             cell__gte=0,
@@ -152,12 +164,11 @@ def _messaged_people(warning: EarlyWarning, size: int) -> np.ndarray:
 
 def _delivered_terminals(warning: EarlyWarning) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the loudspeakers that confirmed the warning stand, and their audible radius in km."""
-    delivered = Delivery.objects.filter(
-        warning=warning,
-        status=Delivery.DELIVERED,
-        channel=Delivery.BROADCAST,
-        recipient_kind=Delivery.TERMINAL,
-    ).values("recipient_id")
+    delivered = (
+        Delivery.objects.about(warning)
+        .filter(status=Delivery.DELIVERED, channel=Delivery.BROADCAST, recipient_kind=targeting.TERMINAL)
+        .values("recipient_id")
+    )
     rows = list(
         BroadcastTerminal.objects.filter(id__in=delivered).values_list(
             "longitude", "latitude", "audible_radius_m"
@@ -253,6 +264,38 @@ def refresh(warning: EarlyWarning, now: datetime | None = None) -> dict[str, Any
     warning.coverage_at = now or timezone.now()
     EarlyWarning.objects.filter(pk=warning.pk).update(coverage=measured, coverage_at=warning.coverage_at)
     return measured
+
+
+@jobs.periodic_check("warning_coverage")
+def refresh_stale_coverage(now: datetime) -> int:
+    """Measure again the coverage of recent warnings with deliveries newer than their last measurement.
+
+    Deliveries are confirmed by the drain and by receipts arriving through the API at any rate; the
+    worker's pass measures each warning at most once, after both (the outbox's check runs first).
+    Without a population grid there is nothing to measure against (`yingji population-grid build`),
+    and nothing is done.
+    """
+    if not PopulationGrid.objects.exists():
+        return 0
+    delivered = Delivery.objects.filter(
+        message__object_type=EarlyWarning._meta.label_lower,
+        message__object_id=Cast(OuterRef("pk"), CharField()),
+        delivered_at__isnull=False,
+    )
+    stale = EarlyWarning.objects.filter(published_at__gte=now - STALE_WINDOW).filter(
+        (Q(coverage_at__isnull=True) & Exists(delivered))
+        | Exists(delivered.filter(delivered_at__gt=OuterRef("coverage_at")))
+    )
+    refreshed = 0
+    for warning in stale.select_related("region"):
+        try:
+            with transaction.atomic():
+                refresh(warning, now)
+        except DomainError as error:  # one warning that cannot be measured does not stop the others
+            log.warning("coverage of warning %s not measured: %s", warning.pk, error.message)
+            continue
+        refreshed += 1
+    return refreshed
 
 
 # Per county and month -----------------------------------------------------------------------------

@@ -48,7 +48,8 @@ from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
 from yingji.geography import population
 from yingji.geography.models import PopulationGrid
-from yingji.warnings import coverage, delivery, services, types
+from yingji.messaging import delivery
+from yingji.warnings import coverage, services, types
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,

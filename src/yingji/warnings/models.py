@@ -1,4 +1,4 @@
-"""Early warnings, who may publish them, who receives them, and the record of every delivery.
+"""Early warnings, who may publish them and who receives them.
 
 An `EarlyWarning` (named so as not to shadow Python's `Warning`) is one version of a warning: an
 update or a cancellation is a new row that references the version it replaces (`supersedes`), so
@@ -8,8 +8,8 @@ each published version keeps its own CAP message. Warning types are data
 Recipients are of four kinds: platform users (duty officers, enterprise officers, disaster
 reporters), the responsible-person register (`Responder`: village heads, shelter managers, schools),
 public `Subscriber`s and emergency-broadcast `BroadcastTerminal`s. Each message to one recipient on
-one channel is a `Delivery` row of the outbox, drained by the worker. The `PopulationGrid` spreads
-each county's population over ~1 km cells (it lives in geography); coverage is measured against it.
+one channel is a `Delivery` row of the shared outbox (messaging). The `PopulationGrid` (geography) spreads
+each county's population over ~1 km cells; coverage is measured against it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
-
-# Re-exported: delivery.py still imports the population grid from here.
-from yingji.geography.models import PopulationGrid as PopulationGrid
 
 BLUE, YELLOW, ORANGE, RED = "blue", "yellow", "orange", "red"
 LEVELS = (BLUE, YELLOW, ORANGE, RED)  # lowest to highest (四级 … 一级)
@@ -325,90 +322,3 @@ class BroadcastTerminal(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Delivery(models.Model):
-    """One message of one warning to one recipient on one channel: a row of the delivery outbox.
-
-    queued → sending (claimed by a worker) → sent → delivered, or failed after the last retry. The
-    idempotency key goes to the provider with the message, so a message sent by a worker that died
-    before recording it is not sent twice when another worker takes the row over (delivery.py,
-    docs/decisions on the delivery outbox).
-    """
-
-    SMS, BROADCAST, APP, INBOX = "sms", "broadcast", "app", "inbox"
-    CHANNEL_CHOICES = [
-        (SMS, _("短信")),
-        (BROADCAST, _("应急广播")),
-        (APP, _("App 推送")),
-        (INBOX, _("站内消息")),
-    ]
-    USER, RESPONDER, SUBSCRIBER, TERMINAL = "user", "responder", "subscriber", "terminal"
-    RECIPIENT_CHOICES = [
-        (USER, _("平台用户")),
-        (RESPONDER, _("预警责任人")),
-        (SUBSCRIBER, _("公众订阅")),
-        (TERMINAL, _("广播终端")),
-    ]
-    QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
-    STATUS_CHOICES = [
-        (QUEUED, _("排队")),
-        (SENDING, _("发送中")),
-        (SENT, _("已发送")),
-        (DELIVERED, _("已送达")),
-        (FAILED, _("失败")),
-    ]
-
-    # The fan-out writes up to a million rows at once (delivery.py). The two keys get neither an
-    # index of their own (delivery_by_warning starts with the warning; the region is reached through
-    # the warning) nor a database constraint, whose per-row trigger more than doubles a PostgreSQL
-    # COPY: rows are written only by the fan-out, from the warning and region rows themselves, and
-    # PROTECT still holds in the ORM (as for readings, decision 0013).
-    warning = models.ForeignKey(
-        EarlyWarning, on_delete=models.PROTECT, related_name="deliveries", db_index=False, db_constraint=False
-    )
-    channel = models.CharField("渠道", max_length=10, choices=CHANNEL_CHOICES)
-    recipient_kind = models.CharField("接收对象", max_length=10, choices=RECIPIENT_CHOICES)
-    recipient_id = models.BigIntegerField()
-    address = models.CharField("地址", max_length=200)
-    # The recipient's county-level region (scoping, per-county coverage) and population cell (-1: unknown).
-    region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    cell = models.IntegerField(default=-1)
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # When a worker may take the row: at once, after a retry's backoff, or (while sending) when the
-    # claiming worker's lease ends. One index then finds both the due and the abandoned rows.
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    provider_id = models.CharField("通道回执号", max_length=100, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "region"
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = "预警送达"
-        verbose_name_plural = "预警送达"
-        indexes = [
-            models.Index(fields=["status", "next_attempt_at", "id"], name="delivery_outbox"),
-            # Covers the coverage count (delivered SMS/app rows per cell) and the per-warning summaries.
-            models.Index(fields=["warning", "status", "channel", "cell"], name="delivery_by_warning"),
-            # Receipts that name the provider's id; coverage brought up to date after deliveries.
-            models.Index(fields=["provider_id"], name="delivery_provider", condition=~Q(provider_id="")),
-            models.Index(
-                fields=["warning", "delivered_at"],
-                name="delivery_delivered",
-                condition=Q(delivered_at__isnull=False),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.warning_id} {self.channel} {self.recipient_kind}#{self.recipient_id}"

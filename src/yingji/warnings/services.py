@@ -23,8 +23,9 @@ from yingji.core import audit, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Organization, Region, User
 from yingji.geography import areas
+from yingji.messaging import outbox
 from yingji.warnings import lifecycle
-from yingji.warnings.models import ApprovalRule, Delivery, EarlyWarning, WarningType
+from yingji.warnings.models import ApprovalRule, EarlyWarning, WarningType
 
 VIEW_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.DEPARTMENT_STAFF})
 DRAFT_ROLES = VIEW_ROLES
@@ -461,7 +462,7 @@ def make_live(
     supersedes ends (updated, or cancelled for a Cancel), a Cancel itself is on record as cancelled, and
     anything else is published with its expiry scheduled.
     """
-    from yingji.warnings import capio, delivery
+    from yingji.warnings import capio, fanout
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("make_live() must run inside the caller's transaction")
@@ -478,9 +479,7 @@ def make_live(
         previous.save(update_fields=["status", "ended_at"])
         jobs.cancel(EXPIRE, previous)
         # Messages of the old version still waiting are withdrawn: the new version goes to the same area.
-        Delivery.objects.filter(warning=previous, status=Delivery.QUEUED).update(
-            status=Delivery.FAILED, last_error=f"withdrawn: superseded by version {warning.version}"
-        )
+        outbox.withdraw(previous, f"withdrawn: superseded by version {warning.version}")
         audit.record(
             actor, f"warning.{ended}", previous, before=previous_before, after=audit.snapshot(previous)
         )
@@ -494,7 +493,7 @@ def make_live(
         warning.save()
         warning.cap_xml = capio.render(warning).decode()
     warning.save()
-    queued = delivery.fan_out(warning, now)
+    queued = fanout.fan_out(warning, now)
     if warning.status == EarlyWarning.PUBLISHED:
         jobs.schedule(EXPIRE, warning, warning.expires)
     after = audit.snapshot(warning) | {"deliveries_queued": queued}

@@ -39,11 +39,14 @@ from yingji.core import regioncodes, roles
 from yingji.core.models import Region, User
 from yingji.enterprises.models import Enterprise
 from yingji.geography import areas, population
+from yingji.messaging.models import Delivery
 from yingji.warnings import lifecycle, subscribers
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, Responder
+from yingji.warnings.models import BroadcastTerminal, EarlyWarning, Responder
 
+# The kinds of recipient a warning has, as the outbox records them (`Delivery.recipient_kind`).
+USER, RESPONDER, SUBSCRIBER, TERMINAL = Delivery.USER, "responder", "subscriber", "terminal"
 TOUCH_DEPTH_DEGREES = 0.001  # ~100 m
-KINDS = np.array([Delivery.USER, Delivery.RESPONDER, Delivery.SUBSCRIBER, Delivery.TERMINAL], dtype="<U10")
+KINDS = np.array([USER, RESPONDER, SUBSCRIBER, TERMINAL], dtype="<U10")
 CHANNELS = np.array([Delivery.SMS, Delivery.BROADCAST, Delivery.APP, Delivery.INBOX], dtype="<U9")
 KIND_NUMBER = {str(kind): number for number, kind in enumerate(KINDS)}
 CHANNEL_NUMBER = {str(channel): number for number, channel in enumerate(CHANNELS)}
@@ -53,7 +56,7 @@ CHANNEL_NUMBER = {str(channel): number for number, channel in enumerate(CHANNELS
 class Recipients:
     """Parallel arrays, one entry per recipient × channel.
 
-    kind, channel: numpy str arrays (Delivery.USER … / Delivery.SMS …); recipient_id: int64;
+    kind, channel: numpy str arrays (USER … / Delivery.SMS …); recipient_id: int64;
     address: numpy object array of str (phone, push token, terminal code or username for the inbox);
     county_code: numpy str array of region codes; cell: int32 population-grid cells (−1: unknown).
     """
@@ -327,7 +330,7 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
     rows = np.flatnonzero(chosen)
     county_of_code = np.array([area.regions.county.get(code, code) for code in codes], dtype="<U12")
     collect.add(
-        Delivery.SUBSCRIBER,
+        SUBSCRIBER,
         table.ids[rows],
         np.where(table.channel[rows] == Delivery.APP, Delivery.APP, Delivery.SMS),
         table.address[rows],
@@ -346,7 +349,7 @@ def _responders(collect: _Collector) -> None:
     lon, lat = np.array(lon_values, dtype=float), np.array(lat_values, dtype=float)
     keep = np.flatnonzero(_located_or_regional(collect.area, lon, lat, region))
     collect.add(
-        Delivery.RESPONDER,
+        RESPONDER,
         [ids[i] for i in keep],
         Delivery.SMS,
         [phone[i] for i in keep],
@@ -365,7 +368,7 @@ def _terminals(collect: _Collector) -> None:
     lon, lat = np.array(lon_values, dtype=float), np.array(lat_values, dtype=float)
     keep = np.flatnonzero(_located_in(collect.area, lon, lat, region))
     collect.add(
-        Delivery.TERMINAL,
+        TERMINAL,
         [ids[i] for i in keep],
         Delivery.BROADCAST,
         [code[i] for i in keep],
@@ -379,10 +382,10 @@ def _add_users(collect: _Collector, users: list[tuple[int, str, str, str]], cell
     if not users:
         return
     ids, usernames, phones, regions = _columns(users, 4)
-    collect.add(Delivery.USER, ids, Delivery.INBOX, usernames, np.asarray(cells), region=regions)
+    collect.add(USER, ids, Delivery.INBOX, usernames, np.asarray(cells), region=regions)
     with_phone = [i for i, phone in enumerate(phones) if phone]
     collect.add(
-        Delivery.USER,
+        USER,
         [ids[i] for i in with_phone],
         Delivery.SMS,
         [phones[i] for i in with_phone],

@@ -30,9 +30,10 @@ from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
+from yingji.messaging.models import Delivery
 from yingji.warnings import areamap, coverage, lifecycle, services
 from yingji.warnings.maplayer import popup_lines
-from yingji.warnings.models import LEVEL_CHOICES, Delivery, EarlyWarning, WarningType
+from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning, WarningType
 
 PAGE_SIZE = 50
 LEVEL_WORDS = {
@@ -532,7 +533,7 @@ def _delivery_context(user: Any, warning: EarlyWarning) -> dict[str, Any]:
     counts = {
         (channel, status): n
         for channel, status, n in Delivery.objects.visible_to(user)
-        .filter(warning=warning)
+        .about(warning)
         .order_by()
         .values("channel", "status")
         .annotate(n=Count("pk"))

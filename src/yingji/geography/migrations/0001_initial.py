@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("core", "0002_deadlines_and_notifications"),
-        ("early_warnings", "0003_population_grid_to_geography"),
+        ("early_warnings", "0005_population_grid_to_geography"),
     ]
 
     operations = [

@@ -13,8 +13,11 @@ from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import Region
 from yingji.geography import areas, population
 from yingji.geography.models import PopulationGrid
+from yingji.messaging import outbox
+from yingji.messaging.models import Delivery
 from yingji.warnings import coverage
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, WarningType
+from yingji.warnings.models import BroadcastTerminal, EarlyWarning, WarningType
+from yingji.warnings.targeting import RESPONDER, SUBSCRIBER, TERMINAL
 
 BEIJING = timezone.get_fixed_timezone(8 * 60)
 serial = itertools.count(1)
@@ -46,7 +49,7 @@ def warning(codes=(), shapes=(), region="140902", published=None, level="yellow"
 
 def deliver(warning, kind, recipient, channel, cell, status=Delivery.DELIVERED, county="140902"):
     return Delivery.objects.create(
-        warning=warning,
+        message_id=outbox.message_for(warning, outbox.Text("测试")),
         channel=channel,
         recipient_kind=kind,
         recipient_id=recipient,
@@ -90,14 +93,14 @@ def test_a_loudspeaker_reaches_its_cell_whole_and_messages_reach_their_people_on
     loud, texted, failed = busiest_cells(grid, "140902", 3)
     alert = warning(codes=["140902"])
     speaker = loudspeaker(grid, loud)
-    deliver(alert, Delivery.TERMINAL, speaker.pk, Delivery.BROADCAST, loud)
-    deliver(alert, Delivery.SUBSCRIBER, 1, Delivery.SMS, loud)  # under the loudspeaker: not counted again
-    deliver(alert, Delivery.SUBSCRIBER, 2, Delivery.SMS, texted)
-    deliver(alert, Delivery.SUBSCRIBER, 3, Delivery.APP, texted)
-    deliver(alert, Delivery.RESPONDER, 2, Delivery.SMS, texted)  # another person, same id of another kind
+    deliver(alert, TERMINAL, speaker.pk, Delivery.BROADCAST, loud)
+    deliver(alert, SUBSCRIBER, 1, Delivery.SMS, loud)  # under the loudspeaker: not counted again
+    deliver(alert, SUBSCRIBER, 2, Delivery.SMS, texted)
+    deliver(alert, SUBSCRIBER, 3, Delivery.APP, texted)
+    deliver(alert, RESPONDER, 2, Delivery.SMS, texted)  # another person, same id of another kind
     deliver(alert, Delivery.USER, 7, Delivery.INBOX, texted)  # the inbox reaches staff, not a place
-    deliver(alert, Delivery.SUBSCRIBER, 4, Delivery.SMS, failed, status=Delivery.FAILED)
-    deliver(alert, Delivery.SUBSCRIBER, 5, Delivery.SMS, -1)  # a regional subscriber: no place
+    deliver(alert, SUBSCRIBER, 4, Delivery.SMS, failed, status=Delivery.FAILED)
+    deliver(alert, SUBSCRIBER, 5, Delivery.SMS, -1)  # a regional subscriber: no place
     measured = coverage.measure(alert)
     expected = grid.people[loud] + 3
     assert measured["reached"] == expected
@@ -114,7 +117,7 @@ def test_messages_in_a_cell_never_count_more_people_than_live_there(grid):
     alert = warning(codes=["140902"])
     people = int(grid.people[smallest])
     for number in range(people + 5):
-        deliver(alert, Delivery.SUBSCRIBER, 100 + number, Delivery.SMS, smallest)
+        deliver(alert, SUBSCRIBER, 100 + number, Delivery.SMS, smallest)
     assert coverage.measure(alert)["reached"] == people
 
 
@@ -122,7 +125,7 @@ def test_a_loudspeaker_covers_every_cell_centre_within_its_radius(grid):
     centre = busiest_cells(grid, "140902", 1)[0]
     alert = warning(codes=["140902"])
     speaker = loudspeaker(grid, centre, radius_m=2_500)
-    deliver(alert, Delivery.TERMINAL, speaker.pk, Delivery.BROADCAST, centre)
+    deliver(alert, TERMINAL, speaker.pk, Delivery.BROADCAST, centre)
     measured = coverage.measure(alert)
     lon, lat = grid.grid.centre_of(np.arange(grid.grid.size))
     heard = (areas.haversine_km(speaker.longitude, speaker.latitude, lon, lat) <= 2.5) & (
@@ -135,16 +138,14 @@ def test_a_loudspeaker_covers_every_cell_centre_within_its_radius(grid):
 def test_a_terminal_not_yet_delivered_reaches_no_one(grid):
     cell = busiest_cells(grid, "140902", 1)[0]
     alert = warning(codes=["140902"])
-    deliver(
-        alert, Delivery.TERMINAL, loudspeaker(grid, cell).pk, Delivery.BROADCAST, cell, status=Delivery.SENT
-    )
+    deliver(alert, TERMINAL, loudspeaker(grid, cell).pk, Delivery.BROADCAST, cell, status=Delivery.SENT)
     assert coverage.measure(alert)["reached"] == 0
 
 
 def test_each_county_gets_its_own_share(grid):
     alert = warning(codes=["140902", "140921"], region="140900")
     cell = busiest_cells(grid, "140921", 1)[0]
-    deliver(alert, Delivery.SUBSCRIBER, 1, Delivery.SMS, cell, county="140921")
+    deliver(alert, SUBSCRIBER, 1, Delivery.SMS, cell, county="140921")
     measured = coverage.measure(alert)
     assert measured["target"] == 577_089 + 193_997
     assert measured["counties"]["140902"] == {"name": "忻府区", "target": 577_089, "reached": 0, "ratio": 0.0}
@@ -179,7 +180,7 @@ def test_uncovered_places_come_most_unreached_first(grid):
 
 def test_refresh_stores_the_measurement(grid):
     alert = warning(codes=["140902"])
-    deliver(alert, Delivery.SUBSCRIBER, 1, Delivery.SMS, busiest_cells(grid, "140902", 1)[0])
+    deliver(alert, SUBSCRIBER, 1, Delivery.SMS, busiest_cells(grid, "140902", 1)[0])
     now = timezone.now()
     coverage.refresh(alert, now=now)
     stored = EarlyWarning.objects.get(pk=alert.pk)

@@ -16,8 +16,9 @@ from yingji.core.demo import DemoContext, demo_clock, demo_steps
 from yingji.core.models import AuditEntry, Deadline, Notification, Region
 from yingji.geography import population
 from yingji.geography.models import PopulationGrid
+from yingji.messaging.models import Delivery, Message
 from yingji.warnings import demo, services
-from yingji.warnings.models import BroadcastTerminal, Delivery, EarlyWarning, Responder, Subscriber
+from yingji.warnings.models import BroadcastTerminal, EarlyWarning, Responder, Subscriber
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -141,7 +142,7 @@ def test_the_chemical_leak_was_lifted_an_hour_later_with_its_own_cancel_message(
     assert lifted.msg_type == EarlyWarning.CANCEL and lifted.supersedes_id == leak.pk
     assert lifted.published_at - leak.published_at == timedelta(minutes=65)
     assert leak.area_shapes[0]["type"] == "Circle" and not leak.area_codes
-    assert lifted.deliveries.count() == leak.deliveries.count() > 0
+    assert Delivery.objects.about(lifted).count() == Delivery.objects.about(leak).count() > 0
 
 
 def test_expired_warnings_ended_at_their_expiry_through_the_handler():
@@ -158,7 +159,7 @@ def test_every_version_on_air_was_delivered_and_measured_at_its_time():
     waiting = sum(1 for story in demo.season() if story.pending or story.drafted_only)
     assert aired.count() == len(demo.season()) - waiting + 2  # an update and a cancel more
     for warning in aired:
-        deliveries = warning.deliveries
+        deliveries = Delivery.objects.about(warning)
         assert deliveries.exists() and not deliveries.exclude(status=Delivery.DELIVERED).exists()
         assert set(deliveries.values_list("channel", flat=True)) >= {Delivery.SMS, Delivery.BROADCAST}
         first = deliveries.order_by("delivered_at").values_list("delivered_at", flat=True).first()
@@ -194,7 +195,7 @@ def test_one_draft_waits_for_the_county_and_one_was_opened_by_the_platform():
 def test_the_live_forest_fire_danger_reaches_the_loudspeakers_inside_its_polygon_only():
     fire = season_warning("五台县森林火险橙色预警")
     reached = BroadcastTerminal.objects.filter(
-        pk__in=fire.deliveries.filter(channel=Delivery.BROADCAST).values("recipient_id")
+        pk__in=Delivery.objects.about(fire).filter(channel=Delivery.BROADCAST).values("recipient_id")
     )
     assert reached.exists()
     forest = shape(demo.WUTAISHAN_FOREST)
@@ -211,7 +212,16 @@ def test_loudspeakers_are_placed_the_same_way_for_the_seed():
 
 
 def test_running_the_warnings_step_again_changes_nothing():
-    counted = (BroadcastTerminal, Responder, Subscriber, EarlyWarning, Delivery, Deadline, Notification)
+    counted = (
+        BroadcastTerminal,
+        Responder,
+        Subscriber,
+        EarlyWarning,
+        Delivery,
+        Message,
+        Deadline,
+        Notification,
+    )
     before = {model: model.objects.count() for model in counted}
     audit_before = AuditEntry.objects.count()
     step = next(step for _, name, step in demo_steps() if name == STEP)

@@ -238,13 +238,13 @@ def test_enterprise_officers_and_reporters_do_not_draft(demo: None) -> None:
 
 
 def test_queued_messages_of_an_ended_version_are_withdrawn(county_admin: User) -> None:
-    from yingji.warnings.models import Delivery
+    from yingji.messaging.models import Delivery
 
     first = publish_now(county_admin)
-    queued = Delivery.objects.filter(warning=first, status="queued").count()
+    queued = Delivery.objects.about(first).filter(status="queued").count()
     assert queued > 0
     lifted = services.cancel(county_admin, first.pk, "降雨减弱")
-    assert not Delivery.objects.filter(warning=first, status="queued").exists()
-    withdrawn = Delivery.objects.filter(warning=first, status="failed", last_error__startswith="withdrawn")
+    assert not Delivery.objects.about(first).filter(status="queued").exists()
+    withdrawn = Delivery.objects.about(first).filter(status="failed", last_error__startswith="withdrawn")
     assert withdrawn.count() == queued
-    assert Delivery.objects.filter(warning=lifted, status="queued").count() == queued
+    assert Delivery.objects.about(lifted).filter(status="queued").count() == queued

@@ -15,10 +15,10 @@ from yingji.core.models import Organization, Region, User
 from yingji.enterprises.models import Enterprise
 from yingji.geography import areas, population
 from yingji.geography.models import PopulationGrid
+from yingji.messaging.models import Delivery
 from yingji.warnings import targeting
 from yingji.warnings.models import (
     BroadcastTerminal,
-    Delivery,
     EarlyWarning,
     Responder,
     Subscriber,
@@ -26,10 +26,10 @@ from yingji.warnings.models import (
 )
 
 SUBSCRIBER, USER, RESPONDER, TERMINAL = (
-    Delivery.SUBSCRIBER,
-    Delivery.USER,
-    Delivery.RESPONDER,
-    Delivery.TERMINAL,
+    targeting.SUBSCRIBER,
+    targeting.USER,
+    targeting.RESPONDER,
+    targeting.TERMINAL,
 )
 SMS, APP, INBOX, BROADCAST = Delivery.SMS, Delivery.APP, Delivery.INBOX, Delivery.BROADCAST
 SIDE = 0.01  # half the side of the drawn square, in degrees (~1 km)

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from yingji.core import roles
 from yingji.core.models import User
+from yingji.messaging.models import Delivery
 from yingji.warnings import registrations, services
 from yingji.warnings.maplayer import feature_collection
-from yingji.warnings.models import Delivery, EarlyWarning
+from yingji.warnings.models import EarlyWarning
 from yingji.warnings.tests.pages_fixtures import (
     COUNTY,
     OTHER_COUNTY,
@@ -316,9 +317,9 @@ def test_the_page_shows_deliveries_by_channel_and_status(
 ) -> None:
     warning = make_published("blue", area_codes=[COUNTY])
     # A county's staff count the messages to their county's recipients (the city's users are the city's).
-    queued = Delivery.objects.visible_to(county_admin).filter(warning=warning).count()
-    assert 0 < queued < Delivery.objects.filter(warning=warning).count()
-    first = Delivery.objects.visible_to(county_admin).filter(warning=warning).order_by("id").first()
+    queued = Delivery.objects.visible_to(county_admin).about(warning).count()
+    assert 0 < queued < Delivery.objects.about(warning).count()
+    first = Delivery.objects.visible_to(county_admin).about(warning).order_by("id").first()
     Delivery.objects.filter(pk=first.pk).update(status=Delivery.DELIVERED)
     page = page_client(county_admin).get(reverse("warnings:detail", args=[warning.pk]))
     context = page.context
@@ -334,7 +335,7 @@ def test_the_block_stops_polling_when_nothing_is_left_to_send(
     demo: None, page_client: Any, county_admin: User
 ) -> None:
     warning = make_published("blue")
-    Delivery.objects.filter(warning=warning).update(status=Delivery.DELIVERED)
+    Delivery.objects.about(warning).update(status=Delivery.DELIVERED)
     EarlyWarning.objects.filter(pk=warning.pk).update(
         coverage={
             "target": 1000,

@@ -1,8 +1,8 @@
 """`yingji sms-gateway --port N`: the local SMS gateway simulator, for the demo and development.
 
-Point the platform at it with `WARNINGS_CHANNELS = {"sms": "http"}` and
-`WARNINGS_SMS_GATEWAY_URL = "http://127.0.0.1:N/send"`; with `--receipt-url` it posts delivery
-receipts back (`--receipt-token` = the platform's WARNINGS_RECEIPT_TOKEN). Stop with Ctrl-C.
+Point the platform at it with `MESSAGING_CHANNELS = {"sms": "http"}` and
+`MESSAGING_SMS_GATEWAY_URL = "http://127.0.0.1:N/send"`; with `--receipt-url` it posts delivery
+receipts back (`--receipt-token` = the platform's MESSAGING_RECEIPT_TOKEN). Stop with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yingji.warnings.smsgateway import SmsGateway
+from yingji.messaging.smsgateway import SmsGateway
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--token", default="", help="bearer token the platform must send")
         parser.add_argument(
-            "--receipt-url", default="", help="e.g. http://127.0.0.1:8000/api/v1/warnings/receipts"
+            "--receipt-url", default="", help="e.g. http://127.0.0.1:8000/api/v1/messages/receipts"
         )
         parser.add_argument("--receipt-token", default="")
         parser.add_argument("--stats-every", type=float, default=10.0, help="seconds between status lines")

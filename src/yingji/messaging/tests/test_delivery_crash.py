@@ -6,8 +6,8 @@ process cannot see the test's own database (SQLite in memory, or PostgreSQL rows
 open transaction), so the workers share a scratch database of their own, of the same engine as the
 test run: a temporary SQLite file, or a PostgreSQL database created beside the test database and
 dropped afterwards. The first process migrates it and writes a minimal dataset (the regions of one
-county, a published warning and its deliveries); the simulator gateway runs in the test process, so
-the test sees everything it was sent. No one waits for the clock: the last worker runs at a `now`
+county and a batch of SMS about it); the simulator gateway runs in the test process, so the test
+sees everything it was sent. No one waits for the clock: the last worker runs at a `now`
 past the lease.
 """
 
@@ -29,18 +29,18 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from yingji.warnings.delivery import FAULT_ENV, LEASE
-from yingji.warnings.smsgateway import SmsGateway
+from yingji.messaging.delivery import FAULT_ENV, LEASE
+from yingji.messaging.smsgateway import SmsGateway
 
 NOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 MESSAGES = 250
 BATCH = 100
 
-# One worker process: `seed` migrates and queues MESSAGES deliveries, `worker` drains with batches of
+# One worker process: `seed` migrates and queues MESSAGES SMS, `worker` drains with batches of
 # BATCH (killed where the environment says), `last` runs the worker's own pass (`run_due`); each
 # prints every delivery as [key, status, attempts].
 CHILD = """
-import json, sys, types
+import json, sys
 from datetime import datetime
 
 import django
@@ -49,12 +49,12 @@ django.setup()
 from django.conf import settings
 from django.core.management import call_command
 
-settings.WARNINGS_CHANNELS = {"sms": "http"}
-settings.WARNINGS_SMS_GATEWAY_URL = sys.argv[2]
+settings.MESSAGING_CHANNELS = {"sms": "http"}
+settings.MESSAGING_SMS_GATEWAY_URL = sys.argv[2]
 from yingji.core import jobs
 from yingji.core.models import Region
-from yingji.warnings import delivery
-from yingji.warnings.models import Delivery, EarlyWarning, WarningType
+from yingji.messaging import delivery, outbox
+from yingji.messaging.models import Delivery
 
 step, now = sys.argv[1], datetime.fromisoformat(sys.argv[3])
 if step == "seed":
@@ -64,18 +64,12 @@ if step == "seed":
                               ("140902", "忻府区", "county")]:
         path = (parent.path if parent else "") + code + "/"
         parent = Region.objects.create(code=code, name=name, level=level, parent=parent, path=path)
-    warning = EarlyWarning.objects.create(
-        warning_type=WarningType.objects.get(code="rainstorm"), category="natural", level="red",
-        headline="忻府区暴雨红色预警", description="预计未来3小时降雨量将达100毫米以上。",
-        instruction="立即转移低洼地区群众。", onset=now, expires=now, region=parent, status="published",
-        published_at=now, identifier="14090232400000_20260701100000_1",
-    )
     count = int(sys.argv[4])
-    delivery.write_deliveries(warning, types.SimpleNamespace(
-        kind=["subscriber"] * count, recipient_id=list(range(1, count + 1)), channel=["sms"] * count,
-        address=[f"138{n:08d}" for n in range(1, count + 1)], county_code=["140902"] * count,
-        cell=[-1] * count,
-    ), now)
+    outbox.queue_many(parent, {"sms": outbox.Text("【忻州应急】忻府区暴雨红色预警：立即转移低洼地区群众。")},
+        outbox.Batch(kind=["subscriber"] * count, recipient_id=list(range(1, count + 1)),
+                     channel=["sms"] * count, address=[f"138{n:08d}" for n in range(1, count + 1)],
+                     region=["140902"] * count, cell=[-1] * count,
+                     key=[f"crash-test-{n:04d}" for n in range(1, count + 1)]), now)
 elif step == "worker":
     delivery.drain(now, f"worker-{sys.argv[4]}", batch_size=int(sys.argv[5]))
 else:

@@ -1,4 +1,4 @@
-"""The channels: message texts, the log, HTTP and inbox adapters, and which adapter a channel uses."""
+"""The channels: the log, HTTP and inbox adapters, and which adapter a channel uses."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from yingji.core.models import Notification, User
-from yingji.warnings import channels
-from yingji.warnings.channels import OutgoingMessage
-from yingji.warnings.models import Delivery, EarlyWarning
-from yingji.warnings.smsgateway import SmsGateway
-from yingji.warnings.tests.test_delivery import make_warning
+from yingji.messaging import channels
+from yingji.messaging.channels import OutgoingMessage
+from yingji.messaging.smsgateway import SmsGateway
 
 
 def messages(*addresses: str) -> list[OutgoingMessage]:
@@ -23,50 +21,9 @@ def messages(*addresses: str) -> list[OutgoingMessage]:
 
 
 @pytest.fixture
-def gateway() -> Any:
+def simulator() -> Any:
     with SmsGateway() as running:
         yield running
-
-
-# Texts ------------------------------------------------------------------------------------------
-
-
-def test_the_sms_is_signed_short_and_links_the_public_page(demo: None) -> None:
-    warning = make_warning(instruction="立即转移低洼地区群众。" * 40)
-    text = channels.message_text(warning, Delivery.SMS)
-    assert text.startswith(f"【忻州应急】{warning.headline}：立即转移低洼地区群众。")
-    assert len(text) <= channels.SMS_MAX_CHARS
-    assert "…" in text and text.endswith(f"详情：http://localhost:8000/public/warnings/{warning.pk}/")
-
-
-def test_updates_and_cancellations_say_so(demo: None) -> None:
-    update = make_warning(msg_type=EarlyWarning.UPDATE)
-    cancel = make_warning(
-        msg_type=EarlyWarning.CANCEL, headline="解除忻府区暴雨红色预警", note="降雨已减弱。"
-    )
-    assert channels.message_text(update, Delivery.SMS).startswith("【忻州应急】（更新）忻府区暴雨红色预警：")
-    sms = channels.message_text(cancel, Delivery.SMS)
-    assert sms.startswith("【忻州应急】解除忻府区暴雨红色预警：降雨已减弱。") and "解除解除" not in sms
-    assert channels.message_text(cancel, Delivery.BROADCAST).startswith(
-        "忻府区应急管理局发布：解除忻府区暴雨红色预警。"
-    )
-    assert channels.message_text(update, Delivery.BROADCAST).startswith("忻府区应急管理局更新红色预警：")
-
-
-def test_the_broadcast_reads_out_everything(demo: None) -> None:
-    warning = make_warning(instruction="立即转移低洼地区群众。" * 40)
-    text = channels.message_text(warning, Delivery.BROADCAST)
-    assert text.startswith(f"忻府区应急管理局发布红色预警：{warning.headline}。{warning.description}")
-    assert text.endswith("防御指南：" + "立即转移低洼地区群众。" * 40)
-
-
-def test_the_app_gets_a_title_a_body_and_a_link(demo: None) -> None:
-    warning = make_warning()
-    pushed = orjson.loads(channels.message_text(warning, Delivery.APP))
-    assert pushed["title"] == warning.headline and pushed["body"] == warning.instruction
-    assert (pushed["level"], pushed["msgType"]) == ("red", "Alert") and pushed["url"].endswith(
-        f"/{warning.pk}/"
-    )
 
 
 # The log ----------------------------------------------------------------------------------------
@@ -92,18 +49,18 @@ def test_an_unwritable_log_is_a_failure_for_now(tmp_path: Any) -> None:
 # HTTP -------------------------------------------------------------------------------------------
 
 
-def test_the_gateway_accepts_a_batch_and_names_each_message(gateway: SmsGateway) -> None:
-    results = channels.HttpChannel("sms", gateway.url).send(messages("13800000001", "13800000002"))
+def test_the_gateway_accepts_a_batch_and_names_each_message(simulator: SmsGateway) -> None:
+    results = channels.HttpChannel("sms", simulator.url).send(messages("13800000001", "13800000002"))
     assert [(r.key, r.outcome) for r in results] == [("k0", "accepted"), ("k1", "accepted")]
     assert {r.provider_id for r in results} == {"sim-1", "sim-2"}
-    assert gateway.delivered["k1"].address == "13800000002" and gateway.delivered["k1"].text == "测试短信"
+    assert simulator.delivered["k1"].address == "13800000002" and simulator.delivered["k1"].text == "测试短信"
 
 
-def test_a_repeated_key_is_delivered_once(gateway: SmsGateway) -> None:
-    adapter = channels.HttpChannel("sms", gateway.url)
+def test_a_repeated_key_is_delivered_once(simulator: SmsGateway) -> None:
+    adapter = channels.HttpChannel("sms", simulator.url)
     first = adapter.send(messages("13800000001"))
     again = adapter.send(messages("13800000001"))
-    assert first == again and len(gateway.delivered) == 1 and gateway.repeats == 1
+    assert first == again and len(simulator.delivered) == 1 and simulator.repeats == 1
 
 
 def test_a_refused_address_is_a_permanent_failure() -> None:
@@ -178,26 +135,19 @@ def test_the_simulator_command_refuses_a_rate_outside_0_to_1() -> None:
 # The inbox --------------------------------------------------------------------------------------
 
 
-def test_the_inbox_writes_a_read_notification_linking_the_staff_page(county_admin: User) -> None:
-    warning = make_warning()
+def test_the_inbox_writes_a_read_notification_about_the_message_s_object(county_admin: User) -> None:
     inactive = User.objects.create_user(
         username="gone-140902", password="x" * 12, role="duty_officer", region_id="140902", is_active=False
     )
+    about = {"subject": "标题", "link": "/hazards/12/", "object_type": "hazards.hazard", "object_id": "12"}
     sent = [
-        OutgoingMessage("a", county_admin.username, "正文", warning.pk, county_admin.pk, "标题"),
-        OutgoingMessage("b", inactive.username, "正文", warning.pk, inactive.pk, "标题"),
+        OutgoingMessage("a", county_admin.username, "正文", county_admin.pk, **about),
+        OutgoingMessage("b", inactive.username, "正文", inactive.pk, **about),
     ]
     results = channels.InboxChannel().send(sent)
     assert [r.outcome for r in results] == [channels.DELIVERED, channels.PERMANENT]
-    note = Notification.objects.get(
-        recipient=county_admin, object_type="early_warnings.earlywarning", object_id=str(warning.pk)
-    )
-    assert (note.subject, note.body, note.link, note.status) == (
-        "标题",
-        "正文",
-        f"/warnings/{warning.pk}/",
-        "sent",
-    )
+    note = Notification.objects.get(recipient=county_admin, object_type="hazards.hazard", object_id="12")
+    assert (note.subject, note.body, note.link, note.status) == ("标题", "正文", "/hazards/12/", "sent")
     assert note.region_id == county_admin.region_id and not Notification.objects.filter(recipient=inactive)
 
 
@@ -205,7 +155,7 @@ def test_the_inbox_writes_a_read_notification_linking_the_staff_page(county_admi
 
 
 def test_every_channel_logs_by_default_and_the_inbox_is_the_inbox(settings: Any, tmp_path: Any) -> None:
-    settings.WARNINGS_CHANNEL_LOG = tmp_path / "d.log"
+    settings.MESSAGING_CHANNEL_LOG = tmp_path / "d.log"
     assert isinstance(channels.adapter_for("sms"), channels.LogChannel)
     assert channels.adapter_for("sms").path == tmp_path / "d.log"
     assert isinstance(channels.adapter_for("inbox"), channels.InboxChannel)
@@ -213,16 +163,16 @@ def test_every_channel_logs_by_default_and_the_inbox_is_the_inbox(settings: Any,
 
 
 def test_the_http_adapter_needs_its_url(settings: Any) -> None:
-    settings.WARNINGS_CHANNELS = {"sms": "http", "broadcast": "http"}
-    settings.WARNINGS_SMS_GATEWAY_URL = "http://127.0.0.1:9099/send"
-    settings.WARNINGS_BROADCAST_URL = ""
+    settings.MESSAGING_CHANNELS = {"sms": "http", "broadcast": "http"}
+    settings.MESSAGING_SMS_GATEWAY_URL = "http://127.0.0.1:9099/send"
+    settings.MESSAGING_BROADCAST_URL = ""
     assert channels.adapter_for("sms").url == "http://127.0.0.1:9099/send"
-    with pytest.raises(ImproperlyConfigured, match="WARNINGS_BROADCAST_URL"):
+    with pytest.raises(ImproperlyConfigured, match="MESSAGING_BROADCAST_URL"):
         channels.adapter_for("broadcast")
 
 
 @pytest.mark.parametrize("configured", [{"inbox": "log"}, {"sms": "inbox"}, {"app": "carrier-pigeon"}])
 def test_an_adapter_a_channel_cannot_use_is_refused(settings: Any, configured: dict[str, str]) -> None:
-    settings.WARNINGS_CHANNELS = configured
+    settings.MESSAGING_CHANNELS = configured
     with pytest.raises(ImproperlyConfigured):
         channels.adapter_for(next(iter(configured)))

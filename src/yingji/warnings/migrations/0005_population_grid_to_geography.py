@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("early_warnings", "0002_warning_types")]
+    dependencies = [("early_warnings", "0004_messages_of_earlier_deliveries")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

@@ -4,7 +4,7 @@ It behaves as a real gateway does where the outbox relies on it: a message is de
 idempotency key (a repeat is answered as the first sending was, and counted), and it can be told
 to fail: a share of requests answered 503 (the batch is retried), addresses refused for good (per
 message 400, as for a number that does not exist). With a receipt URL it posts delivery receipts
-back to the platform (`POST /api/v1/warnings/receipts`) in batches, as gateways do.
+back to the platform (`POST /api/v1/messages/receipts`) in batches, as gateways do.
 `yingji sms-gateway --port N` runs it on its own.
 """
 

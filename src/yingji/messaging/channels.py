@@ -1,19 +1,18 @@
-"""How a warning's messages leave the platform: one small interface, one adapter per transport.
+"""How messages leave the platform: one small interface, one adapter per transport.
 
-Each delivery channel (SMS, emergency broadcast, app push, the platform inbox) is served by the
-adapter named in settings `WARNINGS_CHANNELS` (default: every channel "log", the inbox "inbox"):
+Each channel (SMS, emergency broadcast, app push, the platform inbox) is served by the adapter named
+in settings `MESSAGING_CHANNELS` (default: every channel "log", the inbox "inbox"):
 
-- `log`: appends one JSON line per message to `WARNINGS_CHANNEL_LOG` (default var/deliveries.log) and
-  counts it as delivered at once. The demo's channel.
-- `http`: posts the batch as JSON to the channel's gateway (`WARNINGS_SMS_GATEWAY_URL`,
-  `WARNINGS_BROADCAST_URL`, `WARNINGS_PUSH_URL`) over one keep-alive connection per process and
+- `log`: appends one JSON line per message to `MESSAGING_CHANNEL_LOG` (default var/deliveries.log)
+  and counts it as delivered at once. The demo's channel.
+- `http`: posts the batch as JSON to the channel's gateway (`MESSAGING_SMS_GATEWAY_URL`,
+  `MESSAGING_BROADCAST_URL`, `MESSAGING_PUSH_URL`) over one keep-alive connection per process and
   thread, every message with its idempotency key, so that a gateway which deduplicates by key (as SMS
   gateways do) delivers a message once however often a worker retries it.
 - `inbox`: writes core `Notification` rows for platform users. It only writes to the database, so the
   worker calls it inside the transaction that records the outcome: delivered exactly once.
 
-The texts (`message_text`) are Chinese whatever the reader's interface language: they go to the
-public and to loudspeakers, not to a screen of the platform.
+The adapters send the text they are given: what a message says is the queuing domain's business.
 """
 
 from __future__ import annotations
@@ -35,8 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from yingji.core.models import Notification, User
-from yingji.warnings import capio
-from yingji.warnings.models import Delivery, EarlyWarning
+from yingji.messaging.models import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +49,11 @@ DEFAULT_ADAPTERS = {
     Delivery.INBOX: "inbox",
 }
 GATEWAY_URL_SETTINGS = {
-    Delivery.SMS: "WARNINGS_SMS_GATEWAY_URL",
-    Delivery.BROADCAST: "WARNINGS_BROADCAST_URL",
-    Delivery.APP: "WARNINGS_PUSH_URL",
+    Delivery.SMS: "MESSAGING_SMS_GATEWAY_URL",
+    Delivery.BROADCAST: "MESSAGING_BROADCAST_URL",
+    Delivery.APP: "MESSAGING_PUSH_URL",
 }
 DEFAULT_HTTP_TIMEOUT_S = 10.0
-SMS_MAX_CHARS = 200  # three segments of a long SMS in Chinese (67 characters each)
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +63,11 @@ class OutgoingMessage:
     key: str
     address: str
     text: str
-    warning_id: int = 0
     recipient_id: int = 0  # the platform user, for the inbox
-    subject: str = ""  # the inbox's subject line
+    subject: str = ""  # the inbox's subject line and link
+    link: str = ""
+    object_type: str = ""  # what the message is about (models.Message)
+    object_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,89 +89,6 @@ class Channel(Protocol):
     in_transaction: bool
 
     def send(self, messages: list[OutgoingMessage]) -> list[SendResult]: ...
-
-
-# Message texts -----------------------------------------------------------------------------------
-
-
-def subject(warning: EarlyWarning) -> str:
-    """The headline, saying when the version updates or lifts an earlier one."""
-    headline = warning.headline
-    if warning.msg_type == EarlyWarning.UPDATE:
-        return f"（更新）{headline}"
-    if warning.msg_type == EarlyWarning.CANCEL and not headline.startswith("解除"):
-        return f"解除{headline}"
-    return headline
-
-
-def _advice(warning: EarlyWarning) -> str:
-    """What people should do; a cancellation says why it ends instead."""
-    if warning.msg_type == EarlyWarning.CANCEL:
-        return warning.note or warning.description
-    return warning.instruction or warning.description
-
-
-def _signature(warning: EarlyWarning) -> str:
-    """The SMS signature 【…】: the setting, else the city's name and 应急 (e.g. 忻州应急)."""
-    configured = getattr(settings, "WARNINGS_SMS_SIGNATURE", "")
-    if configured:
-        return str(configured)
-    city = warning.region.ancestor_at("city") or warning.region
-    return f"{city.name.removesuffix('市')}应急"
-
-
-def _issuer(warning: EarlyWarning) -> str:
-    if warning.organization is not None:
-        return warning.organization.name
-    return f"{warning.region.name}应急管理局"
-
-
-def _clip(text: str, room: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= room else text[: max(room - 1, 0)] + ELLIPSIS
-
-
-def message_text(warning: EarlyWarning, channel: str) -> str:
-    """The text a channel sends for a warning version: short for SMS, full for loudspeakers."""
-    title = subject(warning)
-    link = capio.public_url(warning.pk)
-    if channel == Delivery.SMS:
-        head, tail = f"【{_signature(warning)}】{title}：", f" 详情：{link}"
-        return head + _clip(_advice(warning), SMS_MAX_CHARS - len(head) - len(tail)) + tail
-    if channel == Delivery.BROADCAST:
-        if warning.msg_type == EarlyWarning.CANCEL:
-            parts = [f"{_issuer(warning)}发布：{title}。"]
-        else:
-            verb = "更新" if warning.msg_type == EarlyWarning.UPDATE else "发布"
-            parts = [f"{_issuer(warning)}{verb}{capio.LEVEL_WORDS[warning.level]}预警：{warning.headline}。"]
-        parts += [warning.description.strip()]
-        if warning.msg_type != EarlyWarning.CANCEL and warning.instruction.strip():
-            parts += [f"防御指南：{warning.instruction.strip()}"]
-        elif warning.msg_type == EarlyWarning.CANCEL and warning.note.strip():
-            parts += [warning.note.strip()]
-        return "".join(part if part.endswith(("。", "！", "；")) else part + "。" for part in parts if part)
-    if channel == Delivery.APP:
-        return orjson.dumps(
-            {
-                "title": title,
-                "body": _clip(_advice(warning), 500),
-                "url": link,
-                "level": warning.level,
-                "msgType": warning.msg_type,
-                "identifier": warning.identifier,
-            }
-        ).decode()
-    if channel == Delivery.INBOX:
-        text = warning.description.strip()
-        if warning.instruction.strip() and warning.msg_type != EarlyWarning.CANCEL:
-            text += f"\n\n防御指南：{warning.instruction.strip()}"
-        return text
-    raise ValueError(f"unknown channel {channel!r}")
-
-
-def staff_link(warning_id: int) -> str:
-    """The warning's page for the bureau's staff, where an inbox entry leads."""
-    return f"/warnings/{warning_id}/"
 
 
 # Adapters ----------------------------------------------------------------------------------------
@@ -334,9 +249,9 @@ class InboxChannel:
                     channel="inbox",
                     subject=m.subject[:200],
                     body=m.text,
-                    link=staff_link(m.warning_id),
-                    object_type=EarlyWarning._meta.label_lower,
-                    object_id=str(m.warning_id),
+                    link=m.link[:200],
+                    object_type=m.object_type,
+                    object_id=m.object_id,
                     status=Notification.SENT,
                     sent_at=now,
                 )
@@ -353,13 +268,13 @@ _adapters: dict[tuple[Any, ...], Channel] = {}
 
 def adapter_for(channel: str) -> Channel:
     """The configured adapter of a channel, made once per process (and again if its settings change)."""
-    kind = {**DEFAULT_ADAPTERS, **getattr(settings, "WARNINGS_CHANNELS", {})}.get(channel)
+    kind = {**DEFAULT_ADAPTERS, **getattr(settings, "MESSAGING_CHANNELS", {})}.get(channel)
     factory: Callable[[], Channel]
     if channel == Delivery.INBOX and kind == "inbox":
         identity: tuple[Any, ...] = (channel, kind)
         factory = InboxChannel
     elif channel in GATEWAY_URL_SETTINGS and kind == "log":
-        path = Path(getattr(settings, "WARNINGS_CHANNEL_LOG", settings.VAR_DIR / "deliveries.log"))
+        path = Path(getattr(settings, "MESSAGING_CHANNEL_LOG", settings.VAR_DIR / "deliveries.log"))
         identity = (channel, kind, path)
         factory = partial(LogChannel, channel, path)
     elif channel in GATEWAY_URL_SETTINGS and kind == "http":
@@ -369,12 +284,12 @@ def adapter_for(channel: str) -> Channel:
             raise ImproperlyConfigured(
                 f"the {channel} channel uses the http adapter but {url_setting} is empty"
             )
-        token = getattr(settings, "WARNINGS_GATEWAY_TOKEN", "")
-        timeout = float(getattr(settings, "WARNINGS_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT_S))
+        token = getattr(settings, "MESSAGING_GATEWAY_TOKEN", "")
+        timeout = float(getattr(settings, "MESSAGING_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT_S))
         identity = (channel, kind, url, token, timeout)
         factory = partial(HttpChannel, channel, url, token=token, timeout=timeout)
     else:
-        raise ImproperlyConfigured(f"WARNINGS_CHANNELS: {kind!r} is not an adapter of the {channel} channel")
+        raise ImproperlyConfigured(f"MESSAGING_CHANNELS: {kind!r} is not an adapter of the {channel} channel")
     adapter = _adapters.get(identity)
     if adapter is None:
         adapter = _adapters[identity] = factory()
