@@ -70,9 +70,6 @@ class Batch:
     cell: Sequence[Any]
     key: Sequence[Any]
 
-    def __len__(self) -> int:
-        return len(self.key)
-
 
 def message_for(about: models.Model, text: Text) -> int:
     """The id of the message saying `text` about `about`: the row there is, or a new one."""
