@@ -170,7 +170,7 @@ def wavy_polygon(vertices: int = POLYGON_VERTICES) -> dict[str, Any]:
 
 def published_warning(headline: str, area_codes: list[str], area_shapes: list[dict[str, Any]]) -> Any:
     """A red rainstorm warning of the city, published at NOW (written directly: a fixture, not a story)."""
-    from yingji.warnings import capio
+    from yingji.warnings.cap import alerts
     from yingji.warnings.models import EarlyWarning, WarningType
 
     warning = EarlyWarning(
@@ -188,7 +188,7 @@ def published_warning(headline: str, area_codes: list[str], area_shapes: list[di
         published_at=NOW,
     )
     warning.save()
-    capio.assign_identifier(warning, NOW)
+    alerts.assign_identifier(warning, NOW)
     warning.series = warning
     warning.save()
     return warning

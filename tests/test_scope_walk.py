@@ -4,13 +4,15 @@ Nothing here names a domain: routes come from the OpenAPI schema and Django's UR
 from every model that declares `scope_region_field`. A new domain's routes and models are walked
 the day they are registered. If a route with a path parameter cannot be exercised (no object of
 the other county opens it), the test fails: give the demo an object of that model in every county,
-or, for a route that needs a request body, add an example to its app's `api.WALK_BODIES`.
+or, for a route that needs a request body, add an example to `WALK_BODIES` in its app's `api` module
+(or the module of its `api/` package that has the route).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -48,7 +50,8 @@ def is_public_page(route: str) -> bool:
 def walk_bodies() -> dict[tuple[str, str], dict[str, Any]]:
     """Example bodies for routes that validate a body before looking up their object.
 
-    Each app's `api` module may define `WALK_BODIES = {("POST", "/api/v1/…/{id}/…"): {...}}`.
+    Each app's `api` module (or each module of its `api/` package) may define
+    `WALK_BODIES = {("POST", "/api/v1/…/{id}/…"): {...}}`.
     """
     bodies: dict[tuple[str, str], dict[str, Any]] = {}
     for config in apps.get_app_configs():
@@ -56,7 +59,14 @@ def walk_bodies() -> dict[tuple[str, str], dict[str, Any]]:
             module = importlib.import_module(f"{config.name}.api")
         except ModuleNotFoundError:
             continue
-        bodies.update(getattr(module, "WALK_BODIES", {}))
+        modules = [module]
+        if hasattr(module, "__path__"):
+            modules += [
+                importlib.import_module(f"{module.__name__}.{info.name}")
+                for info in pkgutil.iter_modules(module.__path__)
+            ]
+        for each in modules:
+            bodies.update(getattr(each, "WALK_BODIES", {}))
     return bodies
 
 

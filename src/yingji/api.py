@@ -20,10 +20,10 @@ from yingji.majorhazards.api import router as majorhazards_router
 from yingji.messaging.api import router as messaging_router
 from yingji.monitoring.api import router as monitoring_router
 from yingji.risks.api import router as risks_router
-from yingji.warnings.api import router as warnings_router
-from yingji.warnings.api_cap import router as warnings_cap_router
-from yingji.warnings.api_coverage import router as warnings_coverage_router
-from yingji.warnings.api_delivery import router as warnings_delivery_router
+from yingji.warnings.api.cap import router as warnings_cap_router
+from yingji.warnings.api.coverage import router as warnings_coverage_router
+from yingji.warnings.api.deliveries import router as warnings_delivery_router
+from yingji.warnings.api.warnings import router as warnings_router
 
 
 class Utf8JSONRenderer(JSONRenderer):

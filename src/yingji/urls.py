@@ -14,10 +14,10 @@ urlpatterns = [
     path("hazards/", include("yingji.hazards.urls")),
     path("major-hazards/", include("yingji.majorhazards.urls")),
     path("monitoring/", include("yingji.monitoring.urls")),
-    path("warnings/coverage/", include("yingji.warnings.urls_coverage")),
-    path("warnings/", include("yingji.warnings.urls")),
-    path("public/warnings/", include("yingji.warnings.urls_public")),
-    path("cap/", include("yingji.warnings.urls_cap")),
+    path("warnings/coverage/", include("yingji.warnings.urls.coverage")),
+    path("warnings/", include("yingji.warnings.urls.staff")),
+    path("public/warnings/", include("yingji.warnings.urls.public")),
+    path("cap/", include("yingji.warnings.urls.cap")),
     path("", include("yingji.core.urls")),
 ]
 

@@ -462,7 +462,8 @@ def make_live(
     supersedes ends (updated, or cancelled for a Cancel), a Cancel itself is on record as cancelled, and
     anything else is published with its expiry scheduled.
     """
-    from yingji.warnings import capio, fanout
+    from yingji.warnings import fanout
+    from yingji.warnings.cap import alerts
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("make_live() must run inside the caller's transaction")
@@ -489,9 +490,9 @@ def make_live(
     else:
         warning.status = EarlyWarning.PUBLISHED
     if warning.source != EarlyWarning.IMPORTED:
-        capio.assign_identifier(warning, now)
+        alerts.assign_identifier(warning, now)
         warning.save()
-        warning.cap_xml = capio.render(warning).decode()
+        warning.cap_xml = alerts.render(warning).decode()
     warning.save()
     queued = fanout.fan_out(warning, now)
     if warning.status == EarlyWarning.PUBLISHED:

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from yingji.messaging.models import Delivery
 from yingji.messaging.outbox import Text
-from yingji.warnings import capio
+from yingji.warnings.cap import alerts
 from yingji.warnings.models import EarlyWarning
 
 SMS_MAX_CHARS = 200  # three segments of a long SMS in Chinese (67 characters each)
@@ -59,7 +59,7 @@ def _clip(text: str, room: int) -> str:
 def message_text(warning: EarlyWarning, channel: str) -> str:
     """The text a channel sends for a warning version: short for SMS, full for loudspeakers."""
     title = subject(warning)
-    link = capio.public_url(warning.pk)
+    link = alerts.public_url(warning.pk)
     if channel == Delivery.SMS:
         head, tail = f"【{_signature(warning)}】{title}：", f" 详情：{link}"
         return head + _clip(_advice(warning), SMS_MAX_CHARS - len(head) - len(tail)) + tail
@@ -68,7 +68,7 @@ def message_text(warning: EarlyWarning, channel: str) -> str:
             parts = [f"{_issuer(warning)}发布：{title}。"]
         else:
             verb = "更新" if warning.msg_type == EarlyWarning.UPDATE else "发布"
-            parts = [f"{_issuer(warning)}{verb}{capio.LEVEL_WORDS[warning.level]}预警：{warning.headline}。"]
+            parts = [f"{_issuer(warning)}{verb}{alerts.LEVEL_WORDS[warning.level]}预警：{warning.headline}。"]
         parts += [warning.description.strip()]
         if warning.msg_type != EarlyWarning.CANCEL and warning.instruction.strip():
             parts += [f"防御指南：{warning.instruction.strip()}"]

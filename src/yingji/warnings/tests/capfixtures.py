@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from yingji.core.models import Organization, Region
-from yingji.warnings import capio
+from yingji.warnings.cap import alerts
 from yingji.warnings.models import EarlyWarning, WarningType
 
 COUNTY = "140902"  # 忻府区
@@ -70,11 +70,11 @@ def published(
         status=status,
         published_at=at,
     )
-    capio.assign_identifier(warning, at)
+    alerts.assign_identifier(warning, at)
     warning.save()
     if warning.series_id is None:
         warning.series = warning
-    warning.cap_xml = capio.render(warning).decode()
+    warning.cap_xml = alerts.render(warning).decode()
     warning.save()
     return warning
 
@@ -99,7 +99,7 @@ def message(
     """A CAP 1.2 message from the meteorological bureau, valid unless told otherwise."""
     sent = sent or timezone.now().replace(microsecond=0)
     refs = f"<references>{references}</references>" if references else ""
-    expiry = f"<expires>{capio.cap_time(sent + timedelta(hours=hours))}</expires>" if expires else ""
+    expiry = f"<expires>{alerts.cap_time(sent + timedelta(hours=hours))}</expires>" if expires else ""
     body = f"""
   <info>
     <language>zh-CN</language>
@@ -108,7 +108,7 @@ def message(
     <urgency>Expected</urgency>
     <severity>{severity}</severity>
     <certainty>Likely</certainty>
-    <onset>{capio.cap_time(sent)}</onset>
+    <onset>{alerts.cap_time(sent)}</onset>
     {expiry}
     <senderName>忻州市气象台</senderName>
     <headline>{headline}</headline>
@@ -121,7 +121,7 @@ def message(
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>{identifier}</identifier>
   <sender>{sender}</sender>
-  <sent>{capio.cap_time(sent)}</sent>
+  <sent>{alerts.cap_time(sent)}</sent>
   <status>{status}</status>
   <msgType>{msg_type}</msgType>
   <scope>Public</scope>

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from yingji.warnings import cap
+from yingji.warnings.cap import protocol
 
 POLYGON = "38.40,112.60 38.40,112.90 38.60,112.90 38.60,112.60 38.40,112.60"
 GEOCODE = "<geocode><valueName>GB/T 2260</valueName><value>140902</value></geocode>"
@@ -51,38 +51,40 @@ def message(
 
 
 def test_a_well_formed_red_rainstorm_warning_is_valid() -> None:
-    assert cap.problems(message()) == []
+    assert protocol.problems(message()) == []
 
 
 def test_update_and_cancel_need_references() -> None:
-    assert any("references" in p for p in cap.problems(message(msg_type="Update")))
-    assert any("references" in p for p in cap.problems(message(msg_type="Cancel")))
+    assert any("references" in p for p in protocol.problems(message(msg_type="Update")))
+    assert any("references" in p for p in protocol.problems(message(msg_type="Cancel")))
     reference = "xinzhou-yingji@140900,14090211100000_20270701070000_0,2027-07-01T07:00:00+08:00"
-    assert cap.problems(message(msg_type="Update", references=reference)) == []
+    assert protocol.problems(message(msg_type="Update", references=reference)) == []
     assert any(
-        "sender,identifier,sent" in p for p in cap.problems(message(msg_type="Cancel", references="x,y"))
+        "sender,identifier,sent" in p for p in protocol.problems(message(msg_type="Cancel", references="x,y"))
     )
 
 
 def test_expiry_must_follow_effective() -> None:
-    found = cap.problems(message(expires="2027-07-01T07:59:59+08:00"))
+    found = protocol.problems(message(expires="2027-07-01T07:59:59+08:00"))
     assert any("expires must be after effective" in p for p in found)
 
 
 def test_every_area_needs_a_location_and_polygons_are_closed_rings() -> None:
-    assert any("needs a polygon" in p for p in cap.problems(message(area="")))
+    assert any("needs a polygon" in p for p in protocol.problems(message(area="")))
     open_ring = "38.40,112.60 38.40,112.90 38.60,112.90 38.60,112.60"
-    assert any("not closed" in p for p in cap.problems(message(area=f"<polygon>{open_ring}</polygon>")))
+    assert any("not closed" in p for p in protocol.problems(message(area=f"<polygon>{open_ring}</polygon>")))
     triangle = "38.40,112.60 38.40,112.90 38.40,112.60"
-    assert any("at least four" in p for p in cap.problems(message(area=f"<polygon>{triangle}</polygon>")))
+    assert any(
+        "at least four" in p for p in protocol.problems(message(area=f"<polygon>{triangle}</polygon>"))
+    )
     bad = "38.40,112.60 95,112.90 38.60,112.90 38.40,112.60"
-    assert any("bad point" in p for p in cap.problems(message(area=f"<polygon>{bad}</polygon>")))
-    assert cap.problems(message(area="<circle>38.45,112.72 5.0</circle>")) == []
-    assert any("bad circle" in p for p in cap.problems(message(area="<circle>38.45,112.72 -1</circle>")))
+    assert any("bad point" in p for p in protocol.problems(message(area=f"<polygon>{bad}</polygon>")))
+    assert protocol.problems(message(area="<circle>38.45,112.72 5.0</circle>")) == []
+    assert any("bad circle" in p for p in protocol.problems(message(area="<circle>38.45,112.72 -1</circle>")))
 
 
 def test_schema_errors_are_listed_with_their_line() -> None:
-    found = cap.problems(message(status="Rumour"))
+    found = protocol.problems(message(status="Rumour"))
     assert found and "line" in found[0] and "status" in found[0]
 
 
@@ -103,27 +105,27 @@ def test_schema_errors_are_listed_with_their_line() -> None:
     ],
 )
 def test_hostile_xml_is_refused_before_parsing(hostile: bytes) -> None:
-    with pytest.raises(cap.CapError) as refused:
-        cap.parse(hostile)
+    with pytest.raises(protocol.CapError) as refused:
+        protocol.parse(hostile)
     assert "DTD" in str(refused.value)
-    assert cap.problems(hostile) == refused.value.problems
+    assert protocol.problems(hostile) == refused.value.problems
 
 
 def test_oversized_and_broken_messages_are_refused() -> None:
-    assert "larger than" in cap.problems(b" " * (cap.MAX_BYTES + 1))[0]
-    assert "well-formed" in cap.problems(b"<alert><unclosed></alert>")[0]
+    assert "larger than" in protocol.problems(b" " * (protocol.MAX_BYTES + 1))[0]
+    assert "well-formed" in protocol.problems(b"<alert><unclosed></alert>")[0]
 
 
 def test_identifier_follows_gb_t_35965_1() -> None:
     sent = datetime(2027, 7, 1, 0, 0, 5, tzinfo=UTC)  # 08:00:05 in Beijing
-    made = cap.identifier("140902", "111", sent, 0)
+    made = protocol.identifier("140902", "111", sent, 0)
     assert made == "14090211100000_20270701080005_0" and len(made) == 31
     for bad in (("14090", "111", 0), ("140902", "11", 0), ("140902", "111", 10)):
         with pytest.raises(ValueError):
-            cap.identifier(bad[0], bad[1], sent, bad[2])
+            protocol.identifier(bad[0], bad[1], sent, bad[2])
     with pytest.raises(ValueError):
-        cap.identifier("140902", "111", datetime(2027, 7, 1), 0)
-    assert cap.SEVERITY_BY_LEVEL["red"] == "Extreme" and cap.LEVEL_BY_SEVERITY["Minor"] == "blue"
+        protocol.identifier("140902", "111", datetime(2027, 7, 1), 0)
+    assert protocol.SEVERITY_BY_LEVEL["red"] == "Extreme" and protocol.LEVEL_BY_SEVERITY["Minor"] == "blue"
 
 
 def test_the_command_exits_0_or_1_with_every_problem(

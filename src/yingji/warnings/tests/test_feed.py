@@ -11,7 +11,7 @@ from django.utils import timezone
 from lxml import etree
 
 from yingji.core.models import User
-from yingji.warnings import cap, capio
+from yingji.warnings.cap import alerts, protocol
 from yingji.warnings.models import EarlyWarning
 
 from .capfixtures import OTHER_COUNTY, published
@@ -42,7 +42,7 @@ def test_the_feed_lists_live_warnings_with_their_links(demo: None) -> None:
     live = published(at=at, headline='忻府区暴雨红色预警 <急> & "立即转移"')
     entry = feed_entries()[live.identifier]
     assert entry.findtext("atom:title", namespaces=ATOM) == '忻府区暴雨红色预警 <急> & "立即转移"'
-    assert entry.findtext("atom:updated", namespaces=ATOM) == capio.cap_time(at)
+    assert entry.findtext("atom:updated", namespaces=ATOM) == alerts.cap_time(at)
     assert entry.findtext("atom:summary", namespaces=ATOM) == live.description
     assert entry.findtext("atom:author/atom:name", namespaces=ATOM) == "忻府区应急管理局"
     alternate = entry.find("atom:link[@rel='alternate']", ATOM)
@@ -82,7 +82,7 @@ def test_every_version_that_went_out_has_its_public_message(demo: None) -> None:
     ended = published(status=EarlyWarning.EXPIRED)
     answer = Client().get(f"/cap/{ended.identifier}.xml")
     assert answer.status_code == 200 and answer["Content-Type"].startswith("application/cap+xml")
-    assert answer.content.decode() == ended.cap_xml and cap.problems(answer.content) == []
+    assert answer.content.decode() == ended.cap_xml and protocol.problems(answer.content) == []
     assert Client().get("/cap/14090232400000_20000101000000_0.xml").status_code == 404
     assert Client().post(f"/cap/{ended.identifier}.xml").status_code == 405
 

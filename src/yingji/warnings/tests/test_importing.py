@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import AuditEntry, User
-from yingji.warnings import cap, importing
+from yingji.warnings.cap import importing, protocol
 from yingji.warnings.models import EarlyWarning
 
 from .capfixtures import COUNTY, FOREIGN_SENDER, OTHER_COUNTY, centre_of, message, published, square
@@ -36,7 +36,7 @@ def post(client: Client, data: bytes, content_type: str = "application/cap+xml")
 
 def sent_of(warning: EarlyWarning) -> str:
     """The <sent> of the message a version went out with, as a reference cites it."""
-    return cap.parse(warning.cap_xml.encode()).findtext("cap:sent", namespaces=cap.NS) or ""
+    return protocol.parse(warning.cap_xml.encode()).findtext("cap:sent", namespaces=protocol.NS) or ""
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_an_expired_message_is_not_put_on_air(county_admin: User) -> None:
         BILLION_LAUGHS,
         b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
         b'<?xml version="1.0"?><!DOCTYPE alert SYSTEM "http://example.invalid/cap.dtd"><alert/>',
-        b"<alert>" + b" " * cap.MAX_BYTES + b"</alert>",
+        b"<alert>" + b" " * protocol.MAX_BYTES + b"</alert>",
     ],
 )
 def test_hostile_files_touch_nothing_through_the_api(

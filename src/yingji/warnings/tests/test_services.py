@@ -11,7 +11,8 @@ from django.utils import timezone
 from yingji.core import jobs
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Deadline, User
-from yingji.warnings import cap, services
+from yingji.warnings import services
+from yingji.warnings.cap import protocol
 from yingji.warnings.models import EarlyWarning
 
 COUNTY = "140902"
@@ -56,7 +57,7 @@ def test_a_county_publishes_blue_itself(county_admin: User, duty_officer: User) 
     services.approve(county_admin, draft.pk)
     published = services.publish(county_admin, draft.pk)
     assert published.status == "published" and published.identifier.startswith(COUNTY)
-    assert cap.problems(published.cap_xml.encode()) == []
+    assert protocol.problems(published.cap_xml.encode()) == []
     assert Deadline.objects.filter(kind=services.EXPIRE, object_id=str(draft.pk), status="pending").exists()
     assert actions(draft.pk) == [
         "warning.drafted",
@@ -175,7 +176,7 @@ def test_an_update_is_a_new_version_that_ends_the_old(county_admin: User) -> Non
     second = services.publish(county_admin, update.pk)
     first.refresh_from_db()
     assert first.status == "updated" and second.status == "published"
-    assert f",{first.identifier}," in second.cap_xml and cap.problems(second.cap_xml.encode()) == []
+    assert f",{first.identifier}," in second.cap_xml and protocol.problems(second.cap_xml.encode()) == []
     assert not Deadline.objects.filter(
         kind=services.EXPIRE, object_id=str(first.pk), status="pending"
     ).exists()
@@ -186,7 +187,7 @@ def test_cancelling_sends_a_cancel_version(county_admin: User) -> None:
     lifted = services.cancel(county_admin, first.pk, "降雨减弱")
     first.refresh_from_db()
     assert first.status == "cancelled" and lifted.msg_type == "Cancel" and lifted.status == "cancelled"
-    assert lifted.published_at is not None and cap.problems(lifted.cap_xml.encode()) == []
+    assert lifted.published_at is not None and protocol.problems(lifted.cap_xml.encode()) == []
     with pytest.raises(Conflict):
         services.cancel(county_admin, first.pk)
 

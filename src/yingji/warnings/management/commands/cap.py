@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yingji.core.errors import DomainError
 from yingji.core.models import User
-from yingji.warnings import cap, importing
+from yingji.warnings.cap import importing, protocol
 
 INVALID = 1
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if action == "import":
             self._import(file, data, options["user"])
             return
-        problems = cap.problems(data)
+        problems = protocol.problems(data)
         if problems:
             self._fail(file, problems)
         self.stdout.write(f"{file}: CAP 1.2 有效 / valid")
@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def _read(self, file: Path) -> bytes:
         try:
             with file.open("rb") as stream:
-                return stream.read(cap.MAX_BYTES + 1)
+                return stream.read(protocol.MAX_BYTES + 1)
         except OSError as error:
             raise CommandError(f"cannot read {file}: {error.strerror}") from None
 

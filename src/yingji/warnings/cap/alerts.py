@@ -5,7 +5,7 @@
   CAP's "lat,lon" order, circles in kilometres and the area's region codes as geocodes.
 - `assign_identifier` gives a version its GB/T 35965.1 identifier, the sequence digit telling apart
   the messages one issuer sends within one second.
-- `parse_message` reads a foreign message (after `cap.problems` found nothing) into what an
+- `parse_message` reads a foreign message (after `protocol.problems` found nothing) into what an
   `EarlyWarning` needs, or says in a 400 everything that stops it from becoming one.
 
 Settings (read with defaults, so none is required): `WARNINGS_CAP_SENDER` (default
@@ -26,7 +26,7 @@ from lxml import etree
 from yingji.core import regioncodes
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
-from yingji.warnings import cap
+from yingji.warnings.cap import protocol
 from yingji.warnings.models import EarlyWarning, WarningType
 
 # 应急管理部's place (24th) in the 2018 list of State Council departments. The code table of
@@ -93,14 +93,14 @@ def cap_time(moment: datetime) -> str:
     """A CAP dateTime: Beijing time with its offset, whole seconds (2027-07-01T08:00:00+08:00)."""
     if moment.tzinfo is None:
         raise ValueError("CAP times need their offset")
-    return moment.astimezone(cap.BEIJING).replace(microsecond=0).isoformat()
+    return moment.astimezone(protocol.BEIJING).replace(microsecond=0).isoformat()
 
 
 # Out: render ------------------------------------------------------------------------------------
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{cap.CAP_NS}}}{tag}")
+    element = etree.SubElement(parent, f"{{{protocol.CAP_NS}}}{tag}")
     if text is not None:
         element.text = text
     return element
@@ -140,9 +140,10 @@ def reference_of(version: EarlyWarning) -> str:
     a version without one is described from its fields.
     """
     if version.cap_xml:
-        root = cap.parse(version.cap_xml.encode())
+        root = protocol.parse(version.cap_xml.encode())
         parts = [
-            root.findtext(f"cap:{name}", namespaces=cap.NS) or "" for name in ("sender", "identifier", "sent")
+            root.findtext(f"cap:{name}", namespaces=protocol.NS) or ""
+            for name in ("sender", "identifier", "sent")
         ]
         if all(part.strip() for part in parts):
             return ",".join(part.strip() for part in parts)
@@ -230,7 +231,7 @@ def render(warning: EarlyWarning) -> bytes:
     if warning.msg_type != EarlyWarning.ALERT and not earlier:
         raise ValueError(f"an {warning.msg_type} needs the version it supersedes")
     warning_type = warning.warning_type
-    alert = etree.Element(f"{{{cap.CAP_NS}}}alert", nsmap={None: cap.CAP_NS})
+    alert = etree.Element(f"{{{protocol.CAP_NS}}}alert", nsmap={None: protocol.CAP_NS})
     _add(alert, "identifier", warning.identifier)
     _add(alert, "sender", warning.sender or platform_sender(warning.region))
     _add(alert, "sent", cap_time(sent))
@@ -246,7 +247,7 @@ def render(warning: EarlyWarning) -> bytes:
     _add(info, "event", warning_type.name)
     _add(info, "responseType", response_type(warning.msg_type, warning.level))
     _add(info, "urgency", urgency(warning.msg_type, sent, warning.onset))
-    _add(info, "severity", cap.SEVERITY_BY_LEVEL[warning.level])
+    _add(info, "severity", protocol.SEVERITY_BY_LEVEL[warning.level])
     _add(info, "certainty", certainty(sent, warning.onset))
     _add_pair(info, "eventCode", EVENT_CODE_TYPE, warning_type.code)
     _add(info, "effective", cap_time(sent))
@@ -295,7 +296,7 @@ def assign_identifier(warning: EarlyWarning, now: datetime) -> str:
         list(Region.objects.select_for_update().filter(code=region_code).values_list("code", flat=True))
     moment = now
     while True:
-        prefix = cap.identifier(region_code, sector_code(), moment, 0)[:-1]
+        prefix = protocol.identifier(region_code, sector_code(), moment, 0)[:-1]
         taken = {
             identifier[-1]
             for identifier in EarlyWarning.objects.filter(identifier__startswith=prefix).values_list(
@@ -362,7 +363,7 @@ def invalid(problems: list[str]) -> InvalidInput:
 
 
 def _text(element: etree._Element, tag: str) -> str:
-    return (element.findtext(f"cap:{tag}", namespaces=cap.NS) or "").strip()
+    return (element.findtext(f"cap:{tag}", namespaces=protocol.NS) or "").strip()
 
 
 def _moment(text: str) -> datetime | None:
@@ -382,10 +383,10 @@ def _stored_text(data: bytes, root: etree._Element) -> str:
 
 def parse_message(data: bytes) -> ImportedMessage:
     """A valid CAP 1.2 message read for import; InvalidInput listing every problem otherwise."""
-    problems = cap.problems(data)
+    problems = protocol.problems(data)
     if problems:
         raise invalid(problems)
-    root = cap.parse(data)
+    root = protocol.parse(data)
     identifier, sender = _text(root, "identifier"), _text(root, "sender")
     if len(identifier) > MAX_IDENTIFIER:
         problems.append(f"identifier 超过 {MAX_IDENTIFIER} 字符 / identifier is longer than {MAX_IDENTIFIER}")
@@ -406,7 +407,7 @@ def parse_message(data: bytes) -> ImportedMessage:
         for item in _text(root, "references").split()
         if len(item.split(",")) == 3
     ]
-    infos = root.findall("cap:info", cap.NS)
+    infos = root.findall("cap:info", protocol.NS)
     chosen = next(
         (i for i in infos if _text(i, "language").lower().startswith("zh")), infos[0] if infos else None
     )
@@ -433,7 +434,9 @@ def parse_message(data: bytes) -> ImportedMessage:
 
 
 def _pairs(info: etree._Element, tag: str) -> dict[str, str]:
-    return {_text(pair, "valueName"): _text(pair, "value") for pair in info.findall(f"cap:{tag}", cap.NS)}
+    return {
+        _text(pair, "valueName"): _text(pair, "value") for pair in info.findall(f"cap:{tag}", protocol.NS)
+    }
 
 
 def _read_info(info: etree._Element, sent: datetime | None, *, lifts: bool) -> ImportedInfo:
@@ -443,7 +446,7 @@ def _read_info(info: etree._Element, sent: datetime | None, *, lifts: bool) -> I
     codes = _pairs(info, "eventCode") | _pairs(info, "parameter")
     warning_type = match_warning_type(event, codes)
     severity = _text(info, "severity")
-    level = cap.LEVEL_BY_SEVERITY.get(severity)
+    level = protocol.LEVEL_BY_SEVERITY.get(severity)
     if warning_type is None:
         accepted = [f"{t.name} ({t.name_en or t.code})" for t in WarningType.objects.filter(active=True)]
         problems.append(
@@ -528,17 +531,17 @@ def _read_areas(
     shapes: list[dict[str, Any]] = []
     candidates: list[str] = []
     descriptions: list[str] = []
-    for area in info.findall("cap:area", cap.NS):
+    for area in info.findall("cap:area", protocol.NS):
         description = _text(area, "areaDesc")
         if description and description not in descriptions:
             descriptions.append(description)
-        for polygon in area.findall("cap:polygon", cap.NS):
+        for polygon in area.findall("cap:polygon", protocol.NS):
             shapes.append({"type": "Polygon", "coordinates": [_points(polygon.text or "")]})
-        for circle in area.findall("cap:circle", cap.NS):
+        for circle in area.findall("cap:circle", protocol.NS):
             centre, radius = (circle.text or "").split()
             lon_lat = _points(centre)[0]
             shapes.append({"type": "Circle", "coordinates": lon_lat, "radius_km": float(radius)})
-        for geocode in area.findall("cap:geocode", cap.NS):
+        for geocode in area.findall("cap:geocode", protocol.NS):
             value = _text(geocode, "value")
             if value.isascii() and value.isdigit() and len(value) in (6, 9, 12):
                 candidates.append(value + "000" if len(value) == 9 else value)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.warnings import coverage, services
-from yingji.warnings.api_coverage import gap_legend, measured_for
+from yingji.warnings.api.coverage import gap_legend, measured_for
 from yingji.warnings.models import EarlyWarning
 
 MONTHS_SHOWN = 12

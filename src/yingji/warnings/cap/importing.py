@@ -20,7 +20,8 @@ from shapely.geometry import shape as shapely_shape
 from yingji.core import regioncodes
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import Region, User
-from yingji.warnings import capio, services
+from yingji.warnings import services
+from yingji.warnings.cap import alerts
 from yingji.warnings.models import EarlyWarning
 
 ISSUING_DEPTH = regioncodes.LEVEL_DEPTH[regioncodes.COUNTY]
@@ -34,7 +35,7 @@ def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> Early
     """
     services.require(services.may_import(user))
     now = now or timezone.now()
-    message = capio.parse_message(data)
+    message = alerts.parse_message(data)
     already = Conflict(
         f"该消息已导入：{message.sender} {message.identifier} / "
         f"This message was already imported: {message.sender} {message.identifier}",
@@ -57,7 +58,7 @@ def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> Early
     return warning
 
 
-def _referenced_version(user: User, message: capio.ImportedMessage) -> EarlyWarning:
+def _referenced_version(user: User, message: alerts.ImportedMessage) -> EarlyWarning:
     """The version on air that an Update or Cancel replaces, among those the user may see."""
     visible = (
         EarlyWarning.objects.visible_to(user)
@@ -94,19 +95,19 @@ def _matching(versions: Any, sender: str, identifier: str) -> list[EarlyWarning]
     return [
         version
         for version in versions.filter(identifier=identifier).select_related("region")
-        if (version.sender or capio.platform_sender(version.region)) == sender
+        if (version.sender or alerts.platform_sender(version.region)) == sender
     ]
 
 
 def _new_version(
-    user: User, message: capio.ImportedMessage, previous: EarlyWarning | None, now: datetime
+    user: User, message: alerts.ImportedMessage, previous: EarlyWarning | None, now: datetime
 ) -> EarlyWarning:
     info = message.info
     if info is None:  # a Cancel without <info> lifts the referenced warning as it stands
         assert previous is not None
         fields: dict[str, Any] = {name: getattr(previous, name) for name in services.DRAFT_FIELDS}
         fields["category"] = previous.category
-        fields["headline"] = f"解除{previous.headline}"[: capio.MAX_HEADLINE]
+        fields["headline"] = f"解除{previous.headline}"[: alerts.MAX_HEADLINE]
         region = previous.region
     else:
         if message.msg_type != EarlyWarning.CANCEL and info.expires <= now:

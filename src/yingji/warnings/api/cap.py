@@ -15,7 +15,8 @@ from ninja.responses import codes_4xx
 
 from yingji.core.api_common import AUTH, ErrorOut, current_user, id_path, responses
 from yingji.core.errors import Conflict, DomainError, InvalidInput
-from yingji.warnings import cap, importing, services
+from yingji.warnings import services
+from yingji.warnings.cap import importing, protocol
 from yingji.warnings.models import EarlyWarning
 
 router = Router(auth=AUTH, tags=["warnings"])
@@ -99,7 +100,7 @@ def import_cap(request: HttpRequest) -> Any:
         body = request.body
     except RequestDataTooBig:
         raise InvalidInput(
-            f"消息超过 {cap.MAX_BYTES} 字节 / The message is larger than {cap.MAX_BYTES} bytes"
+            f"消息超过 {protocol.MAX_BYTES} 字节 / The message is larger than {protocol.MAX_BYTES} bytes"
         ) from None
     warning = importing.import_cap(current_user(request), body)
     return Status(

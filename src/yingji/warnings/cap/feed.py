@@ -22,7 +22,7 @@ from lxml import etree
 
 from yingji.core import regioncodes
 from yingji.core.models import Region
-from yingji.warnings import capio
+from yingji.warnings.cap import alerts
 from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -35,7 +35,7 @@ LEVEL_LABELS = {level: str(label) for level, label in LEVEL_CHOICES}
 
 def cap_url(identifier: str) -> str:
     """The absolute address of a version's public CAP message."""
-    return f"{capio.site_url()}/cap/{quote(identifier, safe='')}.xml"
+    return f"{alerts.site_url()}/cap/{quote(identifier, safe='')}.xml"
 
 
 def live_warnings(now: datetime) -> list[EarlyWarning]:
@@ -76,12 +76,12 @@ def _feed_title() -> str:
 def render_feed(warnings: list[EarlyWarning], updated: datetime) -> bytes:
     """The Atom 1.0 document of `warnings` (built as a tree: every text escaped by the serializer)."""
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-    feed.set("{http://www.w3.org/XML/1998/namespace}lang", capio.LANGUAGE)
-    base = capio.site_url()
+    feed.set("{http://www.w3.org/XML/1998/namespace}lang", alerts.LANGUAGE)
+    base = alerts.site_url()
     _add(feed, "id", f"{base}/cap/feed.atom")
     _add(feed, "title", _feed_title())
     _add(feed, "subtitle", "生效中的预警（CAP 1.2）/ Warnings in force, with their CAP 1.2 messages")
-    _add(feed, "updated", capio.cap_time(updated))
+    _add(feed, "updated", alerts.cap_time(updated))
     _add(feed, "link", rel="self", type="application/atom+xml", href=f"{base}/cap/feed.atom")
     _add(feed, "link", rel="alternate", type="text/html", href=f"{base}/public/warnings/")
     _add(feed, "generator", "Yingji")
@@ -90,12 +90,12 @@ def render_feed(warnings: list[EarlyWarning], updated: datetime) -> bytes:
         _add(entry, "id", cap_url(warning.identifier))
         _add(entry, "title", warning.headline)
         sent = warning.published_at or warning.created_at
-        _add(entry, "updated", capio.cap_time(sent))
-        _add(entry, "published", capio.cap_time(sent))
+        _add(entry, "updated", alerts.cap_time(sent))
+        _add(entry, "published", alerts.cap_time(sent))
         author = _add(entry, "author")
         _add(author, "name", warning.organization.name if warning.organization else warning.region.name)
         _add(entry, "summary", warning.description)
-        _add(entry, "link", rel="alternate", type="text/html", href=capio.public_url(warning.pk))
+        _add(entry, "link", rel="alternate", type="text/html", href=alerts.public_url(warning.pk))
         _add(entry, "link", rel="related", type="application/cap+xml", href=cap_url(warning.identifier))
         _add(entry, "category", term=warning.level, label=LEVEL_LABELS[warning.level])
         _add(entry, "category", term=warning.warning_type.code, label=warning.warning_type.name)

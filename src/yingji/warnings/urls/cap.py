@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingji.warnings import feed
+from yingji.warnings.cap import feed
 
 app_name = "cap"
 

@@ -23,7 +23,7 @@ from lxml import etree
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 NS = {"cap": CAP_NS}
-SCHEMA_PATH = Path(__file__).parent / "data" / "cap12.xsd"
+SCHEMA_PATH = Path(__file__).parents[1] / "data" / "cap12.xsd"
 MAX_BYTES = 1_000_000  # a real alert with a detailed polygon is tens of kilobytes
 BEIJING = ZoneInfo("Asia/Shanghai")
 
