@@ -8,7 +8,16 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
-from yingji.core.api_common import AUTH, PUBLIC, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    PUBLIC,
+    Page,
+    current_user,
+    id_path,
+    json_response,
+    region_filter,
+    responses,
+)
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Credential, Notification, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
@@ -475,7 +484,7 @@ def map_layers(request: HttpRequest) -> Any:
     summary="County boundaries of the city, the map's base layer",
 )
 def map_counties(request: HttpRequest) -> Any:
-    return maplayers.region_features(request.user, maplayers.city_code_for(request.user))
+    return json_response(maplayers.region_features(request.user))
 
 
 @router.get(
@@ -487,4 +496,4 @@ def map_counties(request: HttpRequest) -> Any:
     summary="Counties colored by population density",
 )
 def map_population_density(request: HttpRequest) -> Any:
-    return maplayers.region_features(request.user, maplayers.city_code_for(request.user), density=True)
+    return json_response(maplayers.region_features(request.user, density=True))

@@ -380,3 +380,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.subject}"
+
+
+class CacheStamp(models.Model):
+    """A kind of shared data and a token renewed in the same transaction as every change to it.
+
+    Caches in every process key their entries on the token (`core/caching.py`), so an entry made
+    before the change is never found again after it.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.token}"
