@@ -104,6 +104,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     }
 }
+# How old the county dashboard's counts may be (seconds; 0 counts on every request).
+COUNTY_COUNTS_MAX_AGE = env_int("COUNTY_COUNTS_MAX_AGE", 30)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

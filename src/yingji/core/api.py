@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.http import http_date
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -438,8 +439,15 @@ class CountyCountsOut(Schema):
 
 @router.get("/dashboard/counties", response=responses(list[CountyCountsOut]), tags=["dashboard"])
 def dashboard_counties(request: HttpRequest) -> Any:
-    """Counts per county that the user may see, one row per county in their scope."""
-    return county_counts(request.user)
+    """Counts per county that the user may see, one row per county in their scope.
+
+    The counts are at most `COUNTY_COUNTS_MAX_AGE` seconds (default 30) old; `Last-Modified` says
+    when they were counted.
+    """
+    counts = county_counts(request.user)
+    response = json_response(counts.rows)
+    response["Last-Modified"] = http_date(counts.counted_at.timestamp())
+    return response
 
 
 # Map layers (GeoJSON) --------------------------------------------------------------------------

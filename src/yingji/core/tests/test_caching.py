@@ -1,9 +1,11 @@
 """Caches of rarely changing data: built once per state of that data, never from inside a transaction,
-and the map's base layer rebuilt when the regions are loaded."""
+the map's base layer rebuilt when the regions are loaded, and the county dashboard kept per scope for
+a few seconds at most."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yingji.core import caching
-from yingji.core.models import Region
+from yingji.core.models import Organization, Region
 from yingji.core.regions_loader import load_regions
 
 COUNTY_A, COUNTY_B = "140902", "140921"
@@ -95,3 +97,49 @@ def test_loading_the_regions_rebuilds_the_base_layer(demo: None) -> None:
     assert name_of_county_a() == "旧名区"
     load_regions()  # the bundled data: 忻府区 again
     assert name_of_county_a() == "忻府区"
+
+
+# The county dashboard --------------------------------------------------------------------------
+
+
+def dashboard(client: Client) -> dict[str, dict[str, Any]]:
+    return {row["region_code"]: row for row in client.get("/api/v1/dashboard/counties").json()}
+
+
+@committing
+def test_cached_counts_are_per_scope(
+    demo: None, city_admin: Any, county_admin: Any, other_county_admin: Any, api_client: Any
+) -> None:
+    assert len(dashboard(api_client(city_admin))) == 14
+    assert list(dashboard(api_client(county_admin))) == [COUNTY_A]
+    assert list(dashboard(api_client(other_county_admin))) == [COUNTY_B]
+
+
+@committing
+def test_counts_are_at_most_their_max_age_old_and_say_when_they_were_counted(
+    demo: None, county_admin: Any, api_client: Any, settings: Any
+) -> None:
+    settings.COUNTY_COUNTS_MAX_AGE = 30
+    client = api_client(county_admin)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        counted = client.get("/api/v1/dashboard/counties")
+        before = counted.json()[0]["counts"]["organizations"]
+        Organization.objects.create(name="新设单位", kind=Organization.DEPARTMENT, region_id=COUNTY_A)
+
+        clock.shift(timedelta(seconds=20))
+        again = client.get("/api/v1/dashboard/counties")
+        assert again.json()[0]["counts"]["organizations"] == before
+        assert again["Last-Modified"] == counted["Last-Modified"]
+
+        clock.shift(timedelta(seconds=11))
+        recounted = client.get("/api/v1/dashboard/counties")
+        assert recounted.json()[0]["counts"]["organizations"] == before + 1
+        assert parsedate_to_datetime(recounted["Last-Modified"]) > parsedate_to_datetime(
+            counted["Last-Modified"]
+        )
+
+
+@committing
+def test_the_home_page_says_when_it_counted(demo: None, county_admin: Any, page_client: Any) -> None:
+    page = page_client(county_admin).get("/").content.decode()
+    assert 'id="counted-at"' in page and "每 30 秒更新" in page
