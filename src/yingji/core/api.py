@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.http import http_date
 from ninja import Field, Query, Router, Schema, Status
@@ -16,6 +17,7 @@ from yingji.core.api_common import (
     current_user,
     id_path,
     json_response,
+    page_of_rows,
     region_filter,
     responses,
 )
@@ -199,13 +201,23 @@ class OrganizationFilter(Schema):
     kind: OrganizationKind | None = None
 
 
-@router.get("/organizations", response=responses(list[OrganizationOut]), tags=["organizations"])
-@paginate(Page)
-def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]) -> Any:
+class PagedOrganizationOut(Schema):
+    items: list[OrganizationOut]
+    count: int
+
+
+ORGANIZATION_COLUMNS = ("id", "name", "kind", "sector", "parent_id", "phone", "address")
+
+
+@router.get("/organizations", response=responses(PagedOrganizationOut), tags=["organizations"])
+def list_organizations(
+    request: HttpRequest, filters: Query[OrganizationFilter], page: Query[Page.Input]
+) -> Any:
     organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
     if filters.kind:
         organizations = organizations.filter(kind=filters.kind)
-    return organizations.order_by("id")
+    rows = organizations.order_by("id").values(*ORGANIZATION_COLUMNS, region_code=F("region_id"))
+    return page_of_rows(rows, page)
 
 
 @router.get("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])

@@ -105,6 +105,17 @@ class Page(PaginationBase):
         return {"items": list(queryset[offset : offset + limit]), "count": self._items_count(queryset)}
 
 
+def page_of_rows(rows: QuerySet, page: Page.Input) -> HttpResponse:
+    """`Page`'s answer (`{"items": [...], "count": N}`) for `values()` rows already in the shape of the
+    route's schema, encoded without building a model or validating a schema per row.
+
+    For lists that every user's screen loads at once: a page of 100 rows costs about a third as much
+    as through the models and the schema.
+    """
+    items = list(rows[page.offset : page.offset + page.limit])
+    return json_response({"items": items, "count": rows.count()})
+
+
 def region_filter(queryset: Any, code: str | None) -> Any:
     """Narrow a scoped queryset to records inside region `code`; an unknown code is a 400."""
     if not code:
