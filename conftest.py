@@ -41,6 +41,15 @@ def pytest_configure(config: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def empty_caches() -> None:
+    """Every test starts with empty caches: tests put the demo database back between them, which a
+    running server never sees, so an entry keyed by a state of one test could meet another's."""
+    from yingji.core import caching
+
+    caching.clear()
+
+
 @pytest.fixture
 def demo(db: Any) -> None:
     """The demo dataset at scale 1 (every domain's demo step) in the test database.

@@ -66,6 +66,8 @@ ENDPOINTS = [
     Endpoint("/api/v1/map/counties", False, "map base layer (GeoJSON)"),
     Endpoint("/api/v1/organizations?limit=100", True, "scoped list, bearer token"),
     Endpoint("/api/v1/dashboard/counties", True, "county dashboard, bearer token"),
+    Endpoint("/public/warnings/", False, "public page of the live warnings"),
+    Endpoint("/cap/feed.atom", False, "CAP Atom feed of the live warnings"),
 ]
 
 

@@ -47,6 +47,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "常住人口（2020年普查）": "Population (2020 census)",
     "面积（平方公里）": "Area (km²)",
     "各县（市、区）": "Counties",
+    "统计于 %(time)s，每 %(seconds)s 秒更新": "Counted at %(time)s, refreshed every %(seconds)s s",
     "代码": "Code",
     "名称": "Name",
     "常住人口": "Population",

@@ -96,6 +96,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Local memory, one per process: entries are keyed by versions held in the database or live a few
+# seconds (core/caching.py, decision 0023), so no process needs another's entries.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "yingji",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+# How old the county dashboard's counts may be (seconds; 0 counts on every request).
+COUNTY_COUNTS_MAX_AGE = env_int("COUNTY_COUNTS_MAX_AGE", 30)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -3,12 +3,24 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils.http import http_date
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core import maplayers, regioncodes, roles, services
-from yingji.core.api_common import AUTH, PUBLIC, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    PUBLIC,
+    Page,
+    current_user,
+    id_path,
+    json_response,
+    page_of_rows,
+    region_filter,
+    responses,
+)
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Credential, Notification, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
@@ -189,13 +201,23 @@ class OrganizationFilter(Schema):
     kind: OrganizationKind | None = None
 
 
-@router.get("/organizations", response=responses(list[OrganizationOut]), tags=["organizations"])
-@paginate(Page)
-def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]) -> Any:
+class PagedOrganizationOut(Schema):
+    items: list[OrganizationOut]
+    count: int
+
+
+ORGANIZATION_COLUMNS = ("id", "name", "kind", "sector", "parent_id", "phone", "address")
+
+
+@router.get("/organizations", response=responses(PagedOrganizationOut), tags=["organizations"])
+def list_organizations(
+    request: HttpRequest, filters: Query[OrganizationFilter], page: Query[Page.Input]
+) -> Any:
     organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
     if filters.kind:
         organizations = organizations.filter(kind=filters.kind)
-    return organizations.order_by("id")
+    rows = organizations.order_by("id").values(*ORGANIZATION_COLUMNS, region_code=F("region_id"))
+    return page_of_rows(rows, page)
 
 
 @router.get("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])
@@ -429,8 +451,15 @@ class CountyCountsOut(Schema):
 
 @router.get("/dashboard/counties", response=responses(list[CountyCountsOut]), tags=["dashboard"])
 def dashboard_counties(request: HttpRequest) -> Any:
-    """Counts per county that the user may see, one row per county in their scope."""
-    return county_counts(request.user)
+    """Counts per county that the user may see, one row per county in their scope.
+
+    The counts are at most `COUNTY_COUNTS_MAX_AGE` seconds (default 30) old; `Last-Modified` says
+    when they were counted.
+    """
+    counts = county_counts(request.user)
+    response = json_response(counts.rows)
+    response["Last-Modified"] = http_date(counts.counted_at.timestamp())
+    return response
 
 
 # Map layers (GeoJSON) --------------------------------------------------------------------------
@@ -475,7 +504,7 @@ def map_layers(request: HttpRequest) -> Any:
     summary="County boundaries of the city, the map's base layer",
 )
 def map_counties(request: HttpRequest) -> Any:
-    return maplayers.region_features(request.user, maplayers.city_code_for(request.user))
+    return json_response(maplayers.region_features(request.user))
 
 
 @router.get(
@@ -487,4 +516,4 @@ def map_counties(request: HttpRequest) -> Any:
     summary="Counties colored by population density",
 )
 def map_population_density(request: HttpRequest) -> Any:
-    return maplayers.region_features(request.user, maplayers.city_code_for(request.user), density=True)
+    return json_response(maplayers.region_features(request.user, density=True))

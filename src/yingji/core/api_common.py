@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
 from ninja.responses import codes_4xx
@@ -15,6 +17,7 @@ from yingji.core.authentication import user_for_bearer
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region, User
 
+_DJANGO_ENCODER = DjangoJSONEncoder()
 MAX_ID = 2**53  # larger than any id a table will reach, small enough for every database and JSON
 MAX_OFFSET = 10**9
 
@@ -60,6 +63,22 @@ def responses(schema: Any, status: int = 200) -> dict[Any, Any]:
     return {status: schema, codes_4xx: ErrorOut}
 
 
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    """An answer encoded by orjson, handed back as is: Ninja neither validates nor re-encodes it.
+
+    For hot read routes whose data is already in the shape of the route's documented schema (built
+    from `values()` rows or cached pieces); the schema still documents the route, and the fuzz test
+    (tests/test_api_fuzz.py) checks the answers against it. Chinese stays unescaped, as in the API's
+    renderer; datetimes are written as Django's JSON encoder writes them.
+    """
+    body = orjson.dumps(data, default=_encode_other, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _encode_other(value: Any) -> Any:
+    return _DJANGO_ENCODER.default(value)
+
+
 def current_user(request: HttpRequest) -> User:
     """The authenticated account of an API request (every route with AUTH has one)."""
     return request.user  # type: ignore[return-value]
@@ -84,6 +103,17 @@ class Page(PaginationBase):
     ) -> Any:
         offset, limit = pagination.offset, pagination.limit
         return {"items": list(queryset[offset : offset + limit]), "count": self._items_count(queryset)}
+
+
+def page_of_rows(rows: QuerySet, page: Page.Input) -> HttpResponse:
+    """`Page`'s answer (`{"items": [...], "count": N}`) for `values()` rows already in the shape of the
+    route's schema, encoded without building a model or validating a schema per row.
+
+    For lists that every user's screen loads at once: a page of 100 rows costs about a third as much
+    as through the models and the schema.
+    """
+    items = list(rows[page.offset : page.offset + page.limit])
+    return json_response({"items": items, "count": rows.count()})
 
 
 def region_filter(queryset: Any, code: str | None) -> Any:

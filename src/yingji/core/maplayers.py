@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from yingji.core import regioncodes
+from yingji.core import caching, regioncodes
 from yingji.core.models import Region
 from yingji.core.registry import MapLayer, register_map_layer
 from yingji.core.scoping import scope_for
@@ -36,12 +38,63 @@ def density_legend() -> list[tuple[str, str]]:
     return legend
 
 
-def region_features(user: Any, parent_code: str, *, density: bool = False) -> dict[str, Any]:
-    """A FeatureCollection of the children of `parent_code` that have boundaries."""
+@dataclass(frozen=True)
+class Boundary:
+    """A region that has a boundary, with its GeoJSON geometry already encoded as JSON."""
+
+    code: str
+    name: str
+    path: str
+    population: int
+    area_km2: float
+    geometry: bytes
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """What the region layers draw: every region with a boundary, by parent, and the first city loaded."""
+
+    first_city: str
+    by_parent: dict[str, list[Boundary]]
+
+
+def boundaries() -> Boundaries:
+    """The regions' boundaries, read and encoded once per process for each state of the regions.
+
+    Decoding and re-encoding the ~85 KB of county boundaries was most of a layer request's cost;
+    regions change only through the loader, which renews the stamp this is keyed on.
+    """
+    return caching.per_process(
+        "core.maplayers.boundaries", caching.of_stamp(caching.REGIONS), _load_boundaries
+    )
+
+
+def _load_boundaries() -> Boundaries:
+    by_parent: dict[str, list[Boundary]] = {}
+    rows = (
+        Region.objects.filter(geometry__isnull=False, parent__isnull=False)
+        .order_by("code")
+        .values_list("parent_id", "code", "name", "path", "population", "area_km2", "geometry")
+    )
+    for parent, code, name, path, population, area_km2, geometry in rows:
+        boundary = Boundary(code, name, path, population, area_km2, orjson.dumps(geometry))
+        by_parent.setdefault(parent, []).append(boundary)
+    first_city = (
+        Region.objects.filter(level=regioncodes.CITY).order_by("code").values_list("code", flat=True).first()
+    )
+    return Boundaries(first_city or "", by_parent)
+
+
+def region_features(user: Any, *, density: bool = False) -> dict[str, Any]:
+    """The counties of the user's city (see `city_code_for`) as a FeatureCollection, for orjson.
+
+    Geometries are `orjson.Fragment`s of the encoded boundaries; only the links depend on the user:
+    a region the user's scope covers links its page.
+    """
     scope = scope_for(user)
-    regions = Region.objects.filter(parent_id=parent_code, geometry__isnull=False).order_by("code")
+    layer = boundaries()
     features = []
-    for region in regions:
+    for region in layer.by_parent.get(city_code_for(user, layer.first_city), []):
         per_km2 = region.population / region.area_km2 if region.area_km2 else 0.0
         style: dict[str, Any] = {
             "color": "#3b5b7a",
@@ -67,22 +120,21 @@ def region_features(user: Any, parent_code: str, *, density: bool = False) -> di
                 f"人口密度 {per_km2:,.0f} 人/km²",
             ],
             "style": style,
-            "url": reverse("core:region", args=[region.code]) if scope.covers_region(region) else None,
+            "url": reverse("core:region", args=[region.code]) if scope.covers_path(region.path) else None,
         }
-        features.append({"type": "Feature", "geometry": region.geometry, "properties": properties})
+        features.append(
+            {"type": "Feature", "geometry": orjson.Fragment(region.geometry), "properties": properties}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
-def city_code_for(user: Any) -> str:
+def city_code_for(user: Any, first_city: str) -> str:
     """The city whose counties the map shows: the user's own city, else the first city loaded."""
     if getattr(user, "is_authenticated", False):
         for code in regioncodes.codes_in_path(user.region.path):
             if regioncodes.level_of(code) == regioncodes.CITY:
                 return code
-    first_city = (
-        Region.objects.filter(level=regioncodes.CITY).order_by("code").values_list("code", flat=True).first()
-    )
-    return first_city or ""
+    return first_city
 
 
 def register_core_layers() -> None:

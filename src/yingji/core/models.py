@@ -215,12 +215,14 @@ class Credential(models.Model):
     def find_active(cls, secret: str) -> Credential | None:
         """The live credential for a presented secret, or None."""
         now = timezone.now()
-        found = (
+        # The digest is unique: no ordering, which `.first()` would add to every API request.
+        matches = (
             cls.objects.select_related("user", "user__region")
             .defer("user__region__geometry")
             .filter(digest=secret_digest(secret), revoked_at__isnull=True, user__is_active=True)
-            .first()
+            .order_by()[:1]
         )
+        found = next(iter(matches), None)
         if found is None or (found.expires_at is not None and found.expires_at <= now):
             return None
         return found
@@ -375,3 +377,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.subject}"
+
+
+class CacheStamp(models.Model):
+    """A kind of shared data and a token renewed in the same transaction as every change to it.
+
+    Caches in every process key their entries on the token (`core/caching.py`), so an entry made
+    before the change is never found again after it.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.token}"

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from shapely.geometry import shape
 
-from yingji.core import regioncodes
+from yingji.core import caching, regioncodes
 from yingji.core.models import Region
 
 BUNDLED_REGIONS = Path(__file__).resolve().parent / "data" / "xinzhou"
@@ -99,4 +99,5 @@ def load_regions(directory: Path = BUNDLED_REGIONS, progress: Callable[[int], No
             )
             if progress:
                 progress(len(batch))
+        caching.bump(caching.REGIONS)
     return len(regions)

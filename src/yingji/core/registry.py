@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
-from yingji.core import regioncodes
+from yingji.core import caching, regioncodes
 
 # In a path "140000/140900/140902/…" the county code sits at characters 15–20 (1-based).
 _COUNTY_IN_PATH = (15, 6)
@@ -70,6 +73,12 @@ _map_layers: dict[str, MapLayer] = {}
 
 
 def register_county_count(key: str, label: str) -> Callable[[CountFunction], CountFunction]:
+    """Add a column to the county dashboard: `fn(user)` → {county code: n}.
+
+    The dashboard keeps counts per role, region and organization (`county_counts`), so `fn` may
+    depend on nothing else of the user.
+    """
+
     def decorator(function: CountFunction) -> CountFunction:
         _county_counts[key] = CountyCount(key, label, function)
         return function
@@ -130,11 +139,40 @@ def counties_for(user: Any) -> QuerySet:
     return counties.filter(code__in=county_codes)
 
 
-def county_counts(user: Any) -> list[dict[str, Any]]:
-    """Rows of the county dashboard, one per county the user may see, every registered count filled."""
+@dataclass(frozen=True)
+class CountyCounts:
+    """The county dashboard's rows, one per county the user may see, and when they were counted."""
+
+    rows: list[dict[str, Any]]
+    counted_at: datetime
+
+
+def county_counts(user: Any) -> CountyCounts:
+    """The county dashboard for a user, counted at most `COUNTY_COUNTS_MAX_AGE` seconds ago.
+
+    One count is a `GROUP BY` per registered column, tens of milliseconds in all, and a red warning
+    brings a city's staff onto the dashboard at once; so the counts are kept that long, per scope:
+    the role, region and organization that are all a count function may depend on.
+    """
+    max_age = settings.COUNTY_COUNTS_MAX_AGE
+    if max_age <= 0:
+        return _count_counties(user)
+    return caching.cached(
+        lambda: ("core.county_counts", *_scope_key(user)), lambda: _count_counties(user), seconds=max_age
+    )
+
+
+def _scope_key(user: Any) -> tuple[Any, ...]:
+    if not getattr(user, "is_authenticated", False):
+        return ("anonymous",)
+    return (user.is_active, user.role, user.region_id, user.organization_id)
+
+
+def _count_counties(user: Any) -> CountyCounts:
+    counted_at = timezone.now()
     counties = list(counties_for(user).only("code", "name", "population", "area_km2").order_by("code"))
     columns = {column.key: column.count(user) for column in county_count_columns()}
-    return [
+    rows = [
         {
             "region_code": county.code,
             "name": county.name,
@@ -144,3 +182,4 @@ def county_counts(user: Any) -> list[dict[str, Any]]:
         }
         for county in counties
     ]
+    return CountyCounts(rows, counted_at)

@@ -57,10 +57,14 @@ class Scope:
 
     def covers_region(self, region: Located) -> bool:
         """Whether a region lies inside this scope (enterprise officers own no region of their own)."""
+        return self.covers_path(region.path)
+
+    def covers_path(self, path: str) -> bool:
+        """`covers_region` for a region known by its materialized path."""
         return (
             self.region_path is not None
             and self.organization_id is None
-            and region.path.startswith(self.region_path)
+            and path.startswith(self.region_path)
         )
 
 

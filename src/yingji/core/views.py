@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -79,7 +80,8 @@ class SignInView(LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Counts per county the user may see, with totals and a chart."""
-    rows = county_counts(request.user)
+    counts = county_counts(request.user)
+    rows = counts.rows
     columns = county_count_columns()
     totals = {column.key: sum(row["counts"][column.key] for row in rows) for column in columns}
     chart = {
@@ -97,6 +99,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "population_total": sum(row["population"] for row in rows),
             "area_total": sum(row["area_km2"] for row in rows),
             "chart_json": json.dumps(chart, ensure_ascii=False),
+            "counted_at": counts.counted_at,
+            "counts_max_age": settings.COUNTY_COUNTS_MAX_AGE,
         },
     )
 

@@ -18,6 +18,7 @@ from shapely import prepared
 from shapely.geometry import Point
 from shapely.geometry import shape as shapely_shape
 
+from yingji.core import caching
 from yingji.core.models import Region
 from yingji.geography import areas
 from yingji.warnings.models import EarlyWarning
@@ -64,19 +65,14 @@ class AreaIndex:
     @classmethod
     def build(cls, warnings: Iterable[EarlyWarning]) -> AreaIndex:
         codes = {code for warning in warnings for code in warning.area_codes}
-        counties = [
-            County(code, name, path, geometry)
-            for code, name, path, geometry in Region.objects.filter(level="county", geometry__isnull=False)
-            .order_by("code")
-            .values_list("code", "name", "path", "geometry")
-        ]
-        index = cls(counties)
-        for code, name, level, path, geometry in Region.objects.filter(code__in=codes).values_list(
-            "code", "name", "level", "path", "geometry"
+        known = boundaries()
+        index = cls([County(*county) for county in known.counties])
+        for code, name, level, path in Region.objects.filter(code__in=codes).values_list(
+            "code", "name", "level", "path"
         ):
             index.regions[code] = (name, level, path)
-            if level in ("province", "city") and geometry:
-                index.outlines[code] = geometry
+            if code in known.above_counties:
+                index.outlines[code] = known.above_counties[code]
         return index
 
     def county_at(self, lon: float, lat: float) -> County | None:
@@ -149,6 +145,37 @@ class AreaIndex:
         for item in warning.area_shapes:
             features.append(_feature(areas.drawable(item), base, color, whole=True, shape=True))
         return features
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """The boundaries areas are drawn and tested with: the counties (code, name, path, GeoJSON), and
+    the regions above them (province, city) by code."""
+
+    counties: list[tuple[str, str, str, dict[str, Any]]]
+    above_counties: dict[str, dict[str, Any]]
+
+
+def boundaries() -> Boundaries:
+    """The boundaries, decoded once per process for each state of the regions (core/caching.py):
+    decoding them on every request was most of the cost of a page with a warning map. Every thread
+    of the process shares them, so nothing may change them."""
+    return caching.per_process(
+        "warnings.areamap.boundaries", caching.of_stamp(caching.REGIONS), _load_boundaries
+    )
+
+
+def _load_boundaries() -> Boundaries:
+    rows = Region.objects.filter(level__in=("province", "city", "county"), geometry__isnull=False)
+    found = Boundaries([], {})
+    for code, name, level, path, geometry in rows.order_by("code").values_list(
+        "code", "name", "level", "path", "geometry"
+    ):
+        if level == "county":
+            found.counties.append((code, name, path, geometry))
+        elif geometry:
+            found.above_counties[code] = geometry
+    return found
 
 
 def _feature(

@@ -6,13 +6,16 @@ only some townships are coded are dashed, drawn shapes are outlined; a click ope
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from yingji.core.models import Organization
 from yingji.warnings import areamap
 from yingji.warnings.models import EarlyWarning
 
@@ -24,9 +27,27 @@ MAP_LEGEND = [
 ]
 
 
-def live(queryset: QuerySet[EarlyWarning]) -> QuerySet[EarlyWarning]:
-    """The warnings of a queryset that are on air now."""
-    return queryset.filter(status=EarlyWarning.PUBLISHED, expires__gt=timezone.now())
+def live(queryset: QuerySet[EarlyWarning], now: datetime | None = None) -> QuerySet[EarlyWarning]:
+    """The warnings of a queryset that are on air now (or at `now`)."""
+    return queryset.filter(status=EarlyWarning.PUBLISHED, expires__gt=now or timezone.now())
+
+
+def on_air_state(now: datetime) -> tuple[Any, ...]:
+    """What the public pages and the feed show of the warnings on air at `now` changes only with this:
+    which versions they are, when each went out and expires, and the issuing bureau's name (a
+    published version's own text never changes). One small query, so caches key on it: publishing,
+    updating, cancelling or expiring a warning, or its expiry time passing, gives a new state."""
+    quote = connection.ops.quote_name
+    warnings, organizations = quote(EarlyWarning._meta.db_table), quote(Organization._meta.db_table)
+    # Plain SQL: it runs on every request those caches serve, and the ORM would cost more than it.
+    sql = (
+        f"SELECT w.id, w.published_at, w.expires, o.name FROM {warnings} w "
+        f"LEFT JOIN {organizations} o ON o.id = w.organization_id "
+        "WHERE w.status = %s AND w.expires > %s ORDER BY w.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [EarlyWarning.PUBLISHED, connection.ops.adapt_datetimefield_value(now)])
+        return tuple(map(tuple, cursor.fetchall()))
 
 
 def popup_lines(warning: EarlyWarning, index: areamap.AreaIndex) -> list[str]:

@@ -12,7 +12,7 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -20,9 +20,10 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from lxml import etree
 
-from yingji.core import regioncodes
+from yingji.core import caching, regioncodes
 from yingji.core.models import Region
 from yingji.warnings.cap import alerts
+from yingji.warnings.maplayer import on_air_state
 from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -43,20 +44,18 @@ def live_warnings(now: datetime) -> list[EarlyWarning]:
     return list(
         EarlyWarning.objects.filter(status=EarlyWarning.PUBLISHED, expires__gt=now)
         .select_related("warning_type", "region", "organization")
+        .defer("region__geometry", "area_shapes", "cap_xml", "coverage")
         .order_by("-published_at", "-id")
     )
 
 
 def last_change(now: datetime) -> datetime:
     """When the feed last changed: a version went out, one ended, or one passed its expiry."""
-    ended = EarlyWarning.objects.filter(published_at__isnull=False).aggregate(
-        published=Max("published_at"), ended=Max("ended_at")
+    lapsed = Q(status=EarlyWarning.PUBLISHED, expires__lte=now)
+    found = EarlyWarning.objects.filter(published_at__isnull=False).aggregate(
+        published=Max("published_at"), ended=Max("ended_at"), lapsed=Max("expires", filter=lapsed)
     )
-    lapsed = EarlyWarning.objects.filter(status=EarlyWarning.PUBLISHED, expires__lte=now).aggregate(
-        at=Max("expires")
-    )["at"]
-    moments = [moment for moment in (ended["published"], ended["ended"], lapsed) if moment is not None]
-    return max(moments, default=EPOCH)
+    return max((moment for moment in found.values() if moment is not None), default=EPOCH)
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
@@ -117,10 +116,19 @@ def _conditional(
 
 @require_safe
 def atom_feed(request: HttpRequest) -> HttpResponse:
-    """`/cap/feed.atom`: the warnings on air."""
+    """`/cap/feed.atom`: the warnings on air.
+
+    The document is built once per process for each state of the live warnings, of the feed's
+    `updated` time and of the regions (the title names the city): see `on_air_state`.
+    """
     now = timezone.now()
     updated = last_change(now)
-    return _conditional(request, render_feed(live_warnings(now), updated), updated, ATOM_CONTENT_TYPE)
+    body = caching.per_process(
+        "warnings.feed",
+        lambda: (caching.stamp(caching.REGIONS), on_air_state(now), updated),
+        lambda: render_feed(live_warnings(now), updated),
+    )
+    return _conditional(request, body, updated, ATOM_CONTENT_TYPE)
 
 
 @require_safe

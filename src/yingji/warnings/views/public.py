@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from yingji.core import regioncodes
+from yingji.core import caching, regioncodes
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import Region
 from yingji.warnings import areamap, subscriptions
-from yingji.warnings.maplayer import live, popup_lines
+from yingji.warnings.maplayer import live, on_air_state, popup_lines
 from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning, Subscriber
 
 PUBLIC_STATUSES = (EarlyWarning.PUBLISHED, *EarlyWarning.ENDED_STATUSES)
@@ -33,7 +35,7 @@ FEED_URL = "/cap/feed.atom"
 
 
 def _city() -> Region | None:
-    return Region.objects.filter(level=regioncodes.CITY).order_by("code").first()
+    return Region.objects.filter(level=regioncodes.CITY).defer("geometry").order_by("code").first()
 
 
 def _frame(section: str) -> dict[str, Any]:
@@ -43,8 +45,10 @@ def _frame(section: str) -> dict[str, Any]:
 
 def _published() -> Any:
     """Versions that went out to the public (drafts and versions discarded unpublished never did)."""
-    return EarlyWarning.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False).select_related(
-        "warning_type", "region", "organization"
+    return (
+        EarlyWarning.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
+        .select_related("warning_type", "region", "organization")
+        .defer("region__geometry")
     )
 
 
@@ -79,16 +83,30 @@ def _area_names(warnings: list[EarlyWarning]) -> dict[int, str]:
 
 @require_GET
 def active_list(request: HttpRequest) -> HttpResponse:
-    """The warnings on air now, on a map and as a list (highest level first)."""
-    warnings = _by_level(live(_published()))
+    """The warnings on air now, on a map and as a list (highest level first).
+
+    The list and its map are built once per process for each state of the live warnings and of the
+    regions, and each language (`on_air_state`, core/caching.py); a request renders only the frame
+    around them, which carries the visitor's own CSRF token.
+    """
+    now = timezone.now()
+    on_air = caching.per_process(
+        f"warnings.public_list.{get_language()}",
+        lambda: (caching.stamp(caching.REGIONS), on_air_state(now)),
+        lambda: _on_air(now),
+    )
+    return render(request, "warnings/public_list.html", on_air)
+
+
+def _on_air(now: datetime) -> dict[str, Any]:
+    """The public list's context: its frame, the live warnings with their area names, the map of
+    them, and the list rendered (`content`)."""
+    warnings = _by_level(live(_published(), now))
     names = _area_names(warnings)
     for warning in warnings:
         warning.area_text = names[warning.pk]
-    return render(
-        request,
-        "warnings/public_list.html",
-        {**_frame("list"), "warnings": warnings, "map_config": _map_config(warnings, "city")},
-    )
+    shown = {**_frame("list"), "warnings": warnings, "map_config": _map_config(warnings, "city")}
+    return shown | {"content": render_to_string("warnings/_public_list_content.html", shown)}
 
 
 # Warnings where I am ----------------------------------------------------------------------------

@@ -34,6 +34,10 @@ class Command(BaseCommand):
             workers,
             "--threads",
             threads,
+            # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+            # connections over them; on one shared socket, whichever worker woke first took a burst of
+            # keep-alive connections and served them all on one core (docs/performance.md).
+            "--reuse-port",
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
