@@ -176,8 +176,10 @@ class SensorState(models.Model):
     # Highest level among the sensor's open alarms (0: none), so the pipeline skips quiet sensors.
     alarm_level = models.SmallIntegerField("报警级别", default=0, choices=LEVEL_CHOICES)
 
-    class Meta:
-        indexes = [models.Index(fields=["online", "offline_due_ms"], name="sensorstate_offline_due")]
+    # No index but the key: every batch rewrites the latest time and offline time of each of its sensors,
+    # and an index on either would make each of those updates write index entries too, where without one
+    # PostgreSQL rewrites the row in place in its page (a HOT update). The offline check reads the whole
+    # table instead, once per worker pass: one row per sensor.
 
     def __str__(self) -> str:
         return f"{self.sensor_id}: {self.last_value} @ {self.last_ts}"
