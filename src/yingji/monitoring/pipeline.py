@@ -237,7 +237,9 @@ def ingest_items(
 
 
 def _store_and_evaluate(gateway: Gateway, valid: _Valid, now: datetime, result: IngestResult) -> None:
-    table = _load_sensor_table(gateway, sorted(set(valid.codes)))
+    # No sensor code holds a NUL, and PostgreSQL's text cannot: such a code is an unknown sensor.
+    codes = sorted(code for code in set(valid.codes) if "\x00" not in code)
+    table = _load_sensor_table(gateway, codes)
     position_of = {code: index for index, code in enumerate(table.codes)}
     positions = np.fromiter(
         (position_of.get(code, -1) for code in valid.codes), dtype=np.int64, count=len(valid.codes)
@@ -357,7 +359,7 @@ def _rejection_reasons(gateway: Gateway, codes: list[str]) -> dict[str, str]:
     """Why each of `codes` (not among the gateway's active sensors) is refused."""
     found = {
         code: (gateway_id, active)
-        for chunk in queries.in_chunks(codes)
+        for chunk in queries.in_chunks([code for code in codes if "\x00" not in code])
         for code, gateway_id, active in Sensor.objects.filter(code__in=chunk).values_list(
             "code", "gateway_id", "active"
         )

@@ -65,6 +65,21 @@ def test_each_bad_line_is_refused_with_its_reason_and_the_good_ones_stay(rig, ot
     assert Reading.objects.filter(sensor_id=other_rig.sensors["methane"].pk).count() == 0
 
 
+def test_a_code_no_sensor_can_have_is_an_unknown_sensor(rig):
+    """A NUL cannot be stored in PostgreSQL's text; it was a 500 there."""
+    lines = [
+        {"sensor": "a\x00b", "ts": stamp(5), "value": 1.0},
+        {"sensor": 'x"y\\z,{}', "ts": stamp(5), "value": 1.0},
+        {"sensor": rig.sensors["o2"].code, "ts": stamp(5), "value": 20.9},
+    ]
+    result = pipeline.ingest_body(rig.gateway, body(*lines), now=NOW)
+    assert result.accepted == 1
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (1, pipeline.UNKNOWN_SENSOR),
+        (2, pipeline.UNKNOWN_SENSOR),
+    ]
+
+
 def test_ndjson_with_a_broken_line(rig):
     code = rig.sensors["o2"].code
     text = b"\n".join(
