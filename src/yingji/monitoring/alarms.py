@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -147,7 +147,7 @@ class _Writes:
         for alarm, names in self.changed.values():
             by_fields.setdefault(tuple(sorted(names)), []).append(alarm)
         for names, alarms in by_fields.items():
-            Alarm.objects.bulk_update(alarms, names)
+            _update_each(alarms, names)
         AlarmEvent.objects.bulk_create(self.events)
         Notification.objects.bulk_create(self.outbox)
         audit.record_many(None, self.audited)
@@ -155,6 +155,33 @@ class _Writes:
         jobs.cancel_all(ACK_OVERDUE, self.cancelled)
         if self.risen:
             _tell_listeners(self.risen, now)
+
+
+def _update_each(alarms: Sequence[Alarm], names: Sequence[str]) -> None:
+    """Write the fields `names` of each alarm, each its own values, in one UPDATE.
+
+    What `bulk_update` writes, without a Case and a When expression built and compiled per alarm and
+    field: that took about 7 ms of CPU of a batch that raised and cleared a dozen alarms each.
+    """
+    table, quote = Alarm._meta.db_table, connection.ops.quote_name
+    key = quote(Alarm._meta.pk.column)
+    cast = connection.vendor == "postgresql"  # a CASE of parameters has no type there
+    assignments: list[str] = []
+    params: list[Any] = []
+    for name in names:
+        field = Alarm._meta.get_field(name)
+        case = f"CASE {key} " + "WHEN %s THEN %s " * len(alarms) + "END"
+        assignments.append(
+            f"{quote(field.column)} = " + (f"CAST({case} AS {field.db_type(connection)})" if cast else case)
+        )
+        for alarm in alarms:
+            params += [alarm.pk, field.get_db_prep_save(getattr(alarm, field.attname), connection)]
+    params += [alarm.pk for alarm in alarms]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} IN ({', '.join(['%s'] * len(alarms))})",
+            params,
+        )
 
 
 def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now: datetime) -> AlarmChanges:
