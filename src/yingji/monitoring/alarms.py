@@ -481,9 +481,10 @@ def _tell(
     """Add the alarm's message for everyone at tiers first…last to `outbox` (the caller stores it)."""
     sensor = alarm.sensor
     value = "—" if alarm.peak_value is None else f"{alarm.peak_value:g} {sensor.unit}"
-    subject = f"{LEVEL_LABELS[alarm.level]}报警：{sensor.name}（{alarm.get_rule_display()}）"
+    rule = alarm.rule_label
+    subject = f"{LEVEL_LABELS[alarm.level]}报警：{sensor.name}（{rule}）"
     body = (
-        f"{sensor.name}（{sensor.code}）{alarm.get_rule_display()}报警，值 {value}，"
+        f"{sensor.name}（{sensor.code}）{rule}报警，值 {value}，"
         f"时间 {timezone.localtime(alarm.last_triggered_at):%Y-%m-%d %H:%M:%S}"
     )
     link = reverse("monitoring:alarm", args=[alarm.pk])

@@ -302,6 +302,7 @@ class Alarm(models.Model):
         (WINDOW, _("时段累计")),
         (OFFLINE, _("离线")),
     ]
+    RULE_LABELS = dict(RULE_CHOICES)
     RAISED, ACKNOWLEDGED, CLEARED, CLOSED = "raised", "acknowledged", "cleared", "closed"
     STATUS_CHOICES = [
         (RAISED, _("报警中")),
@@ -361,7 +362,12 @@ class Alarm(models.Model):
         indexes = [models.Index(fields=["status", "level"], name="alarm_status_level")]
 
     def __str__(self) -> str:
-        return f"{self.sensor.name} {LEVEL_LABELS[self.level]}{self.get_rule_display()}报警"
+        return f"{self.sensor.name} {LEVEL_LABELS[self.level]}{self.rule_label}报警"
+
+    @property
+    def rule_label(self) -> str:
+        """The rule's label, as get_rule_display() gives it, without rebuilding the choices each time."""
+        return str(self.RULE_LABELS.get(self.rule, self.rule))
 
     @property
     def level_name(self) -> str:

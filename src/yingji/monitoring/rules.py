@@ -68,11 +68,8 @@ def limits_for(sensor_ids: Sequence[int], kinds: Sequence[str]) -> LimitTable:
 
 def limits_from_rows(rows: Sequence[Sequence[float | None] | None], kinds: Sequence[str]) -> LimitTable:
     """The limit table from each sensor's rule row (LIMIT_FIELDS in order), None where it has no rule row."""
-    table = np.array(
-        [
-            [_nan(v) for v in (row if row is not None else kind_default_row(kind))]
-            for row, kind in zip(rows, kinds, strict=True)
-        ],
+    table = np.array(  # None becomes NaN
+        [row if row is not None else kind_default_row(kind) for row, kind in zip(rows, kinds, strict=True)],
         dtype=np.float64,
     ).reshape(len(kinds), 10)
     return LimitTable(
