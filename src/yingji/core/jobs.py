@@ -156,7 +156,22 @@ def notify(
     channels: tuple[str, ...] = ("inbox",),
 ) -> int:
     """Queue a message to each recipient on each channel, inside the caller's transaction."""
-    rows = [
+    rows = notifications(recipients, subject, body=body, link=link, about=about, channels=channels)
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notifications(
+    recipients: Iterable[User],
+    subject: str,
+    *,
+    body: str = "",
+    link: str = "",
+    about: models.Model | None = None,
+    channels: tuple[str, ...] = ("inbox",),
+) -> list[Notification]:
+    """The outbox rows `notify` queues, not saved: for a caller that stores many messages in one insert."""
+    return [
         Notification(
             recipient=user,
             region_id=user.region_id,
@@ -170,8 +185,6 @@ def notify(
         for user in recipients
         for channel in channels
     ]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
 
 
 def users_with_role_at(role: str, region: Region) -> models.QuerySet[User]:

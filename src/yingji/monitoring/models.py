@@ -176,8 +176,10 @@ class SensorState(models.Model):
     # Highest level among the sensor's open alarms (0: none), so the pipeline skips quiet sensors.
     alarm_level = models.SmallIntegerField("报警级别", default=0, choices=LEVEL_CHOICES)
 
-    class Meta:
-        indexes = [models.Index(fields=["online", "offline_due_ms"], name="sensorstate_offline_due")]
+    # No index but the key: every batch rewrites the latest time and offline time of each of its sensors,
+    # and an index on either would make each of those updates write index entries too, where without one
+    # PostgreSQL rewrites the row in place in its page (a HOT update). The offline check reads the whole
+    # table instead, once per worker pass: one row per sensor.
 
     def __str__(self) -> str:
         return f"{self.sensor_id}: {self.last_value} @ {self.last_ts}"
@@ -300,6 +302,7 @@ class Alarm(models.Model):
         (WINDOW, _("时段累计")),
         (OFFLINE, _("离线")),
     ]
+    RULE_LABELS = dict(RULE_CHOICES)
     RAISED, ACKNOWLEDGED, CLEARED, CLOSED = "raised", "acknowledged", "cleared", "closed"
     STATUS_CHOICES = [
         (RAISED, _("报警中")),
@@ -359,7 +362,12 @@ class Alarm(models.Model):
         indexes = [models.Index(fields=["status", "level"], name="alarm_status_level")]
 
     def __str__(self) -> str:
-        return f"{self.sensor.name} {LEVEL_LABELS[self.level]}{self.get_rule_display()}报警"
+        return f"{self.sensor.name} {LEVEL_LABELS[self.level]}{self.rule_label}报警"
+
+    @property
+    def rule_label(self) -> str:
+        """The rule's label, as get_rule_display() gives it, without rebuilding the choices each time."""
+        return str(self.RULE_LABELS.get(self.rule, self.rule))
 
     @property
     def level_name(self) -> str:

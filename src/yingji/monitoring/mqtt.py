@@ -136,6 +136,8 @@ class _IngestClient(paho.Client):
         super().__init__(*args, **kwargs)
         self._read_chunk = b""
         self._read_position = 0
+        # Called with (packet id, QoS, topic bytes, payload) of each PUBLISH; None: paho's on_message.
+        self.deliver: Callable[[int, int, bytes, bytes], None] | None = None
 
     def _sock_recv(self, bufsize: int) -> bytes:
         chunk, position = self._read_chunk, self._read_position
@@ -157,6 +159,38 @@ class _IngestClient(paho.Client):
     def _sock_close(self) -> None:
         self._read_chunk, self._read_position = b"", 0  # nothing of an old connection is read on a new one
         super()._sock_close()
+
+    def _handle_publish(self) -> paho.MQTTErrorCode:
+        """An incoming PUBLISH at QoS 0 or 1: its packet id, QoS, topic and payload straight to `deliver`.
+
+        paho's own handling builds a Properties object, a message object and a debug line for every
+        packet and matches the topic against its callbacks: most of the network thread's time. The
+        ingester reads no property (and the broker sends no topic alias: the client allows none), so
+        they are skipped. QoS 2, which the subscription never grants, keeps paho's path.
+        """
+        header, packet = self._in_packet["command"], self._in_packet["packet"]
+        qos = (header & 0x06) >> 1
+        if qos == 2 or self.deliver is None:
+            return super()._handle_publish()
+        try:
+            end = 2 + int.from_bytes(packet[:2], "big")
+            topic, mid = packet[2:end], 0
+            if qos:
+                mid, end = int.from_bytes(packet[end : end + 2], "big"), end + 2
+            length, shift = 0, 0  # the properties' length: a variable byte integer of up to 4 bytes
+            while True:
+                byte = packet[end]
+                end, length, shift = end + 1, length | (byte & 0x7F) << shift, shift + 7
+                if byte < 0x80:
+                    break
+                if shift > 21:
+                    raise IndexError
+            if end + length > len(packet):
+                raise IndexError
+        except IndexError:  # a packet shorter than its own lengths say
+            return paho.MQTTErrorCode.MQTT_ERR_PROTOCOL
+        self.deliver(mid, qos, topic, packet[end + length :])
+        return paho.MQTTErrorCode.MQTT_ERR_SUCCESS
 
     def ack_all(self, mids: list[int]) -> None:
         """PUBACK (reason: success) for each QoS 1 packet id, queued as one write."""
@@ -227,6 +261,7 @@ class MqttIngester:
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        client.deliver = self._deliver
         self._connect_properties = Properties(PacketTypes.CONNECT)
         self._connect_properties.SessionExpiryInterval = session_expiry_s
         self._connect_properties.ReceiveMaximum = RECEIVE_MAXIMUM
@@ -271,14 +306,27 @@ class MqttIngester:
         self._subscribed.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        """paho's path (QoS 2, never granted by the subscription); QoS 0 and 1 come to `_deliver`."""
         try:
             topic = message.topic
         except UnicodeDecodeError:  # brokers refuse such topics; were one to come, it must not stop us
             log.warning("dropped a message whose topic is not UTF-8")
             client.ack(message.mid, message.qos)
             return
+        self._queue(message.mid, message.qos, topic, message.payload)
+
+    def _deliver(self, mid: int, qos: int, topic: bytes, payload: bytes) -> None:
+        try:
+            name = topic.decode()
+        except UnicodeDecodeError:  # brokers refuse such topics; were one to come, it must not stop us
+            log.warning("dropped a message whose topic is not UTF-8")
+            self.client.ack(mid, qos)
+            return
+        self._queue(mid, qos, name, payload)
+
+    def _queue(self, mid: int, qos: int, topic: str, payload: bytes | bytearray) -> None:
         inbox = self._inbox
-        inbox.append((self._connection_number, message.mid, message.qos, topic, message.payload))
+        inbox.append((self._connection_number, mid, qos, topic, payload))
         queued = len(inbox)
         if queued == 1:
             self._first_arrival = time.monotonic()

@@ -26,7 +26,15 @@ from django.utils import timezone
 
 from yingji.core.errors import InvalidInput
 from yingji.monitoring import alarms, grading, queries, rainsignal, rules
-from yingji.monitoring.models import Gateway, Reading, ReadingMinute, Sensor, SensorState
+from yingji.monitoring.models import (
+    Gateway,
+    Reading,
+    ReadingMinute,
+    Sensor,
+    SensorState,
+    ThresholdRule,
+    WindowRule,
+)
 from yingji.monitoring.sensortypes import KIND_BY_KEY
 
 READINGS_TABLE = Reading._meta.db_table
@@ -187,10 +195,12 @@ def _parse_timestamp(stamp: str, earliest_ms: int, latest_ms: int) -> int | str:
 
 @dataclass
 class SensorTable:
-    """Per-sensor facts for the sensors of one batch, as arrays indexed by position."""
+    """Per-sensor facts for the sensors of one batch, as arrays indexed by position (in sensor id order)."""
 
+    codes: list[str]
     ids: np.ndarray
     kinds: list[str]
+    windowed: np.ndarray  # graded by window rules
     high: np.ndarray
     low: np.ndarray
     rate_limit: np.ndarray
@@ -227,27 +237,20 @@ def ingest_items(
 
 
 def _store_and_evaluate(gateway: Gateway, valid: _Valid, now: datetime, result: IngestResult) -> None:
-    known = _sensors_by_code(sorted(set(valid.codes)))
-    sensor_ids = sorted({row[0] for row in known.values() if row[1] == gateway.pk and row[2]})
-    position_of = {sensor_id: index for index, sensor_id in enumerate(sensor_ids)}
-    positions = np.empty(len(valid.codes), dtype=np.int64)
-    keep = np.ones(len(valid.codes), dtype=bool)
-    for index, code in enumerate(valid.codes):
-        row = known.get(code)
-        if row is None:
-            reason = UNKNOWN_SENSOR
-        elif row[1] != gateway.pk:
-            reason = OTHER_GATEWAY
-        elif not row[2]:
-            reason = RETIRED_SENSOR
-        else:
-            positions[index] = position_of[row[0]]
-            continue
-        keep[index] = False
-        result.rejected.append(Rejection(valid.lines[index], reason))
-    if not sensor_ids:
+    # No sensor code holds a NUL, and PostgreSQL's text cannot: such a code is an unknown sensor.
+    codes = sorted(code for code in set(valid.codes) if "\x00" not in code)
+    table = _load_sensor_table(gateway, codes)
+    position_of = {code: index for index, code in enumerate(table.codes)}
+    positions = np.fromiter(
+        (position_of.get(code, -1) for code in valid.codes), dtype=np.int64, count=len(valid.codes)
+    )
+    keep = positions >= 0
+    if not keep.all():
+        refused = np.flatnonzero(~keep).tolist()
+        reasons = _rejection_reasons(gateway, sorted({valid.codes[index] for index in refused}))
+        result.rejected += [Rejection(valid.lines[index], reasons[valid.codes[index]]) for index in refused]
+    if not table.codes:
         return
-    table = _load_sensor_table(sensor_ids, {row[0]: row for row in known.values()})
     pos = positions[keep]
     ts = np.asarray(valid.ts_ms, dtype=np.int64)[keep]
     values = np.asarray(valid.values, dtype=np.float64)[keep]
@@ -262,18 +265,16 @@ def _store_and_evaluate(gateway: Gateway, valid: _Valid, now: datetime, result: 
 
     # Readings after the sensor's latest stored one are new; earlier ones may be repeats.
     late = ts <= table.previous_ts[pos]
+    new = ~late
     if late.any():
         stored_late = _insert_late(table.ids[pos[late]], ts[late], values[late])
         result.duplicates += int((~stored_late).sum())
-        _append(table.ids[pos[~late]], ts[~late], values[~late])
-        kept = ~late
+        kept = new.copy()
         kept[np.flatnonzero(late)[stored_late]] = True
-        pos, ts, values = pos[kept], ts[kept], values[kept]
-    else:
-        _append(table.ids[pos], ts, values)
+        pos, ts, values, new = pos[kept], ts[kept], values[kept], new[kept]
     if pos.size == 0:
         return
-    _add_to_minutes(table.ids, pos, ts, values)
+    _store(table.ids[pos], ts, values, new, _minutes(table, pos, ts, values))
     result.accepted = int(pos.size)
 
     levels = grading.grade_thresholds(values, table.high[pos], table.low[pos])
@@ -308,81 +309,103 @@ def _store_and_evaluate(gateway: Gateway, valid: _Valid, now: datetime, result: 
     _update_states(table, group_pos, last_ts, last_values, last_levels, advanced)
     if outcomes or back_online:
         result.alarms = alarms.apply_outcomes(outcomes, back_online, now)
-    Gateway.objects.filter(pk=gateway.pk).exclude(last_seen_at__gt=now - timedelta(minutes=1)).update(
-        last_seen_at=now
-    )
+    # Noted at most once a minute: the gateway's row is not one more write of every batch.
+    if gateway.last_seen_at is None or gateway.last_seen_at <= now - timedelta(minutes=1):
+        Gateway.objects.filter(pk=gateway.pk).exclude(last_seen_at__gt=now - timedelta(minutes=1)).update(
+            last_seen_at=now
+        )
+        gateway.last_seen_at = now
 
 
 # Hot-path reads in plain SQL: the ORM spends milliseconds building an IN list of a thousand ids.
 
+# Per sensor of the batch, in one statement: its facts, its latest state, its limits (its own rule row,
+# else its kind's: `has_rule` is false when it has neither and the code's defaults apply) and whether
+# window rules grade its kind. On PostgreSQL the state rows are locked in sensor order as they are read.
+_RULE_COLUMNS = ", ".join(
+    f"CASE WHEN r.id IS NULL THEN k.{name} ELSE r.{name} END" for name in rules.LIMIT_FIELDS
+)
+_SENSOR_TABLE_QUERY = (
+    "SELECT s.code, s.id, s.kind, s.offline_after_s, st.last_ts, st.last_value, st.online, st.alarm_level, "
+    f"s.kind = %s OR s.kind IN (SELECT w.kind FROM {WindowRule._meta.db_table} w), "
+    f"r.id IS NOT NULL OR k.id IS NOT NULL, {_RULE_COLUMNS} "
+    f"FROM {Sensor._meta.db_table} s JOIN {STATES_TABLE} st ON st.sensor_id = s.id "
+    f"LEFT JOIN {ThresholdRule._meta.db_table} r ON r.sensor_id = s.id "
+    f"LEFT JOIN {ThresholdRule._meta.db_table} k ON k.sensor_id IS NULL AND k.kind = s.kind "
+    "WHERE s.gateway_id = %s AND s.active AND s.code {codes} ORDER BY s.id"
+)
 
-def _sensors_by_code(codes: list[str]) -> dict[str, tuple[Any, ...]]:
-    """{code: (id, gateway_id, active, kind, offline_after_s, last_ts, last_value, online, alarm_level)}."""
-    sensors, states = Sensor._meta.db_table, STATES_TABLE
-    found: dict[str, tuple[Any, ...]] = {}
+
+def _sensor_rows(gateway_id: int, codes: list[str]) -> list[tuple[Any, ...]]:
+    """The rows of `_SENSOR_TABLE_QUERY` for the gateway's active sensors among `codes`, by sensor id."""
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
+        if _is_postgresql():
+            cursor.execute(
+                _SENSOR_TABLE_QUERY.format(codes="= ANY(%s::text[])") + " FOR UPDATE OF st",
+                [rules.ALWAYS_WINDOWED, gateway_id, codes],
+            )
+            return cursor.fetchall()
         for chunk in queries.in_chunks(codes):
             cursor.execute(
-                "SELECT s.code, s.id, s.gateway_id, s.active, s.kind, s.offline_after_s, "
-                "st.last_ts, st.last_value, st.online, st.alarm_level "
-                f"FROM {sensors} s LEFT JOIN {states} st ON st.sensor_id = s.id "
-                f"WHERE s.code IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
+                _SENSOR_TABLE_QUERY.format(codes=f"IN ({', '.join(['%s'] * len(chunk))})"),
+                [rules.ALWAYS_WINDOWED, gateway_id, *chunk],
             )
-            found.update((row[0], row[1:]) for row in cursor.fetchall())
-    return found
+            rows += cursor.fetchall()
+    return sorted(rows, key=lambda row: row[1])
 
 
-def _lock_states(sensor_ids: list[int]) -> dict[int, tuple[Any, ...]]:
-    """PostgreSQL: lock the batch's state rows in id order and read them afresh."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT sensor_id, last_ts, last_value, online, alarm_level FROM {STATES_TABLE} "
-            "WHERE sensor_id = ANY(%s) ORDER BY sensor_id FOR UPDATE",
-            [sensor_ids],
+def _rejection_reasons(gateway: Gateway, codes: list[str]) -> dict[str, str]:
+    """Why each of `codes` (not among the gateway's active sensors) is refused."""
+    found = {
+        code: (gateway_id, active)
+        for chunk in queries.in_chunks([code for code in codes if "\x00" not in code])
+        for code, gateway_id, active in Sensor.objects.filter(code__in=chunk).values_list(
+            "code", "gateway_id", "active"
         )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+    }
+    reasons = {}
+    for code in codes:
+        sensor = found.get(code)
+        if sensor is None:
+            reasons[code] = UNKNOWN_SENSOR
+        elif sensor[0] != gateway.pk:
+            reasons[code] = OTHER_GATEWAY
+        else:
+            reasons[code] = RETIRED_SENSOR
+    return reasons
 
 
-def _load_sensor_table(sensor_ids: list[int], facts: dict[int, tuple[Any, ...]]) -> SensorTable:
+def _load_sensor_table(gateway: Gateway, codes: list[str]) -> SensorTable:
     """Limits, kinds, latest state and offline times of the batch's sensors, as arrays by position.
 
-    On PostgreSQL the state rows are locked first, so two batches of one sensor queue here instead of
-    racing on the latest time; SQLite's write transaction already admits one batch at a time.
+    On PostgreSQL the state rows are locked as they are read, so two batches of one sensor queue here
+    instead of racing on the latest time; SQLite's write transaction already admits one batch at a time.
     """
-    count = len(sensor_ids)
-    kinds = [facts[sensor_id][3] for sensor_id in sensor_ids]
-    if _is_postgresql():
-        states = _lock_states(sensor_ids)
-    else:
-        states = {
-            sensor_id: facts[sensor_id][5:9] for sensor_id in sensor_ids if facts[sensor_id][7] is not None
-        }
-    missing = [sensor_id for sensor_id in sensor_ids if sensor_id not in states]
-    if missing:
-        SensorState.objects.bulk_create(
-            [SensorState(sensor_id=sensor_id) for sensor_id in missing], ignore_conflicts=True
+    rows = _sensor_rows(gateway.pk, codes)
+    if len(rows) < len(codes):
+        # A sensor made outside the services has no state row yet: give it one, then read again.
+        missing = Sensor.objects.filter(
+            gateway_id=gateway.pk, active=True, code__in=codes, state__isnull=True
         )
-    limits = rules.limits_for(sensor_ids, kinds)
+        states = [SensorState(sensor_id=sensor_id) for sensor_id in missing.values_list("pk", flat=True)]
+        if states:
+            SensorState.objects.bulk_create(states, ignore_conflicts=True)
+            rows = _sensor_rows(gateway.pk, codes)
+    count = len(rows)
+    kinds = [row[2] for row in rows]
+    limits = rules.limits_from_rows([row[10:] if row[9] else None for row in rows], kinds)
     previous_ts = np.full(count, -1, dtype=np.int64)
     previous_value = np.full(count, np.nan)
-    was_online = np.zeros(count, dtype=bool)
-    alarm_level = np.zeros(count, dtype=np.int8)
-    for index, sensor_id in enumerate(sensor_ids):
-        state = states.get(sensor_id)
-        if state is None:
-            continue
-        last_ts, last_value, online, level = state
-        if last_ts is not None:
-            previous_ts[index], previous_value[index] = last_ts, last_value
-        was_online[index], alarm_level[index] = bool(online), level or 0
-    offline_after_s = [
-        facts[sensor_id][4] or KIND_BY_KEY[kind].offline_after_s
-        for sensor_id, kind in zip(sensor_ids, kinds, strict=True)
-    ]
+    for index, row in enumerate(rows):
+        if row[4] is not None:
+            previous_ts[index], previous_value[index] = row[4], row[5]
+    offline_after_s = [row[3] or KIND_BY_KEY[row[2]].offline_after_s for row in rows]
     return SensorTable(
-        ids=np.asarray(sensor_ids, dtype=np.int64),
+        codes=[row[0] for row in rows],
+        ids=np.asarray([row[1] for row in rows], dtype=np.int64),
         kinds=kinds,
+        windowed=np.asarray([bool(row[8]) for row in rows], dtype=bool),
         high=limits.high,
         low=limits.low,
         rate_limit=limits.rate_limit,
@@ -390,8 +413,8 @@ def _load_sensor_table(sensor_ids: list[int], facts: dict[int, tuple[Any, ...]])
         offline_after_ms=np.asarray(offline_after_s, dtype=np.int64) * 1000,
         previous_ts=previous_ts,
         previous_value=previous_value,
-        was_online=was_online,
-        alarm_level=alarm_level,
+        was_online=np.asarray([bool(row[6]) for row in rows], dtype=bool),
+        alarm_level=np.asarray([row[7] or 0 for row in rows], dtype=np.int8),
     )
 
 
@@ -446,11 +469,10 @@ def _window_outcomes(
     table: SensorTable, group_pos: np.ndarray, last_ts: np.ndarray, advanced: np.ndarray
 ) -> list[alarms.Outcome]:
     """Window rules (e.g. rainfall over 1–24 h) for the batch's sensors with any, at their latest reading."""
-    window_kinds = rules.kinds_with_window_rules()
     candidates = [
         (int(table.ids[p]), int(t), int(table.alarm_level[p]))
         for p, t, moved in zip(group_pos, last_ts, advanced, strict=True)
-        if moved and table.kinds[p] in window_kinds
+        if moved and table.windowed[p]
     ]
     if not candidates:
         return []
@@ -488,68 +510,164 @@ def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _append(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> None:
-    """Append new readings in one statement; the key still refuses a repeat that raced past the check."""
-    if ts.size == 0:
-        return
+@dataclass
+class _Minutes:
+    """A batch folded into per-(sensor, minute) aggregates, one entry per (sensor, minute) it touches.
+
+    `fresh` marks the minutes after the one of the sensor's latest stored reading: every stored reading
+    is at or before that, so no row can exist yet for them and they are inserted, not upserted.
+    """
+
+    sensor_ids: np.ndarray
+    minutes: np.ndarray
+    counts: np.ndarray
+    totals: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    fresh: np.ndarray
+
+    def columns(self, where: np.ndarray) -> list[np.ndarray]:
+        return [
+            self.sensor_ids[where],
+            self.minutes[where],
+            self.counts[where],
+            self.totals[where],
+            self.lows[where],
+            self.highs[where],
+        ]
+
+
+def _minutes(table: SensorTable, pos: np.ndarray, ts: np.ndarray, values: np.ndarray) -> _Minutes:
+    """The per-minute aggregates of readings sorted by (sensor, time)."""
+    minutes = ts // 60_000
+    starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (minutes[1:] != minutes[:-1])])
+    group_pos, group_minutes = pos[starts], minutes[starts]
+    return _Minutes(
+        sensor_ids=table.ids[group_pos],
+        minutes=group_minutes,
+        counts=np.diff(np.r_[starts, pos.size]),
+        totals=np.add.reduceat(values, starts),
+        lows=np.minimum.reduceat(values, starts),
+        highs=np.maximum.reduceat(values, starts),
+        fresh=group_minutes > table.previous_ts[group_pos] // 60_000,
+    )
+
+
+def _store(
+    sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray, new: np.ndarray, minutes: _Minutes
+) -> None:
+    """Append the `new` readings (the late ones are stored already) and add all of them to the minutes.
+
+    The key still refuses a repeat that raced past the check.
+    """
     if _is_postgresql():
-        _append_postgresql(sensor_ids, ts, values)
+        _store_postgresql(sensor_ids[new], ts[new], values[new], minutes)
         return
     with connection.cursor() as cursor:
+        if new.any():
+            cursor.executemany(
+                f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                list(zip(ts[new].tolist(), sensor_ids[new].tolist(), values[new].tolist(), strict=True)),
+            )
+        t = MINUTES_TABLE
         cursor.executemany(
-            f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            list(zip(ts.tolist(), sensor_ids.tolist(), values.tolist(), strict=True)),
+            f"INSERT INTO {t} (sensor_id, minute, count, total, minimum, maximum) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (sensor_id, minute) DO UPDATE SET count = {t}.count + excluded.count, "
+            f"total = {t}.total + excluded.total, minimum = min({t}.minimum, excluded.minimum), "
+            f"maximum = max({t}.maximum, excluded.maximum)",
+            list(zip(*(column.tolist() for column in minutes.columns(slice(None))), strict=True)),
         )
 
 
-# One row of PostgreSQL's binary COPY format for (ts bigint, sensor_id bigint, value float8):
-# the field count, then each field's length and big-endian value.
-_COPY_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("ts_length", ">i4"),
-        ("ts", ">i8"),
-        ("sensor_length", ">i4"),
-        ("sensor", ">i8"),
-        ("value_length", ">i4"),
-        ("value", ">f8"),
-    ]
-)
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 _COPY_TRAILER = b"\xff\xff"
 
 
-def copy_payload(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> bytes:
-    """The readings as one binary COPY stream, built by numpy without a loop per row."""
-    rows = np.empty(ts.size, dtype=_COPY_ROW)
-    rows["fields"] = 3
-    rows["ts_length"] = rows["sensor_length"] = rows["value_length"] = 8
-    rows["ts"], rows["sensor"], rows["value"] = ts, sensor_ids, values
+def binary_copy(*columns: tuple[str, np.ndarray]) -> bytes:
+    """Rows in PostgreSQL's binary COPY format, built by numpy without a loop per row.
+
+    `columns` are (numpy big-endian type: ">i8" bigint, ">i4" integer, ">f8" float8, values) in the
+    order of the COPY's column list. A row is the field count, then each field's length and value.
+    """
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for number, (kind, _) in enumerate(columns):
+        fields += [(f"length{number}", ">i4"), (f"value{number}", kind)]
+    rows = np.empty(len(columns[0][1]), dtype=np.dtype(fields))
+    rows["count"] = len(columns)
+    for number, (kind, values) in enumerate(columns):
+        rows[f"length{number}"] = np.dtype(kind).itemsize
+        rows[f"value{number}"] = values
     return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
-def _append_postgresql(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> None:
-    """Binary COPY (about 4× an INSERT of the same rows); a repeat makes COPY fail whole, so then INSERT.
+def copy_payload(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> bytes:
+    """Readings (ts bigint, sensor_id bigint, value float8) as one binary COPY stream."""
+    return binary_copy((">i8", ts), (">i8", sensor_ids), (">f8", values))
 
-    The batch's sensor states are locked and every reading here is later than its sensor's latest, so a
-    repeat can only come from outside the pipeline; the savepoint keeps the batch's transaction alive.
+
+def _minutes_payload(columns: list[np.ndarray]) -> bytes:
+    """Minute aggregates (sensor_id, minute, count, total, minimum, maximum) as one binary COPY stream."""
+    kinds = (">i8", ">i8", ">i4", ">f8", ">f8", ">f8")
+    return binary_copy(*zip(kinds, columns, strict=True))
+
+
+def _pg_array(values: np.ndarray) -> str:
+    """A PostgreSQL array literal of numbers, '{1,2.5}' (the repr of a float reads back exactly).
+
+    A list as a parameter is quoted by psycopg element by element, several milliseconds for the
+    thousands of numbers of a batch; this is one join.
     """
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
+_MINUTES_UPSERT = (
+    f"INSERT INTO {MINUTES_TABLE} AS m (sensor_id, minute, count, total, minimum, maximum) "
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::float8[], %s::float8[], %s::float8[]) "
+    "ON CONFLICT (sensor_id, minute) DO UPDATE SET count = m.count + EXCLUDED.count, "
+    "total = m.total + EXCLUDED.total, minimum = LEAST(m.minimum, EXCLUDED.minimum), "
+    "maximum = GREATEST(m.maximum, EXCLUDED.maximum)"
+)
+
+
+def _store_postgresql(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray, minutes: _Minutes) -> None:
+    """Binary COPY of the new readings and the fresh minutes, one upsert for the minutes already begun.
+
+    COPY costs a quarter of an INSERT of the same rows, but one repeat makes it fail whole. The batch's
+    sensor states are locked and every row copied is later than its sensor's latest, so a repeat can
+    only come from outside the pipeline: then the savepoint keeps the batch's transaction alive and the
+    same rows go in with INSERT … ON CONFLICT.
+    """
+    fresh = minutes.columns(minutes.fresh)
     try:
-        statement = f"COPY {READINGS_TABLE} (ts, sensor_id, value) FROM STDIN (FORMAT BINARY)"
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,  # psycopg's errors as Django's, as for any query
-            cursor.cursor.copy(statement) as copy,  # the psycopg cursor under Django's wrapper
-        ):
-            copy.write(copy_payload(sensor_ids, ts, values))
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+            # The psycopg cursor under Django's wrapper; wrap_database_errors gives Django's errors.
+            if ts.size:
+                statement = f"COPY {READINGS_TABLE} (ts, sensor_id, value) FROM STDIN (FORMAT BINARY)"
+                with cursor.cursor.copy(statement) as copy:
+                    copy.write(copy_payload(sensor_ids, ts, values))
+            if fresh[0].size:
+                statement = (
+                    f"COPY {MINUTES_TABLE} (sensor_id, minute, count, total, minimum, maximum) "
+                    "FROM STDIN (FORMAT BINARY)"
+                )
+                with cursor.cursor.copy(statement) as copy:
+                    copy.write(_minutes_payload(fresh))
     except IntegrityError:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[]) ON CONFLICT DO NOTHING",
-                [ts.tolist(), sensor_ids.tolist(), values.tolist()],
-            )
+            if ts.size:
+                cursor.execute(
+                    f"INSERT INTO {READINGS_TABLE} (ts, sensor_id, value) "
+                    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[]) ON CONFLICT DO NOTHING",
+                    [_pg_array(ts), _pg_array(sensor_ids), _pg_array(values)],
+                )
+            if fresh[0].size:
+                cursor.execute(_MINUTES_UPSERT, [_pg_array(column) for column in fresh])
+    begun = minutes.columns(~minutes.fresh)
+    if begun[0].size:
+        with connection.cursor() as cursor:
+            cursor.execute(_MINUTES_UPSERT, [_pg_array(column) for column in begun])
 
 
 def _insert_late(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -568,46 +686,6 @@ def _insert_late(sensor_ids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> 
     return stored
 
 
-def _add_to_minutes(ids: np.ndarray, pos: np.ndarray, ts: np.ndarray, values: np.ndarray) -> None:
-    """Fold the batch into the per-minute aggregates: one upsert per (sensor, minute) it touches."""
-    minutes = ts // 60_000
-    starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (minutes[1:] != minutes[:-1])])
-    counts = np.diff(np.r_[starts, pos.size])
-    totals = np.add.reduceat(values, starts)
-    lows = np.minimum.reduceat(values, starts)
-    highs = np.maximum.reduceat(values, starts)
-    sensor_ids, group_minutes = ids[pos[starts]], minutes[starts]
-    columns = [
-        sensor_ids.tolist(),
-        group_minutes.tolist(),
-        counts.tolist(),
-        totals.tolist(),
-        lows.tolist(),
-        highs.tolist(),
-    ]
-    t = MINUTES_TABLE
-    with connection.cursor() as cursor:
-        if _is_postgresql():
-            cursor.execute(
-                f"INSERT INTO {t} AS m (sensor_id, minute, count, total, minimum, maximum) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], "
-                "%s::float8[], %s::float8[], %s::float8[]) "
-                "ON CONFLICT (sensor_id, minute) DO UPDATE SET count = m.count + EXCLUDED.count, "
-                "total = m.total + EXCLUDED.total, minimum = LEAST(m.minimum, EXCLUDED.minimum), "
-                "maximum = GREATEST(m.maximum, EXCLUDED.maximum)",
-                columns,
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {t} (sensor_id, minute, count, total, minimum, maximum) "
-                "VALUES (%s, %s, %s, %s, %s, %s) "
-                f"ON CONFLICT (sensor_id, minute) DO UPDATE SET count = {t}.count + excluded.count, "
-                f"total = {t}.total + excluded.total, minimum = min({t}.minimum, excluded.minimum), "
-                f"maximum = max({t}.maximum, excluded.maximum)",
-                list(zip(*columns, strict=True)),
-            )
-
-
 def _update_states(
     table: SensorTable,
     group_pos: np.ndarray,
@@ -620,15 +698,13 @@ def _update_states(
     moved = group_pos[advanced]
     if moved.size == 0:
         return
-    ids = table.ids[moved].tolist()
     stamps = last_ts[advanced]
-    offline_due = (stamps + table.offline_after_ms[moved]).tolist()
     columns = [
-        stamps.tolist(),
-        last_values[advanced].tolist(),
-        last_levels[advanced].astype(int).tolist(),
-        offline_due,
-        ids,
+        stamps,
+        last_values[advanced],
+        last_levels[advanced].astype(np.int64),
+        stamps + table.offline_after_ms[moved],
+        table.ids[moved],
     ]
     with connection.cursor() as cursor:
         if _is_postgresql():
@@ -637,11 +713,11 @@ def _update_states(
                 "online = TRUE, offline_due_ms = u.due "
                 "FROM unnest(%s::bigint[], %s::float8[], %s::smallint[], "
                 "%s::bigint[], %s::bigint[]) AS u(ts, value, level, due, id) WHERE s.sensor_id = u.id",
-                columns,
+                [_pg_array(column) for column in columns],
             )
         else:
             cursor.executemany(
                 f"UPDATE {STATES_TABLE} SET last_ts = %s, last_value = %s, last_level = %s, online = 1, "
                 "offline_due_ms = %s WHERE sensor_id = %s",
-                list(zip(*columns, strict=True)),
+                list(zip(*(column.tolist() for column in columns), strict=True)),
             )

@@ -20,7 +20,8 @@ from yingji.monitoring.models import ReadingMinute, Sensor, ThresholdRule, Windo
 from yingji.monitoring.queries import in_chunks
 from yingji.monitoring.sensortypes import KIND_BY_KEY, LEVEL_NAMES
 
-_LIMIT_FIELDS = ThresholdRule.HIGH_FIELDS + ThresholdRule.LOW_FIELDS + ("rate_per_minute", "rate_level")
+# A rule row's limits, in the order of `limits_from_rows`.
+LIMIT_FIELDS = ThresholdRule.HIGH_FIELDS + ThresholdRule.LOW_FIELDS + ("rate_per_minute", "rate_level")
 
 
 @dataclass
@@ -46,7 +47,7 @@ def kind_default_row(kind: str) -> tuple[float | None, ...]:
 def limits_for(sensor_ids: Sequence[int], kinds: Sequence[str]) -> LimitTable:
     """The limits of each sensor, in order: its own rule, else its kind's row, else the code's default."""
     table_name = ThresholdRule._meta.db_table
-    columns = ", ".join(_LIMIT_FIELDS)
+    columns = ", ".join(LIMIT_FIELDS)
     own: dict[int, tuple] = {}
     by_kind: dict[str, tuple] = {}
     with connection.cursor() as cursor:
@@ -59,13 +60,18 @@ def limits_for(sensor_ids: Sequence[int], kinds: Sequence[str]) -> LimitTable:
                 chunk,
             )
             own.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
-    table = np.array(
-        [
-            [_nan(v) for v in own.get(sensor_id) or by_kind.get(kind) or kind_default_row(kind)]
-            for sensor_id, kind in zip(sensor_ids, kinds, strict=True)
-        ],
+    return limits_from_rows(
+        [own.get(sensor_id) or by_kind.get(kind) for sensor_id, kind in zip(sensor_ids, kinds, strict=True)],
+        kinds,
+    )
+
+
+def limits_from_rows(rows: Sequence[Sequence[float | None] | None], kinds: Sequence[str]) -> LimitTable:
+    """The limit table from each sensor's rule row (LIMIT_FIELDS in order), None where it has no rule row."""
+    table = np.array(  # None becomes NaN
+        [row if row is not None else kind_default_row(kind) for row, kind in zip(rows, kinds, strict=True)],
         dtype=np.float64,
-    ).reshape(len(sensor_ids), 10)
+    ).reshape(len(kinds), 10)
     return LimitTable(
         high=np.ascontiguousarray(table[:, 0:4]),
         low=np.ascontiguousarray(table[:, 4:8]),
@@ -74,9 +80,13 @@ def limits_for(sensor_ids: Sequence[int], kinds: Sequence[str]) -> LimitTable:
     )
 
 
+# Graded by window rules even where no region has any: the national rainstorm criteria.
+ALWAYS_WINDOWED = "rainfall"
+
+
 def kinds_with_window_rules() -> set[str]:
     """Sensor kinds graded by window rules: rainfall always (national criteria), and any with region rows."""
-    return {"rainfall", *WindowRule.objects.values_list("kind", flat=True).distinct()}
+    return {ALWAYS_WINDOWED, *WindowRule.objects.values_list("kind", flat=True).distinct()}
 
 
 def criteria_with_source(path: str, kind: str) -> tuple[str, tuple[rainsignal.WindowCriterion, ...], str]:
@@ -96,7 +106,7 @@ def criteria_with_source(path: str, kind: str) -> tuple[str, tuple[rainsignal.Wi
             (LEVEL_NAMES[level], window_h, threshold) for *_, level, window_h, threshold in chosen
         )
         return chosen[0][2], criteria, chosen[0][1]
-    if kind == "rainfall":
+    if kind == ALWAYS_WINDOWED:
         return WindowRule.SUM, rainsignal.NATIONAL_RAINSTORM_CRITERIA, "national"
     return WindowRule.SUM, (), "national"
 

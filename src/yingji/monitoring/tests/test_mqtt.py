@@ -140,6 +140,30 @@ def test_a_bad_broker_url_is_refused(url):
         call_command("mqtt-ingest", url=url, max_seconds=1)
 
 
+def publish_packet(qos: int, topic: bytes, payload: bytes, properties: bytes, mid: int = 7) -> dict[str, Any]:
+    """A PUBLISH as paho holds it once read: the fixed header's first byte and the rest of the packet."""
+    variable = len(topic).to_bytes(2, "big") + topic + (mid.to_bytes(2, "big") if qos else b"")
+    return {
+        "command": paho.PUBLISH | qos << 1,
+        "packet": variable + bytes([len(properties)]) + properties + payload,
+    }
+
+
+def test_a_publish_is_read_without_pahos_message_objects():
+    client = mqtt._IngestClient(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5, manual_ack=True)
+    delivered: list[tuple[Any, ...]] = []
+    client.deliver = lambda *message: delivered.append(message)
+    expiry = b"\x02\x00\x00\x00\x3c"  # a property (message expiry interval 60 s), skipped
+    for qos, properties in ((1, expiry), (0, b"")):
+        client._in_packet = publish_packet(qos, b"yingji/gw/s-1", b'{"value": 1}', properties)
+        assert client._handle_publish() == paho.MQTTErrorCode.MQTT_ERR_SUCCESS
+    assert delivered == [(7, 1, b"yingji/gw/s-1", b'{"value": 1}'), (0, 0, b"yingji/gw/s-1", b'{"value": 1}')]
+    client._in_packet = publish_packet(1, b"yingji/gw/s-1", b"", expiry)
+    client._in_packet["packet"] = client._in_packet["packet"][:-2]  # shorter than its properties
+    assert client._handle_publish() == paho.MQTTErrorCode.MQTT_ERR_PROTOCOL
+    assert len(delivered) == 2
+
+
 # Against the broker -------------------------------------------------------------------------------
 
 

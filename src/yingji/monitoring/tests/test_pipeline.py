@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import orjson
 import pytest
 from django.db import connection
@@ -61,6 +63,21 @@ def test_each_bad_line_is_refused_with_its_reason_and_the_good_ones_stay(rig, ot
         9: pipeline.NOT_AN_OBJECT,
     }
     assert Reading.objects.filter(sensor_id=other_rig.sensors["methane"].pk).count() == 0
+
+
+def test_a_code_no_sensor_can_have_is_an_unknown_sensor(rig):
+    """A NUL cannot be stored in PostgreSQL's text; it was a 500 there."""
+    lines = [
+        {"sensor": "a\x00b", "ts": stamp(5), "value": 1.0},
+        {"sensor": 'x"y\\z,{}', "ts": stamp(5), "value": 1.0},
+        {"sensor": rig.sensors["o2"].code, "ts": stamp(5), "value": 20.9},
+    ]
+    result = pipeline.ingest_body(rig.gateway, body(*lines), now=NOW)
+    assert result.accepted == 1
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (1, pipeline.UNKNOWN_SENSOR),
+        (2, pipeline.UNKNOWN_SENSOR),
+    ]
 
 
 def test_ndjson_with_a_broken_line(rig):
@@ -176,23 +193,50 @@ def test_any_batch_is_answered_line_by_line_and_never_raises(rig, items):
     assert len({r.line for r in result.rejected}) == len(result.rejected)
 
 
-def test_postgresql_append_falls_back_when_copy_meets_a_repeat(rig):
+def test_postgresql_store_falls_back_when_copy_meets_a_repeat(rig):
     """COPY fails whole on a key that exists; the batch must still store the rest, once each."""
     if connection.vendor != "postgresql":
         pytest.skip("binary COPY is the PostgreSQL path")
     import numpy as np
 
     sensor_id = rig.sensors["pressure"].pk
-    pipeline._append(np.array([sensor_id]), np.array([1_700_000_000_000]), np.array([0.5]))
-    pipeline._append(
-        np.array([sensor_id, sensor_id]),
-        np.array([1_700_000_000_000, 1_700_000_005_000]),
-        np.array([0.5, 0.6]),
-    )
+    # As if the sensor had nothing stored: every row is copied, and the second time both COPYs meet a key.
+    table = SimpleNamespace(ids=np.array([sensor_id]), previous_ts=np.array([-1]))
+
+    def store(stamps: list[int], values: list[float]) -> None:
+        ts, value = np.array(stamps), np.array(values)
+        pos = np.zeros(ts.size, dtype=np.int64)
+        minutes = pipeline._minutes(table, pos, ts, value)  # type: ignore[arg-type]
+        pipeline._store(table.ids[pos], ts, value, np.ones(ts.size, dtype=bool), minutes)
+
+    store([1_700_000_000_000], [0.5])
+    store([1_700_000_000_000, 1_700_000_005_000], [0.5, 0.6])
     assert sorted(Reading.objects.filter(sensor_id=sensor_id).values_list("ts", "value")) == [
         (1_700_000_000_000, 0.5),
         (1_700_000_005_000, 0.6),
     ]
+    minute = ReadingMinute.objects.get(sensor_id=sensor_id)
+    assert (minute.minute, minute.minimum, minute.maximum) == (1_700_000_000_000 // 60_000, 0.5, 0.6)
+
+
+def test_a_batch_continues_the_minute_the_last_one_began_and_starts_the_next(rig):
+    """The minute of the latest reading may have a row (added to); later minutes cannot (inserted)."""
+    code, sensor_id = rig.sensors["pressure"].code, rig.sensors["pressure"].pk
+    pipeline.ingest_body(
+        rig.gateway, body({"sensor": code, "ts": "2026-11-29T15:57:50+08:00", "value": 0.5}), now=NOW
+    )
+    pipeline.ingest_body(
+        rig.gateway,
+        body(
+            {"sensor": code, "ts": "2026-11-29T15:57:55+08:00", "value": 0.7},
+            {"sensor": code, "ts": "2026-11-29T15:58:00+08:00", "value": 0.3},
+            {"sensor": code, "ts": "2026-11-29T15:58:05+08:00", "value": 0.4},
+        ),
+        now=NOW,
+    )
+    minutes = ReadingMinute.objects.filter(sensor_id=sensor_id).order_by("minute")
+    assert [(m.count, m.minimum, m.maximum) for m in minutes] == [(2, 0.5, 0.7), (2, 0.3, 0.4)]
+    assert minutes[1].minute == minutes[0].minute + 1
 
 
 def test_the_copy_payload_is_postgresqls_binary_format():
@@ -209,4 +253,19 @@ def test_the_copy_payload_is_postgresqls_binary_format():
         + (7).to_bytes(8, "big")
         + (8).to_bytes(4, "big")
         + bytes.fromhex("3fd0000000000000")
+    )
+
+
+def test_binary_copy_writes_each_field_with_its_length():
+    import numpy as np
+
+    payload = pipeline.binary_copy((">i8", np.array([5])), (">i4", np.array([3])), (">f8", np.array([0.5])))
+    assert payload[19:-2] == (
+        (3).to_bytes(2, "big")
+        + (8).to_bytes(4, "big")
+        + (5).to_bytes(8, "big")
+        + (4).to_bytes(4, "big")
+        + (3).to_bytes(4, "big")
+        + (8).to_bytes(4, "big")
+        + bytes.fromhex("3fe0000000000000")
     )
