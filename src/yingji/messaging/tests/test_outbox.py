@@ -93,6 +93,13 @@ def test_any_address_is_kept_as_it_was_given(demo: None, monkeypatch: Any) -> No
     assert [row["address"] for row in rows()] == [odd]
 
 
+def test_keys_go_in_in_their_order_as_text_whatever_their_characters() -> None:
+    ascii_keys = ["b-2", "a-10", "a-9", "A"]
+    assert [ascii_keys[i] for i in outbox._key_order(ascii_keys)] == sorted(ascii_keys)
+    other = ["键-b", "键-a", "z", "éa"]
+    assert [other[i] for i in outbox._key_order(other)] == sorted(other)
+
+
 def test_a_channel_without_a_text_or_an_odd_kind_is_refused(demo: None) -> None:
     with pytest.raises(ValueError, match="no text"):
         outbox.queue_many(county(), {Delivery.INBOX: TEXTS[Delivery.INBOX]}, sms(1), NOW)
