@@ -314,7 +314,7 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
     codes = table.region_codes
     inside = np.fromiter((code in area.inside for code in codes), dtype=bool, count=len(codes))
     overlaps = np.fromiter((area.overlaps(code) for code in codes), dtype=bool, count=len(codes))
-    wanted = table.level <= lifecycle.level_rank(warning.level)
+    wanted = table.active & (table.level <= lifecycle.level_rank(warning.level))
     located = table.located
     chosen = wanted & (inside[table.region] | (~located & overlaps[table.region]))
     bounds = area.shapes.bounds
@@ -332,7 +332,7 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
     collect.add(
         SUBSCRIBER,
         table.ids[rows],
-        np.where(table.channel[rows] == Delivery.APP, Delivery.APP, Delivery.SMS),
+        np.where(table.app[rows], Delivery.APP, Delivery.SMS),
         table.address[rows],
         collect.cells(table.longitude[rows], table.latitude[rows]),
         county=county_of_code[table.region[rows]],
