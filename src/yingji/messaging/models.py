@@ -65,7 +65,15 @@ class DeliveryQuerySet(ScopedQuerySet):
     """Deliveries, narrowed to what a user may see (`visible_to`) and to what they are about."""
 
     def about(self, about: models.Model) -> Any:
-        return self.filter(message__in=Message.objects.about(about))
+        """The deliveries of `about`'s messages (one to four): their ids are read first and named.
+
+        As a subquery the planner cannot know how many deliveries it selects; while PostgreSQL's
+        statistics still describe a fan-out's rows as they were queued (until the next ANALYZE), it
+        then estimates one row and reads a whole warning's deliveries by a nested loop (measured:
+        600 ms for a coverage count that reads 190,000 rows in 60 ms by the covering index).
+        """
+        messages = list(Message.objects.about(about).values_list("id", flat=True))
+        return self.filter(message_id__in=messages)
 
 
 class Delivery(models.Model):
