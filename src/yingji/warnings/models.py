@@ -308,6 +308,8 @@ class SubscriberSnapshot(models.Model):
     rows = models.PositiveIntegerField()
     # The highest subscriber id in the arrays: rows above it were inserted since.
     last_id = models.BigIntegerField()
+    # The layout of `data` (subscribers.FORMAT): arrays of another layout are read afresh.
+    format = models.PositiveSmallIntegerField(default=1)
     data = models.BinaryField()
     stored_at = models.DateTimeField(default=timezone.now)
 

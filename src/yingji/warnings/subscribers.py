@@ -264,8 +264,10 @@ def decode(data: bytes | memoryview) -> Snapshot | None:
 
 
 def load_stored() -> Snapshot | None:
-    """The stored arrays as they were written (not brought up to date), None if none are stored."""
-    query = f"SELECT data FROM {SubscriberSnapshot._meta.db_table} ORDER BY id DESC LIMIT 1"
+    """The stored arrays as they were written (not brought up to date), None if none are stored in
+    this code's layout."""
+    table = SubscriberSnapshot._meta.db_table
+    query = f"SELECT data FROM {table} WHERE format = {FORMAT} ORDER BY id DESC LIMIT 1"
     if connection.vendor == "postgresql":
         # In binary: Django's cursors ask for text, which sends bytea as hex, twice the bytes to
         # send and to parse.
@@ -286,6 +288,7 @@ def store(table: Snapshot) -> None:
         "read_at": table.read_at,
         "rows": len(table),
         "last_id": table.last_id,
+        "format": FORMAT,
         "data": encode(table),
         "stored_at": timezone.now(),
     }
@@ -300,7 +303,9 @@ def keep_stored(now: datetime) -> int:
 
     Cheap when there is nothing to do: two indexed counts and the table's count.
     """
-    stored = SubscriberSnapshot.objects.values_list("read_at", "rows", "last_id").first()
+    stored = (
+        SubscriberSnapshot.objects.filter(format=FORMAT).values_list("read_at", "rows", "last_id").first()
+    )
     if stored is not None and stored[0] > now - STORE_EVERY:
         read_at, rows, last_id = stored
         changed = Subscriber.objects.filter(updated_at__gt=read_at - LATE_COMMIT).count()

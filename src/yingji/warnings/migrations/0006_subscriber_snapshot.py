@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ("read_at", models.DateTimeField()),
                 ("rows", models.PositiveIntegerField()),
                 ("last_id", models.BigIntegerField()),
+                ("format", models.PositiveSmallIntegerField(default=1)),
                 ("data", models.BinaryField()),
                 ("stored_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
