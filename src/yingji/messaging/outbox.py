@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ ANALYZE_AFTER = 10_000  # rows of one batch after which PostgreSQL's statistics 
 # What the claim's plan depends on: the queue's statuses and times (the other columns' statistics
 # would cost the ANALYZE twice as long and change no plan of the outbox).
 ANALYZE_COLUMNS = "status, next_attempt_at, id"
+ROWS_PER_INSERT = 40  # SQLite: rows per INSERT statement of a batch (320 bound values, of 32,766 allowed)
 COPY_AT_LEAST = 1_000  # rows from which a batch goes in by COPY rather than INSERT
 KIND = re.compile(r"[a-z0-9_]{1,16}")
 
@@ -203,18 +205,37 @@ def _insert(now: datetime, columns: list[list[Any]]) -> int:
     if connection.vendor == "postgresql":
         return _insert_postgresql(now, columns)
     # The time is written into the statement (Django's own text for it, made from a datetime), and
-    # the rows go straight to sqlite3's executemany as the columns zipped: no tuple built per row,
-    # nothing of Django's between them (a tenth of the insert's time for a fan-out).
+    # the values go straight to sqlite3's executemany, ROWS_PER_INSERT rows a statement: no tuple
+    # built per row, nothing of Django's between, a tenth of the statements to step through (a
+    # fifth of the insert's time for a fan-out, together).
     stamp = connection.ops.adapt_datetimefield_value(now)
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.executemany(
-            f"INSERT INTO {Delivery._meta.db_table} ({_INSERT_COLUMNS}) "
-            f"VALUES ('{stamp}', '{stamp}', 'queued', 0, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (idempotency_key) DO NOTHING",
-            zip(*columns, strict=True),
+    row = f"('{stamp}', '{stamp}', 'queued', 0, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    def insert(count: int) -> str:
+        return (
+            f"INSERT INTO {Delivery._meta.db_table} ({_INSERT_COLUMNS}) VALUES {', '.join([row] * count)} "
+            "ON CONFLICT (idempotency_key) DO NOTHING"
         )
-        return max(cursor.rowcount, 0)
+
+    rows = len(columns[0])
+    whole = rows - rows % ROWS_PER_INSERT
+    width = ROWS_PER_INSERT * len(columns)
+    values = list(chain.from_iterable(zip(*(column[:whole] for column in columns), strict=True)))
+    connection.ensure_connection()
+    written = 0
+    with connection.wrap_database_errors:
+        if whole:
+            cursor = connection.connection.executemany(
+                insert(ROWS_PER_INSERT),
+                (values[start : start + width] for start in range(0, len(values), width)),
+            )
+            written += max(cursor.rowcount, 0)
+        if whole < rows:
+            cursor = connection.connection.executemany(
+                insert(1), zip(*(column[whole:] for column in columns), strict=True)
+            )
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 # The types of _INSERT_COLUMNS, for COPY's binary format.

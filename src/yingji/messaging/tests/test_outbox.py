@@ -85,6 +85,15 @@ def test_a_batch_queued_twice_writes_nothing_new(demo: None) -> None:
     assert len(rows()) == 6 and Message.objects.about(county()).count() == 1
 
 
+def test_a_large_batch_queued_again_with_more_writes_only_the_new(demo: None) -> None:
+    many = 3 * outbox.ROWS_PER_INSERT + 7  # SQLite: statements of many rows, and the rest one by one
+    assert queue(sms(many)) == many
+    assert queue(sms(many + outbox.ROWS_PER_INSERT + 1), now=NOW + timedelta(minutes=1)) == (
+        outbox.ROWS_PER_INSERT + 1
+    )
+    assert sorted(row["recipient_id"] for row in rows()) == list(range(1, many + outbox.ROWS_PER_INSERT + 2))
+
+
 def test_any_address_is_kept_as_it_was_given(demo: None, monkeypatch: Any) -> None:
     monkeypatch.setattr(outbox, "COPY_AT_LEAST", 1)  # PostgreSQL: COPY, then COPY refused and INSERT
     odd = "token\\with\ttab\nand 中文"
