@@ -65,7 +65,15 @@ class DeliveryQuerySet(ScopedQuerySet):
     """Deliveries, narrowed to what a user may see (`visible_to`) and to what they are about."""
 
     def about(self, about: models.Model) -> Any:
-        return self.filter(message__in=Message.objects.about(about))
+        """The deliveries of `about`'s messages (one to four): their ids are read first and named.
+
+        As a subquery the planner cannot know how many deliveries it selects; while PostgreSQL's
+        statistics still describe a fan-out's rows as they were queued (until the next ANALYZE), it
+        then estimates one row and reads a whole warning's deliveries by a nested loop (measured:
+        600 ms for a coverage count that reads 190,000 rows in 60 ms by the covering index).
+        """
+        messages = list(Message.objects.about(about).values_list("id", flat=True))
+        return self.filter(message_id__in=messages)
 
 
 class Delivery(models.Model):
@@ -115,7 +123,9 @@ class Delivery(models.Model):
         Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     cell = models.IntegerField(default=-1)
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    # Unique by the constraint below, which on PostgreSQL is one index: a field's unique=True would
+    # add a second (varchar_pattern_ops, for LIKE) that every fan-out row pays for and nothing reads.
+    idempotency_key = models.CharField(max_length=64)
     status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     # When a worker may take the row: at once, after a retry's backoff, or (while sending) when the
@@ -136,6 +146,7 @@ class Delivery(models.Model):
         ordering = ["id"]
         verbose_name = "消息送达"
         verbose_name_plural = "消息送达"
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="delivery_one_per_key")]
         indexes = [
             models.Index(fields=["status", "next_attempt_at", "id"], name="delivery_outbox"),
             # Covers a warning's coverage count (delivered SMS/app rows per cell) and the summaries

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,10 @@ from yingji.messaging.models import Delivery, Message, object_key
 CHANNELS = tuple(channel for channel, _label in Delivery.CHANNEL_CHOICES)
 CHUNK = 50_000  # rows per insert statement
 ANALYZE_AFTER = 10_000  # rows of one batch after which PostgreSQL's statistics are brought up to date
+# What the claim's plan depends on: the queue's statuses and times (the other columns' statistics
+# would cost the ANALYZE twice as long and change no plan of the outbox).
+ANALYZE_COLUMNS = "status, next_attempt_at, id"
+ROWS_PER_INSERT = 40  # SQLite: rows per INSERT statement of a batch (320 bound values, of 32,766 allowed)
 COPY_AT_LEAST = 1_000  # rows from which a batch goes in by COPY rather than INSERT
 KIND = re.compile(r"[a-z0-9_]{1,16}")
 
@@ -137,7 +142,7 @@ def queue_many(about: models.Model, texts: Mapping[str, Text], batch: Batch, now
     then grows page by page instead of at random places (on SQLite about twice as fast once the
     table holds a million rows); a batch whose keys share a prefix goes in side by side.
     """
-    order = np.argsort(np.asarray(batch.key))
+    order = _key_order(batch.key)
     columns = [np.asarray(values)[order].tolist() for values in _columns(batch)]
     used = dict.fromkeys(columns[0])  # the channels, in one pass at C speed
     missing = set(used) - (texts.keys() & set(CHANNELS))
@@ -154,8 +159,18 @@ def queue_many(about: models.Model, texts: Mapping[str, Text], batch: Batch, now
             # Until autovacuum's next look, the planner would take the new queue for a few rows and
             # sort all of it on every claim (measured: 230 ms for 200,000 rows instead of 2 ms).
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
+                cursor.execute(f"ANALYZE {Delivery._meta.db_table} ({ANALYZE_COLUMNS})")
     return written
+
+
+def _key_order(keys: Sequence[Any]) -> np.ndarray:
+    """The order of the keys: as bytes when they are ASCII, as they are (the same order, sorted several
+    times faster than numpy's 4-byte characters), else as text."""
+    text = np.asarray(keys, dtype=str)
+    try:
+        return np.argsort(text.astype(bytes), kind="stable")
+    except UnicodeEncodeError:
+        return np.argsort(text, kind="stable")
 
 
 def withdraw(about: models.Model, reason: str) -> int:
@@ -172,7 +187,7 @@ def _columns(batch: Batch) -> tuple[Sequence[Any], ...]:
 
 
 def _check_kinds(kinds: set[str]) -> None:
-    """Recipient kinds are short codes ("user", "subscriber" …): the bulk insert writes them unescaped."""
+    """Recipient kinds are short codes ("user", "subscriber" …), which the outbox's readers match on."""
     bad = [kind for kind in kinds if not KIND.fullmatch(kind)]
     if bad:
         raise ValueError(f"recipient kinds must be 1-16 letters, digits or _: {sorted(bad)[:5]}")
@@ -189,43 +204,67 @@ def _insert(now: datetime, columns: list[list[Any]]) -> int:
     key exists; how many were new."""
     if connection.vendor == "postgresql":
         return _insert_postgresql(now, columns)
+    # The time is written into the statement (Django's own text for it, made from a datetime), and
+    # the values go straight to sqlite3's executemany, ROWS_PER_INSERT rows a statement: no tuple
+    # built per row, nothing of Django's between, a tenth of the statements to step through (a
+    # fifth of the insert's time for a fan-out, together).
     stamp = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {Delivery._meta.db_table} ({_INSERT_COLUMNS}) "
-            "VALUES (%s, %s, 'queued', 0, '', '', '', %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (idempotency_key) DO NOTHING",
-            [(stamp, stamp, *row) for row in zip(*columns, strict=True)],
+    row = f"('{stamp}', '{stamp}', 'queued', 0, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    def insert(count: int) -> str:
+        return (
+            f"INSERT INTO {Delivery._meta.db_table} ({_INSERT_COLUMNS}) VALUES {', '.join([row] * count)} "
+            "ON CONFLICT (idempotency_key) DO NOTHING"
         )
-        return max(cursor.rowcount, 0)
+
+    rows = len(columns[0])
+    whole = rows - rows % ROWS_PER_INSERT
+    width = ROWS_PER_INSERT * len(columns)
+    values = list(chain.from_iterable(zip(*(column[:whole] for column in columns), strict=True)))
+    connection.ensure_connection()
+    written = 0
+    with connection.wrap_database_errors:
+        if whole:
+            cursor = connection.connection.executemany(
+                insert(ROWS_PER_INSERT),
+                (values[start : start + width] for start in range(0, len(values), width)),
+            )
+            written += max(cursor.rowcount, 0)
+        if whole < rows:
+            cursor = connection.connection.executemany(
+                insert(1), zip(*(column[whole:] for column in columns), strict=True)
+            )
+            written += max(cursor.rowcount, 0)
+    return written
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# The types of _INSERT_COLUMNS, for COPY's binary format.
+_COPY_TYPES = (
+    "timestamptz", "timestamptz", "varchar", "int2", "varchar", "varchar", "text",
+    "int8", "varchar", "varchar", "int8", "varchar", "varchar", "int4", "varchar",
+)  # fmt: skip
 
 
 def _insert_postgresql(now: datetime, columns: list[list[Any]]) -> int:
     """COPY, PostgreSQL's fastest way in, for a fan-out; INSERT for a few rows, or when some were queued
     already (COPY then fails whole).
 
-    Every column but the address is a code, a number or a hex key: only the address needs COPY's
-    text escapes.
+    COPY's binary format: no text to build, escape and parse, on either side (about a tenth of the
+    fan-out's time in the database, and a third of this process's).
     """
     table = Delivery._meta.db_table
     if len(columns[0]) >= COPY_AT_LEAST:
-        head = f"{now.isoformat()}\t{now.isoformat()}\tqueued\t0\t\t\t\t"
-        text = "".join(
-            f"{head}{message}\t{channel}\t{kind}\t{recipient}\t{address.translate(_COPY_ESCAPES)}\t"
-            f"{region}\t{cell}\t{key}\n"
-            for message, channel, kind, recipient, address, region, cell, key in zip(*columns, strict=True)
-        )
+        head = (now, now, Delivery.QUEUED, 0, "", "", "")
         try:
             with (
                 transaction.atomic(),
                 connection.cursor() as cursor,
                 connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({_INSERT_COLUMNS}) FROM STDIN") as copy,
+                cursor.cursor.copy(f"COPY {table} ({_INSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
             ):
-                copy.write(text)
+                copy.set_types(_COPY_TYPES)
+                for row in zip(*columns, strict=True):
+                    copy.write_row(head + row)
             return len(columns[0])
         except IntegrityError:
             pass  # some of the batch is queued already: the INSERT below skips those

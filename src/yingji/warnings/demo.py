@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import BEIJING, DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
@@ -49,7 +50,7 @@ from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
 from yingji.geography import population
 from yingji.geography.models import PopulationGrid
 from yingji.messaging import delivery
-from yingji.warnings import coverage, services, types
+from yingji.warnings import coverage, services, subscribers, types
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,
@@ -104,6 +105,8 @@ def build_warnings(context: DemoContext) -> None:
         added = insert_subscribers(generate_subscribers(grid, seed, block))
         if added:
             _audit_subscribers(block, added)
+    # What the worker's next pass does after a bulk load: the subscribers' arrays stored for targeting.
+    subscribers.keep_stored(timezone.now())
     Season().tell()
 
 

@@ -296,6 +296,31 @@ class Subscriber(models.Model):
         return f"{self.get_channel_display()} {self.address[:3]}…{self.address[-2:]}"
 
 
+class SubscriberSnapshot(models.Model):
+    """The subscribers' columns that targeting needs, stored as arrays so that a fresh process loads
+    them in a fraction of a second instead of reading a million rows (subscribers.py, decision 0024).
+
+    One row, rewritten by the worker; `read_at` is when its rows were read: changes since are read
+    from the subscriber table by whoever loads it.
+    """
+
+    read_at = models.DateTimeField()
+    rows = models.PositiveIntegerField()
+    # The highest subscriber id in the arrays: rows above it were inserted since.
+    last_id = models.BigIntegerField()
+    # The layout of `data` (subscribers.FORMAT): arrays of another layout are read afresh.
+    format = models.PositiveSmallIntegerField(default=1)
+    data = models.BinaryField()
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "订阅快照"
+        verbose_name_plural = "订阅快照"
+
+    def __str__(self) -> str:
+        return f"{self.rows} subscribers read at {self.read_at:%Y-%m-%d %H:%M:%S}"
+
+
 class BroadcastTerminal(models.Model):
     """An emergency-broadcast loudspeaker (村村响) at a place, heard within its audible radius."""
 

@@ -85,12 +85,28 @@ def test_a_batch_queued_twice_writes_nothing_new(demo: None) -> None:
     assert len(rows()) == 6 and Message.objects.about(county()).count() == 1
 
 
+def test_a_large_batch_queued_again_with_more_writes_only_the_new(demo: None) -> None:
+    many = 3 * outbox.ROWS_PER_INSERT + 7  # SQLite: statements of many rows, and the rest one by one
+    assert queue(sms(many)) == many
+    assert queue(sms(many + outbox.ROWS_PER_INSERT + 1), now=NOW + timedelta(minutes=1)) == (
+        outbox.ROWS_PER_INSERT + 1
+    )
+    assert sorted(row["recipient_id"] for row in rows()) == list(range(1, many + outbox.ROWS_PER_INSERT + 2))
+
+
 def test_any_address_is_kept_as_it_was_given(demo: None, monkeypatch: Any) -> None:
     monkeypatch.setattr(outbox, "COPY_AT_LEAST", 1)  # PostgreSQL: COPY, then COPY refused and INSERT
     odd = "token\\with\ttab\nand 中文"
     assert queue(batch((SUBSCRIBER, 1, Delivery.APP, odd, COUNTY_A))) == 1
     assert queue(batch((SUBSCRIBER, 1, Delivery.APP, odd, COUNTY_A))) == 0
     assert [row["address"] for row in rows()] == [odd]
+
+
+def test_keys_go_in_in_their_order_as_text_whatever_their_characters() -> None:
+    ascii_keys = ["b-2", "a-10", "a-9", "A"]
+    assert [ascii_keys[i] for i in outbox._key_order(ascii_keys)] == sorted(ascii_keys)
+    other = ["键-b", "键-a", "z", "éa"]
+    assert [other[i] for i in outbox._key_order(other)] == sorted(other)
 
 
 def test_a_channel_without_a_text_or_an_odd_kind_is_refused(demo: None) -> None:

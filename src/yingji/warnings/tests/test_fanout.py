@@ -143,6 +143,22 @@ def test_keys_differ_per_version_recipient_and_channel(demo: None) -> None:
     assert len(keys) == 5 and len({key[:16] for key in keys}) == 2 and all(len(key) <= 64 for key in keys)
 
 
+def test_the_keys_of_a_fan_out_are_those_of_its_messages_one_by_one(demo: None) -> None:
+    warning = make_warning()
+    mixed = recipients(
+        *((SUBSCRIBER, n, "sms" if n % 3 else "app", "x", COUNTY_A) for n in (1, 15, 16, 255, 256, 10**9)),
+        (USER, 4, "inbox", "u", COUNTY_A),
+        (USER, 4, "sms", "u", COUNTY_A),
+        (TERMINAL, 4, "broadcast", "t", COUNTY_B),
+    )
+    expected = [
+        fanout.idempotency_key(warning, kind, recipient, channel)
+        for kind, recipient, channel in zip(mixed.kind, mixed.recipient_id, mixed.channel, strict=True)
+    ]
+    assert fanout._keys(fanout._key_prefix(warning), mixed).tolist() == expected
+    assert len(set(expected)) == len(expected)
+
+
 def test_fan_out_writes_what_targeting_resolves(demo: None, monkeypatch: Any) -> None:
     from yingji.warnings import targeting
 
