@@ -329,6 +329,32 @@ def postgres_seconds() -> float:
     return total / TICKS
 
 
+def backend_cpu_reader() -> Callable[[], float] | None:
+    """A function giving the CPU seconds of this connection's PostgreSQL backend process so far.
+
+    None off PostgreSQL, or when the server does not run on this machine (no such process in /proc).
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    try:
+        if not stat.read_text().split(" (", 1)[1].startswith("postgres)"):
+            return None
+    except (OSError, IndexError):
+        return None
+
+    def seconds() -> float:
+        text = stat.read_text()
+        utime, stime = text[text.rindex(")") + 2 :].split()[11:13]
+        return (int(utime) + int(stime)) / TICKS
+
+    return seconds
+
+
 @dataclass(frozen=True)
 class Usage:
     """CPU seconds used during a step (wall `seconds`): web server, PostgreSQL, and every other process.
@@ -486,6 +512,8 @@ def measure_pipeline(
     seconds: list[float] = []
     raised = escalated = cleared = 0
     profiler = cProfile.Profile() if profile else None
+    backend = backend_cpu_reader()
+    client_before, backend_before = time.process_time(), backend() if backend else 0.0
     meter = Meter()
     for body in bodies[1:]:
         started = time.perf_counter()
@@ -504,6 +532,8 @@ def measure_pipeline(
         cleared += result.alarms.cleared
     total = sum(seconds)
     usage = meter.stop()
+    client_ms = (time.process_time() - client_before) / batches * 1000
+    backend_ms = (backend() - backend_before) / batches * 1000 if backend else None
     if profiler and profile:
         profiler.dump_stats(profile)
         results.notes.append(f"{key}: ran under cProfile (statistics in {profile}), so slower than usual")
@@ -519,6 +549,15 @@ def measure_pipeline(
         "cleared": cleared,
     }
     results.figures[f"{key}_cpu"] = usage.as_dict()
+    # CPU a batch took, here and in its database backend: what the load around moves least.
+    results.figures[f"{key}_cpu_ms_per_batch"] = {
+        "client": round(client_ms, 1),
+        "postgresql_backend": None if backend_ms is None else round(backend_ms, 1),
+    }
+    log(
+        f"{key}: CPU per batch {client_ms:.1f} ms here"
+        + ("" if backend_ms is None else f", {backend_ms:.1f} ms in its PostgreSQL backend")
+    )
     log(
         f"{key}: {batches} × {BATCH:,} in {total:.2f} s = {batches * BATCH / total:,.0f}/s "
         f"(median batch {statistics.median(seconds) * 1000:.0f} ms); {batches * spikes} spikes, "
@@ -857,6 +896,16 @@ def describe_mqtt(outcome: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def cpu_per_batch(cpu: dict[str, float | None]) -> str:
+    """The CPU a batch took in the benchmark's process and in its PostgreSQL backend, in words."""
+    backend = cpu.get("postgresql_backend")
+    return (
+        f"CPU per batch {cpu['client']} ms"
+        + (f" + {backend} ms in PostgreSQL" if backend is not None else "")
+        + "; "
+    )
+
+
 def load(cpu_use: dict[str, float]) -> str:
     """What else kept the processors busy during a step, from a `Usage.as_dict()`."""
     database = cpu_use["postgresql_cores"]
@@ -885,14 +934,15 @@ def render(results: Results) -> str:
             f"pipeline: {alarms['spikes']} spikes in the measured batches raised {alarms['raised']} "
             f"alarms (threshold and rate), escalated {alarms['escalated']}, cleared {alarms['cleared']}; "
             f"batch of 10,000 median {batch_ms['median']} ms, slowest {batch_ms['max']} ms; "
-            f"{load(figures['pipeline_cpu'])}"
+            f"{cpu_per_batch(figures['pipeline_cpu_ms_per_batch'])}{load(figures['pipeline_cpu'])}"
         )
     if "pipeline_quiet_readings_per_s" in figures:
         batch_ms = figures["pipeline_quiet_batch_ms"]
         details.append(
             f"pipeline without spikes (no alarm raised or open): "
             f"{figures['pipeline_quiet_readings_per_s']:,} readings/s, batch of 10,000 median "
-            f"{batch_ms['median']} ms; {load(figures['pipeline_quiet_cpu'])}"
+            f"{batch_ms['median']} ms; {cpu_per_batch(figures['pipeline_quiet_cpu_ms_per_batch'])}"
+            f"{load(figures['pipeline_quiet_cpu'])}"
         )
     if "baseline_alarms_raised" in figures:
         details.append(
