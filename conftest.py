@@ -6,8 +6,8 @@ The plugins in tests/plugins/ build the demo once per run and restore it by copy
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,19 +21,22 @@ pytest_plugins = ["tests.plugins.clock", "tests.plugins.demo_snapshot", "tests.p
 
 
 def pytest_configure(config: Any) -> None:
-    """Tests hash passwords cheaply and serve static files without a collectstatic manifest."""
-    import tempfile
+    """Tests hash passwords cheaply and serve static files without a collectstatic manifest.
 
+    Files the tests write go to the run's folder (removed when the run ends), never to var/.
+    """
     from django.conf import settings
     from tests.plugins.demo_snapshot import ensure_run_dir
 
-    # Uploads written during tests outlive their rolled-back transactions; keep them out of var/.
-    # The demo snapshot's attachments are files: every xdist worker reads the one folder of the run.
-    settings.MEDIA_ROOT = str(ensure_run_dir(config) / "media")
-    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="yingji-test-static-")  # files come from the finders
-    # The demo's warnings go out through the log channel: keep its file out of var/ too.
-    deliveries = Path(tempfile.mkdtemp(prefix="yingji-test-deliveries-"))
-    settings.MESSAGING_CHANNEL_LOG = deliveries / "deliveries.log"
+    run = ensure_run_dir(config)
+    # Uploads written during tests outlive their rolled-back transactions. The demo snapshot's
+    # attachments are files too: every xdist worker reads the one folder of the run.
+    settings.MEDIA_ROOT = str(run / "media")
+    static = run / f"static-{os.getpid()}"  # empty: files come from the finders
+    static.mkdir(exist_ok=True)
+    settings.STATIC_ROOT = str(static)
+    # The demo's warnings go out through the log channel: one file per process.
+    settings.MESSAGING_CHANNEL_LOG = run / f"deliveries-{os.getpid()}.log"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -20,6 +20,7 @@ _travel = pytest.StashKey[Any]()
 
 
 def pytest_configure(config: Any) -> None:
+    from tests.plugins.demo_snapshot import is_controller
     from yingji.core.demo import BEIJING, DEMO_NOW_VARIABLE
 
     days = os.environ.get(SHIFT_VARIABLE, "").strip()
@@ -29,7 +30,7 @@ def pytest_configure(config: Any) -> None:
         travel = time_machine.travel(datetime.now(UTC) + timedelta(days=int(days)), tick=True)
         travel.start()
         config.stash[_travel] = travel
-    if not hasattr(config, "workerinput"):
+    if is_controller(config):
         os.environ.setdefault(
             DEMO_NOW_VARIABLE, datetime.now(BEIJING).replace(second=0, microsecond=0).isoformat()
         )

@@ -11,7 +11,7 @@ import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,10 +72,6 @@ class DemoClock:
     def story(self, moment: datetime) -> datetime:
         """`moment`, written against STORY_NOW, as the same distance from this clock's now."""
         return moment + (self.now - STORY_NOW)
-
-    def days(self, offset: int) -> date:
-        """The date `offset` days after (negative: before) the demo's today."""
-        return self.today + timedelta(days=offset)
 
 
 _clock: DemoClock | None = None

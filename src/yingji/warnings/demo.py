@@ -543,10 +543,6 @@ def chemical_plant_circle(radius_km: float = 3.0) -> list[dict[str, Any]]:
 def season() -> tuple[Story, ...]:
     """The season's warnings in the order they happened, on the demo's clock."""
     now = demo_clock().now
-    return _season(now)
-
-
-def _season(now: datetime) -> tuple[Story, ...]:
     return (
         Story(
             "forest_fire", CITY, "demo-dept-forestry", "demo-city", ("140922",),
