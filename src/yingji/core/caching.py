@@ -24,7 +24,11 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from yingji.core.models import CacheStamp
 
@@ -109,3 +113,33 @@ def clear() -> None:
     cache.clear()
     with _per_process_lock:
         _per_process.clear()
+
+
+# Shared pages: rendered once for every visitor, with slots for what differs per visitor. The slots are
+# unguessable per process, so no stored text can forge one.
+_CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+_PATH_SLOT = f"path-slot-{secrets.token_hex(16)}"
+
+
+class _AnyVisitor:
+    """The `request` a shared page is rendered with: its path is a slot filled per visitor."""
+
+    def get_full_path(self) -> str:
+        return _PATH_SLOT
+
+
+def render_shared(template_name: str, context: dict[str, Any]) -> str:
+    """A public page rendered once for every visitor (keep it with `per_process`), with slots where the
+    visitor's CSRF token and path go; `for_visitor` fills them.
+
+    The template may use `{% csrf_token %}`, `{{ csrf_token }}` and `request.get_full_path`, and
+    nothing else of the request or the user: no context processor runs.
+    """
+    return render_to_string(template_name, {**context, "csrf_token": _CSRF_SLOT, "request": _AnyVisitor()})
+
+
+def for_visitor(page: str, request: HttpRequest, status: int = 200) -> HttpResponse:
+    """A shared page's response for one visitor: their CSRF token (set in a cookie as `render` would)
+    and their path (escaped) in its slots."""
+    filled = page.replace(_CSRF_SLOT, get_token(request)).replace(_PATH_SLOT, escape(request.get_full_path()))
+    return HttpResponse(filled, status=status)

@@ -42,3 +42,13 @@ def test_a_page_costs_the_same_queries_however_many_rows(api_client: Any, city_a
         assert len(body["items"]) == limit
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 3  # the bearer token, the page, the count
+
+
+def test_the_count_is_the_lists_whole_length_on_every_page(api_client: Any, county_admin: Any) -> None:
+    client = api_client(county_admin)
+    total = Organization.objects.filter(region__path__startswith=COUNTY_A_PATH).count()
+    for query in ({"limit": 1000}, {"limit": 2}, {"limit": 2, "offset": total - 1}, {"offset": total + 5}):
+        body = client.get("/api/v1/organizations", query).json()
+        assert body["count"] == total, query
+    whole = client.get("/api/v1/organizations", {"limit": 1000}).json()
+    assert len(whole["items"]) == total  # a first page that is not full is not counted again

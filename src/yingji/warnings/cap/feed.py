@@ -12,7 +12,7 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from django.db.models import Max, Q
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -20,7 +20,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from lxml import etree
 
-from yingji.core import caching, regioncodes
+from yingji.core import caching, plainrows, regioncodes
 from yingji.core.models import Region
 from yingji.warnings.cap import alerts
 from yingji.warnings.maplayer import on_air_state
@@ -50,12 +50,21 @@ def live_warnings(now: datetime) -> list[EarlyWarning]:
 
 
 def last_change(now: datetime) -> datetime:
-    """When the feed last changed: a version went out, one ended, or one passed its expiry."""
-    lapsed = Q(status=EarlyWarning.PUBLISHED, expires__lte=now)
-    found = EarlyWarning.objects.filter(published_at__isnull=False).aggregate(
-        published=Max("published_at"), ended=Max("ended_at"), lapsed=Max("expires", filter=lapsed)
+    """When the feed last changed: a version went out, one ended, or one passed its expiry.
+
+    Plain SQL: every request for the feed asks, and the ORM's aggregate cost four times the query.
+    """
+    table = connection.ops.quote_name(EarlyWarning._meta.db_table)
+    sql = (
+        "SELECT MAX(published_at), MAX(ended_at), "
+        "MAX(CASE WHEN status = %s AND expires <= %s THEN expires END) "
+        f"FROM {table} WHERE published_at IS NOT NULL"
     )
-    return max((moment for moment in found.values() if moment is not None), default=EPOCH)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [EarlyWarning.PUBLISHED, connection.ops.adapt_datetimefield_value(now)])
+        row = cursor.fetchone()
+    moments = [plainrows.moment(value) for value in row or ()]
+    return max((found for found in moments if found is not None), default=EPOCH)
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:

@@ -92,3 +92,13 @@ def test_every_visitor_gets_their_own_csrf_token_and_language(demo: None) -> Non
         )
         assert switched.status_code == 302
         assert "Active warnings" in visitor.get(LIST).content.decode()
+
+
+def test_the_shared_page_carries_each_visitors_own_path_escaped(demo: None) -> None:
+    first = Client().get(LIST, {"from": "sms"}).content.decode()
+    # A raw client may send a query string that no browser would leave unencoded.
+    hostile = Client().get(LIST, QUERY_STRING='q="><script>alert(1)</script>').content.decode()
+    assert 'name="next" type="hidden" value="/public/warnings/?from=sms"' in first
+    assert "<script>alert(1)" not in hostile
+    assert 'value="/public/warnings/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E"' in hostile
+    assert "slot-" not in first + hostile  # every slot of the shared page was filled

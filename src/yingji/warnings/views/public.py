@@ -85,17 +85,17 @@ def _area_names(warnings: list[EarlyWarning]) -> dict[int, str]:
 def active_list(request: HttpRequest) -> HttpResponse:
     """The warnings on air now, on a map and as a list (highest level first).
 
-    The list and its map are built once per process for each state of the live warnings and of the
-    regions, and each language (`on_air_state`, core/caching.py); a request renders only the frame
-    around them, which carries the visitor's own CSRF token.
+    The whole page is rendered once per process for each state of the live warnings and of the
+    regions, and each language (`on_air_state`, core/caching.py); a request fills in only the
+    visitor's own CSRF token and path (`caching.for_visitor`).
     """
     now = timezone.now()
-    on_air = caching.per_process(
+    page = caching.per_process(
         f"warnings.public_list.{get_language()}",
         lambda: (caching.stamp(caching.REGIONS), on_air_state(now)),
-        lambda: _on_air(now),
+        lambda: caching.render_shared("warnings/public_list.html", _on_air(now)),
     )
-    return render(request, "warnings/public_list.html", on_air)
+    return caching.for_visitor(page, request)
 
 
 def _on_air(now: datetime) -> dict[str, Any]:
