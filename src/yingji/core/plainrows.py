@@ -38,7 +38,7 @@ class RowReader:
     def columns(self) -> str:
         """The SELECT list of this model's columns, e.g. `u."id", u."username", …`."""
         quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(field.get_attname_column()[1])}" for field in self.fields)
+        return ", ".join(f"{self.alias}.{quote(str(field.column))}" for field in self.fields)
 
     def table(self) -> str:
         """`"core_user" u`: the table under its alias, for the FROM clause."""
