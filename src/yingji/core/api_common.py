@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Schema
@@ -116,7 +117,16 @@ def page_of_rows(rows: QuerySet, page: Page.Input) -> HttpResponse:
     """
     items = list(rows[page.offset : page.offset + page.limit])
     whole_list = page.offset == 0 and len(items) < page.limit
-    return json_response({"items": items, "count": len(items) if whole_list else rows.count()})
+    return json_response({"items": items, "count": len(items) if whole_list else count_of(rows)})
+
+
+def count_of(rows: QuerySet) -> int:
+    """How many rows a queryset has: its own SQL counted, which costs less CPU than `.count()`
+    building an aggregate query anew (the database's work is the same)."""
+    sql, params = rows.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
+        return int(cursor.fetchone()[0])
 
 
 def region_filter(queryset: Any, code: str | None) -> Any:
