@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from yingji.core import spreadsheets
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError
 from yingji.core.forms import BoundedDateField
@@ -102,12 +103,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def enterprise_export(request: HttpRequest) -> HttpResponse:
     enterprises, _chosen = _filtered(request)
-    response = HttpResponse(
-        ledger.export_workbook(enterprises),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename=enterprises.xlsx"
-    return response
+    return spreadsheets.download(ledger.export_workbook(enterprises), "enterprises.xlsx")
 
 
 @login_required
