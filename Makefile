@@ -47,9 +47,10 @@ lint:
 
 # Core, the shared geography and messaging packages and every pure rule module (a standard's formula, a state machine's table).
 PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/yingji/majorhazards/gb18218.py \
-	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/uploads.py \
-	src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py src/yingji/monitoring/sensortypes.py \
-	src/yingji/warnings/lifecycle.py src/yingji/warnings/cap/protocol.py src/yingji/warnings/cap/alerts.py
+	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/limits.py \
+	src/yingji/hazards/uploads.py src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py \
+	src/yingji/monitoring/sensortypes.py src/yingji/warnings/lifecycle.py src/yingji/warnings/cap/protocol.py \
+	src/yingji/warnings/cap/alerts.py
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/messaging src/yingji/config.py $(PURE_RULES)

@@ -28,6 +28,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "上一页": "Previous",
     "第 %(n)s / %(total)s 页": "Page %(n)s of %(total)s",
     "下一页": "Next",
+    "日期须在 %(earliest)s 至 %(latest)s 之间": "The date must lie between %(earliest)s and %(latest)s",
     "每一次状态变更都记录在此，记录之间以哈希链相连，可用 yingji audit verify 校验是否被篡改。": (
         "Every change of state is recorded here; entries are hash-chained, and `yingji audit verify` "
         "detects tampering."
@@ -187,8 +188,10 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "办理": "Actions",
     "开始整改": "Start rectification",
     "重大隐患须先填写整改方案。": "A major hazard needs a rectification plan first.",
-    "确定整改期限后开始整改，期限到期未提交验收将自动逾期升级。": (
-        "Set the rectification deadline and start; if it passes before the hazard is submitted for "
+    "确定整改期限后开始整改，期限最迟 %(d)s（更晚须申请延期，由督办部门批准）；"
+    "到期未提交验收将自动逾期升级。": (
+        "Set the rectification deadline and start; it may be %(d)s at the latest (a later one needs an "
+        "extension approved by the supervisor). If it passes before the hazard is submitted for "
         "acceptance, the hazard is escalated as overdue."
     ),
     "提交验收": "Submit for acceptance",

@@ -12,7 +12,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from yingji.calculators.api import router as calculators_router
+from yingji.core import datebounds
 from yingji.core.api import router as core_router
+from yingji.core.api_common import DATE_OUT_OF_RANGE
 from yingji.core.errors import DomainError
 from yingji.enterprises.api import router as enterprises_router
 from yingji.hazards.api import router as hazards_router
@@ -105,7 +107,26 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = json.loads(json.dumps(exc.errors, default=str, ensure_ascii=False))
     for error in errors:
         error.pop("url", None)
+    if errors and all(error.get("type") == DATE_OUT_OF_RANGE for error in errors):
+        # A well-formed date outside the accepted range is refused like the services refuse a bad value.
+        field = field_name(errors[0].get("loc", []))
+        details = {
+            "field": field,
+            "earliest": datebounds.EARLIEST.isoformat(),
+            "latest": datebounds.LATEST.isoformat(),
+            "errors": errors,
+        }
+        return _error(request, 400, "invalid_input", datebounds.message(field), details)
     return _error(request, 422, "invalid_input", "输入有误 / The input is invalid", {"errors": errors})
+
+
+def field_name(loc: list[Any]) -> str:
+    """The field an error names: `receipts[0].at` for `["body", "payload", "receipts", 0, "at"]`."""
+    parts = list(loc[2:] if loc[:1] == ["body"] else loc[1:])
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
 
 
 @api.exception_handler(AuthenticationError)

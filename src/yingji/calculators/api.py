@@ -7,13 +7,12 @@ Nothing is stored: each route checks its input, calls the pure rule module and a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from yingji.core.api_common import AUTH, responses
+from yingji.core.api_common import AUTH, BoundedDateTime, responses
 from yingji.core.errors import InvalidInput
 from yingji.majorhazards.gb18218 import (
     GB18218Error,
@@ -178,7 +177,7 @@ SignalLevel = Literal["blue", "yellow", "orange", "red"]
 
 
 class CalcRainReadingIn(Schema):
-    ts: datetime = Field(
+    ts: BoundedDateTime = Field(
         description="时段结束时间，须带时区 / end of the interval, with its UTC offset, "
         "e.g. 2027-07-01T08:00:00+08:00"
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
@@ -13,7 +14,10 @@ from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
 from ninja.responses import codes_4xx
 from ninja.security import HttpBearer, django_auth
+from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from yingji.core import datebounds
 from yingji.core.authentication import user_for_bearer
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region, User
@@ -88,6 +92,33 @@ def current_user(request: HttpRequest) -> User:
 def id_path(description: str = "记录编号 / record id") -> Any:
     """A positive integer id in the path, bounded so no database overflows on it."""
     return Path(..., ge=1, le=MAX_ID, description=description)
+
+
+DATE_OUT_OF_RANGE = "date_out_of_range"  # the pydantic error type; the API answers it with a 400
+
+
+def _in_range(value: date) -> date:
+    if not datebounds.in_range(value):
+        raise PydanticCustomError(
+            DATE_OUT_OF_RANGE,
+            "日期须在 {earliest} 至 {latest} 之间 / The date must lie between {earliest} and {latest}",
+            {"earliest": datebounds.EARLIEST.isoformat(), "latest": datebounds.LATEST.isoformat()},
+        )
+    return value
+
+
+_RANGE = {"formatMinimum": datebounds.EARLIEST.isoformat(), "formatMaximum": datebounds.LATEST.isoformat()}
+# Every date and date-time an API route accepts (body, query or path) is one of these two types, so that
+# nothing a client sends reaches a service outside 2000-01-01 … 2100-12-31 (core/datebounds.py). A value
+# outside is a 400 `invalid_input` naming the field; tests/test_date_bounds.py checks every route.
+BoundedDate = Annotated[
+    date, AfterValidator(_in_range), WithJsonSchema({"type": "string", "format": "date", **_RANGE})
+]
+BoundedDateTime = Annotated[
+    datetime,
+    AfterValidator(_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", **_RANGE}),
+]
 
 
 class Page(PaginationBase):

@@ -8,7 +8,8 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yingji.core.api_common import AUTH, Page, current_user, id_path, region_filter, responses
+from yingji.core import spreadsheets
+from yingji.core.api_common import AUTH, BoundedDate, Page, current_user, id_path, region_filter, responses
 from yingji.core.errors import InvalidInput
 from yingji.enterprises import ledger, services
 from yingji.enterprises.models import Enterprise, Licence
@@ -124,8 +125,8 @@ class LicenceIn(Schema):
     kind: LicenceKind
     number: str = Field(min_length=1, max_length=64)
     issuer: str = Field("", max_length=100)
-    issued_on: date | None = None
-    expires_on: date
+    issued_on: BoundedDate | None = None
+    expires_on: BoundedDate
 
 
 class ImportOut(Schema):
@@ -155,11 +156,7 @@ def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> 
 @router.get("/enterprises/export", summary="The ledger as an .xlsx file (same filters as the list)")
 def export_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> HttpResponse:
     content = ledger.export_workbook(filtered_enterprises(request, filters).order_by("region_id", "name"))
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = "attachment; filename=enterprises.xlsx"
-    return response
+    return spreadsheets.download(content, "enterprises.xlsx")
 
 
 @router.post(

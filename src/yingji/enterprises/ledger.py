@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
-from zipfile import BadZipFile
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from yingji.core import spreadsheets
 from yingji.core.errors import DomainError, InvalidInput
 from yingji.core.models import User
 from yingji.core.services import require_permission
@@ -30,52 +26,45 @@ class Column:
     header: str
     field: str
     choices: dict[str, str] | None = None  # key → Chinese label, for columns that hold a choice
+    width: float = 12
 
 
 COLUMNS = [
-    Column("企业名称", "name"),
-    Column("统一社会信用代码", "credit_code"),
-    Column("行业", "industry", dict(models.INDUSTRY_CHOICES)),
-    Column("规模", "scale", dict(models.SCALE_CHOICES)),
-    Column("状态", "status", dict(models.STATUS_CHOICES)),
-    Column("所属区划代码", "region_code"),
-    Column("地址", "address"),
-    Column("经度", "longitude"),
-    Column("纬度", "latitude"),
+    Column("企业名称", "name", width=32),
+    Column("统一社会信用代码", "credit_code", width=22),
+    Column("行业", "industry", dict(models.INDUSTRY_CHOICES), width=16),
+    Column("规模", "scale", dict(models.SCALE_CHOICES), width=8),
+    Column("状态", "status", dict(models.STATUS_CHOICES), width=10),
+    Column("所属区划代码", "region_code", width=14),
+    Column("地址", "address", width=36),
+    Column("经度", "longitude", width=10),
+    Column("纬度", "latitude", width=10),
     Column("法定代表人", "legal_representative"),
-    Column("法定代表人电话", "legal_representative_phone"),
+    Column("法定代表人电话", "legal_representative_phone", width=16),
     Column("安全管理负责人", "safety_officer"),
-    Column("安全管理负责人电话", "safety_officer_phone"),
-    Column("从业人员", "employees"),
+    Column("安全管理负责人电话", "safety_officer_phone", width=16),
+    Column("从业人员", "employees", width=10),
 ]
 REQUIRED = {"name", "credit_code", "industry", "region_code", "legal_representative"}
 NUMERIC = {"longitude": float, "latitude": float, "employees": int}
 
 
 def export_workbook(enterprises: Iterable[models.Enterprise]) -> bytes:
-    """An .xlsx ledger of the given enterprises."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "企业台账"
-    sheet.append([column.header for column in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for enterprise in enterprises:
-        row = []
-        for column in COLUMNS:
-            value = (
-                enterprise.region_id if column.field == "region_code" else getattr(enterprise, column.field)
-            )
-            row.append(column.choices.get(value, value) if column.choices else value)
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for letter, width in zip(
-        "ABCDEFGHIJKLMN", (32, 22, 16, 8, 10, 14, 36, 10, 10, 12, 16, 12, 16, 10), strict=True
-    ):
-        sheet.column_dimensions[letter].width = width
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """An .xlsx ledger of the given enterprises (written by core.spreadsheets: no cell is a formula)."""
+    return spreadsheets.workbook(
+        "企业台账",
+        [column.header for column in COLUMNS],
+        (_row(enterprise) for enterprise in enterprises),
+        [column.width for column in COLUMNS],
+    )
+
+
+def _row(enterprise: models.Enterprise) -> list[Any]:
+    row = []
+    for column in COLUMNS:
+        value = enterprise.region_id if column.field == "region_code" else getattr(enterprise, column.field)
+        row.append(column.choices.get(value, value) if column.choices else value)
+    return row
 
 
 def import_workbook(actor: User, content: bytes) -> list[models.Enterprise]:
@@ -108,12 +97,7 @@ def import_workbook(actor: User, content: bytes) -> list[models.Enterprise]:
 
 def _read_rows(content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
     """The rows as field values by row number, and the rows that could not be read, with reasons."""
-    try:
-        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError) as error:
-        reason = {"reason": str(error)}
-        raise InvalidInput("不是有效的 Excel (.xlsx) 文件 / Not a valid .xlsx file", details=reason) from None
-    rows = sheet.iter_rows(values_only=True)
+    rows = spreadsheets.read_rows(content)
     header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
     positions = {column.field: header.index(column.header) for column in COLUMNS if column.header in header}
     missing = [

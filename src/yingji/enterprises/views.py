@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from yingji.core import spreadsheets
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError
+from yingji.core.forms import BoundedDateField
 from yingji.core.models import Region
 from yingji.enterprises import ledger, models, services
 from yingji.enterprises.panels import enterprise_panels
@@ -59,12 +61,8 @@ class LicenceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("证照类型"), choices=models.LICENCE_KIND_CHOICES)
     number = forms.CharField(label=gettext_lazy("证号"), max_length=64)
     issuer = forms.CharField(label=gettext_lazy("发证机关"), max_length=100, required=False)
-    issued_on = forms.DateField(
-        label=gettext_lazy("发证日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expires_on = forms.DateField(
-        label=gettext_lazy("有效期至"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    issued_on = BoundedDateField(label=gettext_lazy("发证日期"), required=False)
+    expires_on = BoundedDateField(label=gettext_lazy("有效期至"))
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
@@ -105,12 +103,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def enterprise_export(request: HttpRequest) -> HttpResponse:
     enterprises, _chosen = _filtered(request)
-    response = HttpResponse(
-        ledger.export_workbook(enterprises),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename=enterprises.xlsx"
-    return response
+    return spreadsheets.download(ledger.export_workbook(enterprises), "enterprises.xlsx")
 
 
 @login_required

@@ -13,9 +13,18 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.responses import codes_4xx
 
-from yingji.core.api_common import AUTH, ErrorOut, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    BoundedDate,
+    ErrorOut,
+    Page,
+    current_user,
+    id_path,
+    region_filter,
+    responses,
+)
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
-from yingji.hazards import lifecycle, services, stats
+from yingji.hazards import lifecycle, limits, services, stats
 from yingji.hazards.criteria import criteria_for, find_criterion
 from yingji.hazards.models import (
     ExtensionRequest,
@@ -163,7 +172,7 @@ class HazardIn(Schema):
     source: Source = "self_check"
     grade: Grade = "general"
     criterion_code: str = Field("", max_length=16)
-    found_on: date
+    found_on: BoundedDate
 
 
 class PlanIn(Schema):
@@ -171,12 +180,14 @@ class PlanIn(Schema):
     measures: str = Field(..., min_length=1, max_length=services.NOTE_LIMIT)
     funds: Decimal = Field(..., ge=0, lt=10**12, decimal_places=2)
     responsible_person: str = Field(..., min_length=1, max_length=64)
-    deadline: date
+    deadline: BoundedDate
     interim_measures: str = Field(..., min_length=1, max_length=services.NOTE_LIMIT)
 
 
 class StartIn(Schema):
-    deadline: date | None = Field(None, description="整改期限；重大隐患默认取整改方案的治理时限 / deadline")
+    deadline: BoundedDate | None = Field(
+        None, description="整改期限；重大隐患默认取整改方案的治理时限 / deadline"
+    )
     note: str = Note
 
 
@@ -189,13 +200,13 @@ class RejectIn(Schema):
 
 
 class ListIn(Schema):
-    deadline: date
+    deadline: BoundedDate
     document_number: str = Field(..., min_length=1, max_length=64)
     note: str = Note
 
 
 class ExtensionIn(Schema):
-    requested_deadline: date
+    requested_deadline: BoundedDate
     reason: str = Field(..., min_length=1, max_length=services.NOTE_LIMIT)
 
 
@@ -238,12 +249,8 @@ class StatsOut(Schema):
 
 class StatsFilter(Schema):
     region: str | None = Field(None, max_length=12)
-    start: date | None = Field(
-        None, ge=date(2000, 1, 1), le=date(2100, 1, 1), description="发现日期起 / found from"
-    )
-    end: date | None = Field(
-        None, ge=date(2000, 1, 1), le=date(2100, 1, 1), description="发现日期止 / found until"
-    )
+    start: BoundedDate | None = Field(None, description="发现日期起 / found from")
+    end: BoundedDate | None = Field(None, description="发现日期止 / found until")
 
 
 def _visible(request: HttpRequest) -> Any:
@@ -313,6 +320,47 @@ def hazard_criteria(
     """The items of the national judgment standards for major hidden hazards, of one industry or both."""
     industries = [industry] if industry else ["coal_mine", "hazardous_chemicals"]
     return [vars(criterion) for name in industries for criterion in criteria_for(name)]
+
+
+class DeadlineLimitOut(Schema):
+    grade: Grade
+    criterion_code: str = Field(description="空：该等级的全部隐患 / blank: every hazard of the grade")
+    criterion_title: str
+    max_days: int = Field(description="企业自定期限的最长天数 / longest period an enterprise sets itself")
+    configured: bool = Field(description="由市里设置（否则为默认值）/ set by the city (else the default)")
+
+
+class DeadlineLimitIn(Schema):
+    grade: Grade
+    criterion_code: str = Field("", max_length=16, description="判定标准条款，空为整个等级 / blank: grade")
+    max_days: int | None = Field(
+        ..., ge=1, le=limits.MAX_CONFIGURABLE_DAYS, description="天数；null：恢复默认 / null: the default"
+    )
+
+
+@router.get(
+    "/hazard-deadline-limits",
+    response=responses(list[DeadlineLimitOut]),
+    summary="整改期限上限（一般隐患默认 90 天，重大隐患 180 天）/ Longest rectification periods",
+)
+def list_deadline_limits(request: HttpRequest) -> Any:
+    """How far ahead an enterprise may set its own deadline, per grade and per judgment criterion."""
+    _visible(request)
+    return services.deadline_limits()
+
+
+@router.put(
+    "/hazard-deadline-limits",
+    response=responses(DeadlineLimitOut),
+    summary="设置整改期限上限（市级管理员）/ Set a longest period (city admins)",
+)
+def put_deadline_limit(request: HttpRequest, payload: DeadlineLimitIn) -> Any:
+    return services.set_deadline_limit(
+        current_user(request),
+        grade=payload.grade,
+        criterion_code=payload.criterion_code,
+        max_days=payload.max_days,
+    )
 
 
 @router.get("/hazards/{hazard_id}", response=responses(HazardDetailOut))

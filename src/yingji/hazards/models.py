@@ -208,3 +208,32 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard} 延期至 {self.requested_deadline}"
+
+
+class DeadlineLimit(models.Model):
+    """The city's longest rectification period for hazards of a grade, or of one judgment criterion.
+
+    An enterprise (or whoever records its step) may set its own deadline at most this many days ahead;
+    a later one needs an extension that the supervisor approves. Without a row, `limits.DEFAULT_DAYS`
+    applies; a criterion without a row takes its grade's period. City configuration, like the
+    warnings' approval rules: one row per grade (criterion_code blank) or per criterion.
+    """
+
+    grade = models.CharField("隐患等级", max_length=8, choices=GRADE_CHOICES)
+    criterion_code = models.CharField("判定依据", max_length=16, blank=True)
+    max_days = models.PositiveIntegerField("最长整改期限（天）")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    audit_exclude = ("updated_at",)
+
+    class Meta:
+        ordering = ["grade", "criterion_code"]
+        verbose_name = "整改期限上限"
+        verbose_name_plural = "整改期限上限"
+        constraints = [
+            models.UniqueConstraint(fields=["grade", "criterion_code"], name="deadline_limit_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_code or self.grade} ≤ {self.max_days} 天"

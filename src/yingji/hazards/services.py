@@ -3,12 +3,15 @@
 Views and API endpoints call these and never save hazards themselves. Deadlines are data: a hazard
 with a running rectification deadline has one pending `hazards.rectification_overdue` deadline row,
 replaced whenever the deadline moves and cancelled when the hazard is submitted or closed; when it
-comes due, `rectification_overdue` marks the hazard overdue and escalates it.
+comes due, `rectification_overdue` marks the hazard overdue and escalates it. A deadline the
+enterprise sets itself lies at most the city's period ahead (`DeadlineLimit`, limits.py); later
+needs an extension the supervisor approves.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import PurePath
@@ -19,13 +22,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from yingji.core import audit, jobs, regioncodes, roles
+from yingji.core import audit, datebounds, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import Deadline, User
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import officers_of
-from yingji.hazards import lifecycle, uploads
-from yingji.hazards.criteria import criteria_for, find_criterion
+from yingji.hazards import lifecycle, limits, uploads
+from yingji.hazards.criteria import COAL_MINE, HAZARDOUS_CHEMICALS, criteria_for, find_criterion
 from yingji.hazards.models import (
     APPROVED,
     GENERAL,
@@ -37,6 +40,7 @@ from yingji.hazards.models import (
     SOURCE_CHOICES,
     STAGE_CHOICES,
     WITHDRAWN,
+    DeadlineLimit,
     ExtensionRequest,
     Hazard,
     HazardAttachment,
@@ -158,6 +162,7 @@ def due_at(deadline: date) -> datetime:
 def _future_deadline(value: date | None, field: str, not_before: date | None = None) -> date:
     if value is None:
         raise InvalidInput("请填写期限 / A deadline is required", details={"field": field})
+    datebounds.require_in_range(value, field)
     earliest = max(timezone.localdate(), not_before or date.min)
     if value < earliest:
         raise InvalidInput(
@@ -165,6 +170,47 @@ def _future_deadline(value: date | None, field: str, not_before: date | None = N
             details={"field": field},
         )
     return value
+
+
+def _configured_limits(grade: str, criterion_code: str) -> dict[tuple[str, str], int]:
+    rows = DeadlineLimit.objects.filter(grade=grade, criterion_code__in={criterion_code, ""})
+    return {(row.grade, row.criterion_code): row.max_days for row in rows}
+
+
+def period_days(hazard: Hazard) -> int:
+    """The longest rectification period (days) the enterprise may give itself for this hazard."""
+    configured = _configured_limits(hazard.grade, hazard.criterion_code)
+    return limits.period_days(hazard.grade, hazard.criterion_code, configured)
+
+
+def latest_own_deadline(hazard: Hazard) -> date:
+    """The latest deadline the enterprise may set itself: the listing's, else today plus the period."""
+    if hazard.listed_deadline is not None:
+        return hazard.listed_deadline
+    return timezone.localdate() + timedelta(days=period_days(hazard))
+
+
+def _check_own_deadline(hazard: Hazard, deadline: date, field: str) -> None:
+    """Refuse a deadline later than the enterprise may set itself (a longer one is an extension)."""
+    if hazard.listed_deadline is not None:
+        if deadline > hazard.listed_deadline:
+            raise InvalidInput(
+                f"整改期限不得晚于督办期限 {hazard.listed_deadline:%Y-%m-%d} / The deadline cannot be after "
+                "the listed supervision deadline",
+                details={"field": field, "latest": hazard.listed_deadline.isoformat()},
+            )
+        return
+    days = period_days(hazard)
+    latest = timezone.localdate() + timedelta(days=days)
+    if deadline > latest:
+        kind = dict(GRADE_CHOICES)[hazard.grade]
+        raise InvalidInput(
+            f"{kind}的整改期限最长 {days} 天，即不晚于 {latest:%Y-%m-%d}；更晚须在整改中申请延期，"
+            f"由督办部门批准 / A {hazard.grade} hazard's deadline may lie at most {days} days ahead "
+            f"({latest:%Y-%m-%d}); a later one needs an extension approved by the supervisor",
+            code="deadline_beyond_limit",
+            details={"field": field, "max_days": days, "latest": latest.isoformat()},
+        )
 
 
 def _schedule(hazard: Hazard) -> None:
@@ -289,6 +335,7 @@ def report_hazard(
             "企业只能上报自查发现的隐患 / An enterprise reports the hazards of its own self-check",
             details={"field": "source"},
         )
+    datebounds.require_in_range(found_on, "found_on")
     if found_on > timezone.localdate():
         raise InvalidInput(
             "发现日期不能晚于今天 / The date found cannot be in the future", details={"field": "found_on"}
@@ -341,11 +388,13 @@ def save_plan(
         raise InvalidInput(
             "经费须为 0 至 1 万亿元 / Funds must be between 0 and 10^12 yuan", details={"field": "funds"}
         )
+    datebounds.require_in_range(deadline, "deadline")
     if deadline < hazard.found_on:
         raise InvalidInput(
             "治理时限不能早于发现日期 / The deadline cannot precede the date found",
             details={"field": "deadline"},
         )
+    _check_own_deadline(hazard, deadline, "deadline")
     plan = RectificationPlan.objects.filter(hazard=hazard).first()
     before = audit.snapshot(plan) if plan is not None else None
     plan = plan or RectificationPlan(hazard=hazard)
@@ -386,12 +435,7 @@ def start_rectification(
     if deadline is None:
         deadline = plan.deadline if plan is not None else hazard.listed_deadline
     deadline = _future_deadline(deadline, "deadline")
-    if hazard.listed_deadline is not None and deadline > hazard.listed_deadline:
-        raise InvalidInput(
-            f"整改期限不得晚于督办期限 {hazard.listed_deadline:%Y-%m-%d} / The deadline cannot be after the "
-            "listed supervision deadline",
-            details={"field": "deadline"},
-        )
+    _check_own_deadline(hazard, deadline, "deadline")
     before, previous = audit.snapshot(hazard), hazard.status
     hazard.status, hazard.rectification_deadline = target, deadline
     hazard.is_overdue, hazard.overdue_at = False, None
@@ -645,6 +689,77 @@ def add_attachment(actor: User, hazard_id: int, *, stage: str, name: str, data: 
         attachment.file.storage.delete(stored)
         raise
     return attachment
+
+
+# Deadline limits (city configuration) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveLimit:
+    """The period in force for a grade or a criterion, and whether the city set it."""
+
+    grade: str
+    criterion_code: str
+    criterion_title: str
+    max_days: int
+    configured: bool
+
+
+def deadline_limits() -> list[EffectiveLimit]:
+    """The period of each grade and of each judgment criterion, as in force now."""
+    configured = {(row.grade, row.criterion_code): row.max_days for row in DeadlineLimit.objects.all()}
+    found = [
+        EffectiveLimit(grade, "", "", limits.period_days(grade, "", configured), (grade, "") in configured)
+        for grade, _label in GRADE_CHOICES
+    ]
+    for criterion in (*criteria_for(COAL_MINE), *criteria_for(HAZARDOUS_CHEMICALS)):
+        key = (MAJOR, criterion.code)
+        days = limits.period_days(MAJOR, criterion.code, configured)
+        found.append(EffectiveLimit(MAJOR, criterion.code, criterion.title, days, key in configured))
+    return found
+
+
+@transaction.atomic
+def set_deadline_limit(
+    actor: User, *, grade: str, criterion_code: str = "", max_days: int | None
+) -> EffectiveLimit:
+    """The city sets the period of a grade or a criterion; None goes back to the default."""
+    if not (may_view(actor) and actor.role == roles.CITY_ADMIN):
+        raise Forbidden("只有市应急管理局可以设置整改期限上限 / Only the city sets deadline limits")
+    if grade not in dict(GRADE_CHOICES):
+        raise InvalidInput("隐患等级无效 / Unknown grade", details={"field": "grade"})
+    code = (criterion_code or "").strip()
+    criterion = find_criterion(code) if code else None
+    if code and criterion is None:
+        raise InvalidInput(
+            f"未知的判定依据 {code} / Unknown criterion {code}", details={"field": "criterion_code"}
+        )
+    if code and grade != MAJOR:
+        raise InvalidInput(
+            "判定标准条款只适用于重大隐患 / Criteria apply to major hazards",
+            details={"field": "criterion_code"},
+        )
+    if max_days is not None and not 1 <= max_days <= limits.MAX_CONFIGURABLE_DAYS:
+        raise InvalidInput(
+            f"期限须为 1 至 {limits.MAX_CONFIGURABLE_DAYS} 天 / "
+            f"The period is 1 to {limits.MAX_CONFIGURABLE_DAYS} days",
+            details={"field": "max_days"},
+        )
+    row = DeadlineLimit.objects.select_for_update().filter(grade=grade, criterion_code=code).first()
+    before = audit.snapshot(row) if row is not None else None
+    if max_days is None:
+        if row is not None:
+            audit.record(actor, "hazard_deadline_limit.cleared", row, before=before)
+            row.delete()
+    else:
+        row = row or DeadlineLimit(grade=grade, criterion_code=code)
+        row.max_days, row.updated_at, row.updated_by = max_days, timezone.now(), actor
+        row.save()
+        audit.record(actor, "hazard_deadline_limit.saved", row, before=before, after=audit.snapshot(row))
+    configured = _configured_limits(grade, code)
+    days = limits.period_days(grade, code, configured)
+    title = criterion.title if criterion else ""
+    return EffectiveLimit(grade, code, title, days, (grade, code) in configured)
 
 
 # Escalation ------------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from yingji.core import datebounds
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.forms import BoundedDateField
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
 from yingji.enterprises.models import INDUSTRY_LABELS, Enterprise
@@ -37,14 +39,13 @@ from yingji.hazards.models import (
 )
 
 PAGE_SIZE = 50
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportForm(forms.Form):
     enterprise_id = forms.TypedChoiceField(label=gettext_lazy("企业"), coerce=int)
     title = forms.CharField(label=gettext_lazy("隐患名称"), max_length=200)
     location = forms.CharField(label=gettext_lazy("隐患部位"), max_length=200, required=False)
-    found_on = forms.DateField(label=gettext_lazy("发现日期"), widget=DATE)
+    found_on = BoundedDateField(label=gettext_lazy("发现日期"))
     source = forms.ChoiceField(label=gettext_lazy("发现方式"), choices=SOURCE_CHOICES)
     grade = forms.ChoiceField(label=gettext_lazy("隐患等级"), choices=GRADE_CHOICES)
     criterion_code = forms.ChoiceField(label=gettext_lazy("判定依据（重大隐患）"), required=False)
@@ -85,7 +86,7 @@ class PlanForm(forms.Form):
     )
     funds = forms.DecimalField(label=gettext_lazy("经费（元）"), min_value=0, max_digits=14, decimal_places=2)
     responsible_person = forms.CharField(label=gettext_lazy("负责人"), max_length=64)
-    deadline = forms.DateField(label=gettext_lazy("治理时限"), widget=DATE)
+    deadline = BoundedDateField(label=gettext_lazy("治理时限"))
     interim_measures = forms.CharField(
         label=gettext_lazy("安全措施和应急预案"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -94,7 +95,7 @@ class PlanForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    deadline = forms.DateField(label=gettext_lazy("整改期限"), widget=DATE, required=False)
+    deadline = BoundedDateField(label=gettext_lazy("整改期限"), required=False)
     note = forms.CharField(label=gettext_lazy("说明"), max_length=services.NOTE_LIMIT, required=False)
 
 
@@ -107,13 +108,13 @@ class RejectForm(forms.Form):
 
 
 class ListForm(forms.Form):
-    deadline = forms.DateField(label=gettext_lazy("督办期限"), widget=DATE)
+    deadline = BoundedDateField(label=gettext_lazy("督办期限"))
     document_number = forms.CharField(label=gettext_lazy("督办文号"), max_length=64)
     note = forms.CharField(label=gettext_lazy("督办要求"), max_length=services.NOTE_LIMIT, required=False)
 
 
 class ExtensionForm(forms.Form):
-    requested_deadline = forms.DateField(label=gettext_lazy("申请延至"), widget=DATE)
+    requested_deadline = BoundedDateField(label=gettext_lazy("申请延至"))
     reason = forms.CharField(label=gettext_lazy("延期理由"), max_length=services.NOTE_LIMIT)
 
 
@@ -345,6 +346,9 @@ def _detail_context(user: Any, hazard: Hazard, bound: dict[str, forms.Form], err
         lifecycle.DECIDE_EXTENSION: bound.get(lifecycle.DECIDE_EXTENSION) or DecisionForm(),
         "upload": bound.get("upload") or UploadForm(),
     }
+    latest = services.latest_own_deadline(hazard)
+    for action in ("plan", lifecycle.START_RECTIFICATION):
+        forms_by_action[action].fields["deadline"].widget.attrs["max"] = latest.isoformat()
     level = services.actor_level(user)
     can_list = (
         lifecycle.LIST_SUPERVISION in allowed
@@ -372,6 +376,7 @@ def _detail_context(user: Any, hazard: Hazard, bound: dict[str, forms.Form], err
         "state_labels": lifecycle.STATE_LABELS,
         "level_labels": lifecycle.LEVEL_LABELS,
         "today": today,
+        "latest_own_deadline": latest,
     }
 
 
@@ -392,10 +397,12 @@ def attachment_file(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 def _date(value: str | None, default: date) -> date:
+    """A query's ISO date, or the default when it is missing, malformed or outside the accepted range."""
     try:
-        return date.fromisoformat(value) if value else default
+        chosen = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return chosen if datebounds.in_range(chosen) else default
 
 
 @login_required

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from yingji.core.api_common import (
     AUTH,
+    BoundedDate,
     FeatureCollectionOut,
     Page,
     current_user,
@@ -170,9 +171,9 @@ class InstallationPatch(Schema):
 
 
 class FilingIn(Schema):
-    filed_on: date
+    filed_on: BoundedDate
     filing_number: str = Field(min_length=1, max_length=64)
-    review_due_on: date = Field(description="复核日期（备案有效期）/ review date of the filing")
+    review_due_on: BoundedDate = Field(description="复核日期（备案有效期）/ review date of the filing")
 
 
 class InstallationFilter(Schema):

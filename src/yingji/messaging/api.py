@@ -7,7 +7,6 @@ warnings went out, stays the same route.
 """
 
 import hmac
-from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from yingji.core.api_common import responses
+from yingji.core.api_common import BoundedDateTime, responses
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.messaging import receipts
 
@@ -42,7 +41,7 @@ class ReceiptIn(Schema):
     key: str | None = Field(None, max_length=64, description="消息的幂等键 / the message's idempotency key")
     provider_id: str | None = Field(None, max_length=100, description="网关的消息编号 / the gateway's id")
     status: Literal["delivered", "failed"]
-    at: datetime | None = Field(None, description="送达或失败时间 / when; default: on arrival")
+    at: BoundedDateTime | None = Field(None, description="送达或失败时间 / when; default: on arrival")
     error: str = Field("", max_length=500)
 
 

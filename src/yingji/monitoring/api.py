@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 from yingji.core.api_common import (
     AUTH,
     MAX_ID,
+    BoundedDateTime,
     FeatureCollectionOut,
     Page,
     current_user,
@@ -259,8 +260,8 @@ class SeriesOut(Schema):
 
 
 class SeriesQuery(Schema):
-    start: datetime | None = Field(None, description="默认结束前 6 小时 / default: 6 h before end")
-    end: datetime | None = Field(None, description="默认现在 / default: now")
+    start: BoundedDateTime | None = Field(None, description="默认结束前 6 小时 / default: 6 h before end")
+    end: BoundedDateTime | None = Field(None, description="默认现在 / default: now")
 
 
 def _sensor(request: HttpRequest, sensor_id: int) -> Sensor:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from yingji.core import datebounds
 from yingji.core.errors import InvalidInput
 from yingji.monitoring import alarms, grading, queries, rainsignal, rules
 from yingji.monitoring.models import (
@@ -42,7 +43,8 @@ MINUTES_TABLE = ReadingMinute._meta.db_table
 STATES_TABLE = SensorState._meta.db_table
 MAX_ABS_VALUE = 1e12
 MAX_CODE_LENGTH = 64
-EARLIEST_MS = 946_684_800_000  # 2000-01-01: older timestamps are clock errors, not history
+# Readings before the platform's earliest date (2000-01-01) are clock errors, not history.
+EARLIEST_MS = int(datetime.combine(datebounds.EARLIEST, time.min, UTC).timestamp() * 1000)
 
 
 @dataclass(frozen=True)

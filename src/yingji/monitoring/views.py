@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingji.core import datebounds
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
 from yingji.core.registry import counties_for
@@ -467,7 +468,7 @@ def _local(raw: str | None) -> datetime | None:
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment if 2000 <= moment.year <= 2100 else None
+    return moment if datebounds.in_range(moment) else None
 
 
 def chart_data(

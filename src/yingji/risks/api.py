@@ -8,7 +8,16 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from yingji.core.api_common import AUTH, MAX_ID, Page, current_user, id_path, region_filter, responses
+from yingji.core.api_common import (
+    AUTH,
+    MAX_ID,
+    BoundedDate,
+    Page,
+    current_user,
+    id_path,
+    region_filter,
+    responses,
+)
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
@@ -140,7 +149,7 @@ class RiskPointIn(Factors):
     longitude: float | None = Field(None, ge=-180, le=180)
     latitude: float | None = Field(None, ge=-90, le=90)
     accident_types: str = Field("", max_length=200)
-    reassess_on: date | None = None
+    reassess_on: BoundedDate | None = None
     responsible_level: ResponsibleLevel | None = Field(
         None, description="缺省按风险等级：重大→公司、较大→车间、一般→班组、低→岗位"
     )
@@ -154,14 +163,14 @@ class RiskPointPatch(Schema):
     longitude: float | None = Field(None, ge=-180, le=180)
     latitude: float | None = Field(None, ge=-90, le=90)
     accident_types: str | None = Field(None, max_length=200)
-    reassess_on: date | None = None
+    reassess_on: BoundedDate | None = None
     responsible_level: ResponsibleLevel | None = None
     responsible_person: str | None = Field(None, max_length=64)
 
 
 class AssessIn(Factors):
     method: Method | None = Field(None, description="缺省沿用原方法 / the point's method if omitted")
-    reassess_on: date | None = None
+    reassess_on: BoundedDate | None = None
 
 
 class RiskPointFilter(Schema):

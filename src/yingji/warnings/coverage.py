@@ -36,7 +36,7 @@ from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from yingji.core import jobs, regioncodes
+from yingji.core import datebounds, jobs, regioncodes
 from yingji.core.errors import Conflict, DomainError, InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 STORED_UNCOVERED = 200  # uncovered cells kept with the stored measurement (for the monthly map)
 DEFAULT_GOAL = 0.9
 SMALL_LEVELS = (regioncodes.TOWNSHIP, regioncodes.VILLAGE)
-FIRST_YEAR, LAST_YEAR = 1970, 2999  # months a query may name
 HEARD_CELLS_AT_ONCE = 2_000_000  # terminal × nearby-cell distances computed in one numpy pass
 STALE_WINDOW = timedelta(days=7)  # receipts for older warnings no longer move their coverage
 
@@ -302,13 +301,12 @@ def refresh_stale_coverage(now: datetime) -> int:
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The start and end of a month 'YYYY-MM' in Beijing time (years 1970–2999); InvalidInput otherwise."""
+    """The start and end of a month 'YYYY-MM' in Beijing time (core/datebounds.py's years); else a 400."""
     try:
         start = datetime.strptime(month, "%Y-%m")
     except ValueError:
-        start = None
-    if start is None or not (FIRST_YEAR <= start.year <= LAST_YEAR):
-        raise InvalidInput("月份格式应为 YYYY-MM / month is YYYY-MM", details={"field": "month"})
+        raise InvalidInput("月份格式应为 YYYY-MM / month is YYYY-MM", details={"field": "month"}) from None
+    datebounds.require_in_range(start, "month")
     end = (
         start.replace(year=start.year + 1, month=1)
         if start.month == 12

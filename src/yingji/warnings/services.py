@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import shape as shapely_shape
 
-from yingji.core import audit, jobs, regioncodes, roles
+from yingji.core import audit, datebounds, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Organization, Region, User
 from yingji.geography import areas
@@ -303,6 +303,8 @@ def _apply_draft(warning: EarlyWarning, data: DraftInput) -> None:
         )
     if data.onset.tzinfo is None or data.expires.tzinfo is None:
         raise _problem("onset", "时间须带时区 / Times need a time-zone offset")
+    datebounds.require_in_range(data.onset, "onset")
+    datebounds.require_in_range(data.expires, "expires")
     if data.expires <= data.onset:
         raise _problem("expires", "失效时间须晚于开始时间 / Expiry must be after onset")
     shapes = clean_shapes(data.area_shapes)

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from yingji.core.api_common import (
     AUTH,
+    BoundedDateTime,
     FeatureCollectionOut,
     Page,
     current_user,
@@ -98,8 +99,8 @@ class DraftIn(Schema):
         description="GeoJSON Polygon / MultiPolygon（经度,纬度）或 / or "
         '{"type": "Circle", "coordinates": [lon, lat], "radius_km": r}',
     )
-    onset: datetime
-    expires: datetime
+    onset: BoundedDateTime
+    expires: BoundedDateTime
     region: str | None = Field(None, max_length=12, description="发布单位所在区划，默认本人 / issuing region")
 
 
@@ -112,8 +113,8 @@ class DraftPatch(Schema):
     area_description: str | None = Field(None, max_length=500)
     area_codes: list[str] | None = Field(None, max_length=500)
     area_shapes: list[dict[str, Any]] | None = Field(None, max_length=MAX_SHAPES)
-    onset: datetime | None = None
-    expires: datetime | None = None
+    onset: BoundedDateTime | None = None
+    expires: BoundedDateTime | None = None
 
 
 class NoteIn(Schema):

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from yingji.core import datebounds
+
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 NS = {"cap": CAP_NS}
 SCHEMA_PATH = Path(__file__).parents[1] / "data" / "cap12.xsd"
@@ -99,6 +101,7 @@ def rule_problems(root: etree._Element) -> list[str]:
                 f"each reference is sender,identifier,sent: {reference}"
             )
     sent = _moment(root.findtext("cap:sent", namespaces=NS))
+    found += _range_problems("sent", sent)
     for number, info in enumerate(root.findall("cap:info", NS), 1):
         found += _info_problems(number, info, sent)
     return found
@@ -110,6 +113,8 @@ def _info_problems(number: int, info: etree._Element, sent: datetime | None) -> 
     expires = _moment(info.findtext("cap:expires", namespaces=NS))
     if effective is not None and expires is not None and expires <= effective:
         found.append(f"info {number}: 失效时间须晚于生效时间 / expires must be after effective")
+    for tag in ("effective", "onset", "expires"):
+        found += _range_problems(f"info {number} {tag}", _moment(info.findtext(f"cap:{tag}", namespaces=NS)))
     for area_number, area in enumerate(info.findall("cap:area", NS), 1):
         where = f"info {number} area {area_number}"
         polygons = [p.text or "" for p in area.findall("cap:polygon", NS)]
@@ -170,6 +175,11 @@ def circle_problems(text: str) -> list[str]:
     if parsed.bad or not math.isfinite(radius) or radius < 0:
         return [f"圆无效 / bad circle {text!r}"]
     return []
+
+
+def _range_problems(where: str, moment: datetime | None) -> list[str]:
+    """A time outside the platform's accepted dates (core/datebounds.py) is a problem of the message."""
+    return [datebounds.message(where)] if moment is not None and not datebounds.in_range(moment) else []
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.forms import BoundedDateTimeField
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
 from yingji.messaging.models import Delivery
@@ -179,10 +180,10 @@ class DraftForm(forms.Form):
     instruction = forms.CharField(
         label=gettext_lazy("防御指南"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    onset = forms.DateTimeField(
+    onset = BoundedDateTimeField(
         label=gettext_lazy("开始时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
     )
-    expires = forms.DateTimeField(
+    expires = BoundedDateTimeField(
         label=gettext_lazy("失效时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
     )
     area_codes = forms.MultipleChoiceField(label=gettext_lazy("预警区域"), required=False)
