@@ -39,7 +39,21 @@ def test_a_larger_scale_adds_grassroots_reporters_in_townships(demo: None) -> No
     assert all(user.region.level == "township" for user in extra)
 
 
-def test_the_command_prints_the_accounts(db: Any, capsys: Any) -> None:
+def test_the_command_prints_the_main_accounts_and_where_the_others_are(db: Any, capsys: Any) -> None:
     call_command("demo", "--if-empty")  # the demo is there: the command skips building and lists it
     out = capsys.readouterr().out
-    assert "demo-city" in out and "yingji-demo" in out and "demo-county-140902" in out
+    assert "yingji-demo" in out and "yingji demo accounts" in out
+    for username in ("demo-city", "demo-county-140902", "demo-duty", "demo-ent-1", "demo-dept-housing"):
+        assert username in out
+    assert len(out.strip().splitlines()) <= 10  # a table to read, not the ~200 accounts
+    others = User.objects.filter(username__startswith="demo-").count() - 5
+    assert f"其余 {others} 个演示账号" in out
+
+
+def test_demo_accounts_lists_every_account_and_builds_nothing(db: Any, capsys: Any) -> None:
+    counts = User.objects.count(), AuditEntry.objects.count()
+    call_command("demo", "accounts")
+    out = capsys.readouterr().out
+    listed = {line.split()[0] for line in out.splitlines()[1:]}
+    assert {"demo-city", "demo-duty-140932", "demo-ent-50", "demo-reporter-140981"} <= listed
+    assert (User.objects.count(), AuditEntry.objects.count()) == counts
