@@ -32,12 +32,18 @@ lock: | $(UV)
 lock-check: | $(UV)
 	UV=$(UV) scripts/lock.sh check
 
+# `make run DEMO_LIVE=0` (or DEMO_LIVE=0 in the environment) serves the demo without its live sensor feed.
+DEMO_LIVE ?= 1
+
 run: install
 	$(BIN)/yingji migrate --noinput -v0
 	$(BIN)/yingji demo --if-empty
 	$(BIN)/yingji collectstatic --noinput -v0
-	# The worker runs deadlines (escalations, reminders) and delivers notifications beside the server.
-	$(BIN)/yingji worker --interval 10 & trap 'kill $$! 2>/dev/null' EXIT; $(BIN)/yingji serve
+	# Beside the server: the worker runs deadlines (escalations, reminders) and delivers notifications, and
+	# the live demo feed keeps the demo's sensors reporting (DEMO_LIVE=0: not). Both stop with the server.
+	$(BIN)/yingji worker --interval 10 & worker=$$!; live=; \
+	if [ "$(DEMO_LIVE)" != 0 ]; then $(BIN)/yingji demo-live & live=$$!; fi; \
+	trap 'kill $$worker $$live 2>/dev/null; wait' EXIT; $(BIN)/yingji serve
 
 test: lock-check install lint typecheck migrations-check pytest test-shifted
 

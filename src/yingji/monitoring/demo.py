@@ -42,7 +42,15 @@ from yingji.majorhazards.models import PRODUCTION, Installation
 from yingji.monitoring import alarms, pipeline, services
 from yingji.monitoring.models import Alarm, Gateway, Sensor, SensorState, Site
 from yingji.monitoring.sensortypes import KIND_BY_KEY, LEVEL_NAMES
-from yingji.monitoring.simulate import BEIJING, MINUTE_MS, SIGNALS, day_shape, local_hours, wander_paths
+from yingji.monitoring.simulate import (
+    BEIJING,
+    MINUTE_MS,
+    SIGNALS,
+    day_shape,
+    local_hours,
+    pause_demo_sensors,
+    wander_paths,
+)
 from yingji.risks.models import RiskPoint
 
 HISTORY_MINUTES = 6 * 60
@@ -309,17 +317,9 @@ def build_monitoring(context: DemoContext) -> None:
     if fresh:
         History(fresh).ingest()
     alarms.detect_offline(demo_clock().now)
-    pause_after_demo_now()
-
-
-def pause_after_demo_now() -> None:
-    """Mark the demo sensors as not reporting since the demo's now, without raising offline alarms.
-
-    The history ends at the demo's now; by the wall clock the demo's sensors fall silent
-    the moment it is loaded. Left online, the first worker pass would raise an offline alarm for every
-    one of them and bury the story under hundreds. `yingji simulate` brings them back online.
-    """
-    SensorState.objects.filter(sensor__gateway__name__startswith="demo-", online=True).update(online=False)
+    # The history ends at the demo's now; by the wall clock the demo's sensors fall silent the moment
+    # it is loaded. The live feed (`make run`) or `yingji simulate` brings them back online.
+    pause_demo_sensors()
 
 
 def headroom(spec: Spec, base: float) -> float:

@@ -278,6 +278,17 @@ def demo_streams(now: datetime) -> list[Stream]:
     return streams
 
 
+def pause_demo_sensors() -> int:
+    """Mark the demo's sensors as not reporting, without raising offline alarms; how many were online.
+
+    For when the demo's readings stop on purpose: the demo is loaded (its history ends at its now) or
+    its live feed stops with the server. Left online, the next worker pass would raise an offline alarm
+    for every one of them and bury the demo's stories under hundreds. The next reading brings each back.
+    """
+    states = SensorState.objects.filter(sensor__gateway__name__startswith=DEMO_GATEWAY_PREFIX, online=True)
+    return states.update(online=False)
+
+
 def latest_demo_reading_ms() -> int | None:
     """Epoch ms of the latest reading of any demo sensor (None before the demo)."""
     states = SensorState.objects.filter(sensor__gateway__name__startswith=DEMO_GATEWAY_PREFIX)
@@ -310,6 +321,20 @@ def _surge_peak(stream: Stream, rng: random.Random) -> float:
     used = [limit for limit in stream.high if not math.isnan(limit)]
     top = max(used) if used else stream.base * 1.5
     return round(top * rng.uniform(1.01, 1.04), 3)
+
+
+def add_reading(
+    batches: dict[int, list[dict[str, Any]]], stream: Stream, ts_ms: int, rng: random.Random
+) -> bool:
+    """Add the stream's reading at `ts_ms` to its gateway's batch, as a gateway sends it; whether it did."""
+    if ts_ms <= stream.last_ms:
+        return False  # more readings a second than milliseconds for this sensor, or a clock behind its data
+    value = stream.next_value(ts_ms, rng)
+    stamp = (
+        datetime.fromtimestamp(ts_ms / 1000, tz=UTC).astimezone(BEIJING).isoformat(timespec="milliseconds")
+    )
+    batches.setdefault(stream.gateway_id, []).append({"sensor": stream.code, "ts": stamp, "value": value})
+    return True
 
 
 # Senders ----------------------------------------------------------------------------------------
@@ -535,15 +560,7 @@ class Simulator:
         return batches
 
     def _add(self, batches: dict[int, list[dict[str, Any]]], stream: Stream, ts_ms: int) -> None:
-        if ts_ms <= stream.last_ms:
-            return  # more readings a second than milliseconds for this sensor, or a clock behind its data
-        value = stream.next_value(ts_ms, self.rng)
-        stamp = (
-            datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-            .astimezone(BEIJING)
-            .isoformat(timespec="milliseconds")
-        )
-        batches.setdefault(stream.gateway_id, []).append({"sensor": stream.code, "ts": stamp, "value": value})
+        add_reading(batches, stream, ts_ms, self.rng)
 
     def _line(self, notes: list[str]) -> str:
         t = self.totals

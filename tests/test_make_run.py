@@ -1,0 +1,58 @@
+"""`make run` starts the worker and the live demo feed beside the server and stops both with it.
+
+The recipe runs for real with a stand-in `yingji` that logs its commands: `serve` returns at once (as if
+the server was stopped), `worker` and `demo-live` run until they are sent SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+STAND_IN = """#!/bin/sh
+command="$1"
+echo "started $command" >> "$YINGJI_LOG"
+case "$command" in
+  worker|demo-live)
+    trap 'echo "stopped $command" >> "$YINGJI_LOG"; exit 0' TERM
+    while :; do sleep 0.05; done ;;
+esac
+"""
+
+
+def make_run(tmp_path: Path, *arguments: str) -> list[str]:
+    if shutil.which("make") is None:
+        pytest.fail("make is needed to develop Yingji (README); install it")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "yingji").write_text(STAND_IN)
+    (bin_dir / "yingji").chmod(0o755)
+    log = tmp_path / "log"
+    environment = {**os.environ, "YINGJI_LOG": str(log)}
+    environment.pop("DEMO_LIVE", None)
+    subprocess.run(
+        ["make", "--no-print-directory", "-s", "-o", "install", "run", f"BIN={bin_dir}", *arguments],
+        cwd=REPOSITORY,
+        env=environment,
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
+    return log.read_text().splitlines()
+
+
+def test_make_run_feeds_the_demo_live_beside_the_server_and_stops_it_with_the_server(tmp_path: Path) -> None:
+    log = make_run(tmp_path)
+    assert {"started worker", "started demo-live", "started serve"} <= set(log)
+    assert {"stopped worker", "stopped demo-live"} <= set(log)  # before make returned
+
+
+def test_demo_live_0_serves_without_the_feed(tmp_path: Path) -> None:
+    log = make_run(tmp_path, "DEMO_LIVE=0")
+    assert "started serve" in log and "stopped worker" in log
+    assert not [line for line in log if "demo-live" in line]
