@@ -596,6 +596,9 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "均值": "Mean",
     "最小—最大": "Min–max",
     "该时段没有读数": "No readings in this period",
+    "最近这段时间没有读数，图表显示到最后一次读数（%(at)s）为止。": (
+        "No readings in this recent period: the chart ends at the last reading (%(at)s)."
+    ),
     # Thresholds
     "报警阈值": "Alarm thresholds",
     "上限": "Upper limit",

@@ -260,8 +260,20 @@ class SeriesOut(Schema):
 
 
 class SeriesQuery(Schema):
-    start: BoundedDateTime | None = Field(None, description="默认结束前 6 小时 / default: 6 h before end")
+    start: BoundedDateTime | None = Field(
+        None,
+        description="默认结束前 6 小时；起止都省略时为最近 6 小时，这段时间没有读数则为最后一次读数之前的 "
+        "6 小时 / default: 6 h before end; with neither, the last 6 h, or the 6 h up to the last reading "
+        "if none in them",
+    )
     end: BoundedDateTime | None = Field(None, description="默认现在 / default: now")
+
+
+SERIES_DEFAULT_MS = 6 * 3600 * 1000
+
+
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def _sensor(request: HttpRequest, sensor_id: int) -> Sensor:
@@ -327,8 +339,12 @@ def sensor_series(request: HttpRequest, period: Query[SeriesQuery], sensor_id: i
     """Raw readings for periods up to 1 h, per-minute mean/min/max beyond; at most 31 days."""
     services.require_view(current_user(request))
     sensor = _sensor(request, sensor_id)
-    end = period.end or timezone.now()
-    start = period.start or end - timedelta(hours=6)
+    if period.start is None and period.end is None:
+        recent = queries.recent_span(sensor, SERIES_DEFAULT_MS, int(timezone.now().timestamp() * 1000))
+        start, end = _at(recent.start_ms), _at(recent.end_ms)
+    else:
+        end = period.end or timezone.now()
+        start = period.start or end - timedelta(milliseconds=SERIES_DEFAULT_MS)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("时间须带时区 / start and end need a UTC offset", details={"field": "start"})
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)

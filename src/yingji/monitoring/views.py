@@ -93,7 +93,11 @@ def _visible_or_404(queryset: Any, user: Any, pk: int) -> Any:
 
 
 def _moment(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return None if ms is None else _at(ms)
+
+
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def _ms(moment: datetime) -> int:
@@ -436,18 +440,29 @@ class ThresholdForm(forms.Form):
 
 @dataclass(frozen=True)
 class Period:
-    """The span a chart shows: a preset or a custom start and end."""
+    """The span a chart shows: a preset or a custom start and end.
+
+    `last_seen` is set when a preset ends at the sensor's last reading instead of now (none in the preset).
+    """
 
     key: str
     start: datetime
     end: datetime
     error: str = ""
+    last_seen: datetime | None = None
 
 
-def _period(request: HttpRequest, now: datetime) -> Period:
+def _preset(key: str, sensor: Sensor, now: datetime, error: str = "") -> Period:
+    """The preset's length up to now, or up to the sensor's last readings when it has none in it."""
+    span = queries.recent_span(sensor, PERIODS[key] * 1000, _ms(now))
+    last_seen = _moment(queries.last_reading_ms(sensor)) if span.moved else None
+    return Period(key, _at(span.start_ms), _at(span.end_ms), error, last_seen)
+
+
+def _period(request: HttpRequest, sensor: Sensor, now: datetime) -> Period:
     key = request.GET.get("period", "24h")
     if key in PERIODS:
-        return Period(key, now - timedelta(seconds=PERIODS[key]), now)
+        return _preset(key, sensor, now)
     if key == "custom":
         start, end = _local(request.GET.get("start")), _local(request.GET.get("end"))
         if start is None or end is None or start >= end:
@@ -456,8 +471,8 @@ def _period(request: HttpRequest, now: datetime) -> Period:
             error = _("时段不超过 31 天 / The period is at most 31 days")
         else:
             return Period(key, start, end)
-        return Period("24h", now - timedelta(seconds=PERIODS["24h"]), now, error)
-    return Period("24h", now - timedelta(seconds=PERIODS["24h"]), now)
+        return _preset("24h", sensor, now, error)
+    return _preset("24h", sensor, now)
 
 
 def _local(raw: str | None) -> datetime | None:
@@ -472,18 +487,18 @@ def _local(raw: str | None) -> datetime | None:
 
 
 def chart_data(
-    sensor: Sensor, start: datetime, end: datetime, limits: tuple[Any, ...], marks: list[dict[str, Any]]
+    sensor: Sensor, start_ms: int, end_ms: int, limits: tuple[Any, ...], marks: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What sensor-chart.js draws: the series, the four levels' limits and colors, and time marks."""
-    series = queries.series(sensor, _ms(start), _ms(end))
-    offset = timezone.localtime(end).utcoffset() or timedelta(0)
+    series = queries.series(sensor, start_ms, end_ms)
+    offset = timezone.localtime(_at(end_ms)).utcoffset() or timedelta(0)
     return {
         "name": sensor.name,
         "unit": sensor.unit,
         "resolution": series.resolution,
         "points": [list(point) for point in series.points],
-        "start": _ms(start),
-        "end": _ms(end),
+        "start": start_ms,
+        "end": end_ms,
         # The chart shows local (Beijing) time whatever the browser's zone: it adds this and draws UTC.
         "offset_ms": int(offset.total_seconds() * 1000),
         "high": list(limits[0:4]),
@@ -553,7 +568,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("阈值已保存，新读数按新阈值判定。"))
             return redirect(request.get_full_path())
     source, limits = services.effective_limits(sensor)
-    period = _period(request, timezone.now())
+    period = _period(request, sensor, timezone.now())
     recent = list(sensor.alarms.order_by("-raised_at", "-id")[:20])
     kind = KIND_BY_KEY[sensor.kind]
     return render(
@@ -568,7 +583,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rate": (limits[8], _(LEVEL_LABELS[int(limits[9])]) if limits[9] else ""),
             "period": period,
             "period_choices": PERIOD_CHOICES,
-            "chart": chart_data(sensor, period.start, period.end, limits, []),
+            "chart": chart_data(sensor, _ms(period.start), _ms(period.end), limits, []),
             "alarms": recent,
             "editable": editable,
             "has_own_limits": source == "sensor",
@@ -665,16 +680,6 @@ EVENT_LABELS = {
 }
 
 
-def _alarm_window(alarm: Alarm, now: datetime) -> tuple[datetime, datetime]:
-    """The span the alarm's chart shows: the alarm with a margin of twice its length (10 min to 1 h)."""
-    ended = max(alarm.closed_at or alarm.cleared_at or now, alarm.last_triggered_at)
-    margin = min(max((ended - alarm.raised_at) * 2, timedelta(minutes=10)), timedelta(hours=1))
-    start = alarm.raised_at - margin
-    end = min(ended + margin, now)
-    longest = timedelta(milliseconds=queries.MAX_SPAN_MS)
-    return start, min(max(end, alarm.raised_at + timedelta(minutes=1)), start + longest)
-
-
 @login_required
 def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One alarm: what, where, its sensor's chart around it, its timeline, and acknowledge / close."""
@@ -708,7 +713,7 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as failure:
             error = failure.message
     _source, limits = services.effective_limits(alarm.sensor)
-    start, end = _alarm_window(alarm, timezone.now())
+    span = queries.alarm_span(alarm, _ms(timezone.now()))
     events = list(alarm.events.select_related("actor").order_by("at", "id"))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
@@ -723,7 +728,7 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "may_handle": alarms.may_handle(user, alarm),
             "error": error,
-            "chart": chart_data(alarm.sensor, start, end, limits, marks),
+            "chart": chart_data(alarm.sensor, span.start_ms, span.end_ms, limits, marks),
             "trigger_display": format_value(alarm.trigger_value),
             "peak_display": format_value(alarm.peak_value),
         },
