@@ -118,7 +118,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = Region.objects.filter(code=code).first()
     if region is None or not scope_for(request.user).covers_region(region):
         raise Http404
-    children = region.children.order_by("code").only("code", "name", "level", "population", "area_km2")
+    children = region.children.order_by("code").only(
+        "code", "name", "level", "population", "population_is_estimate", "area_km2"
+    )
     organizations = Organization.objects.visible_to(request.user).in_region(region).select_related("region")
     return render(
         request,

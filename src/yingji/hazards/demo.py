@@ -1,23 +1,25 @@
 """Demo hidden hazards: in every county, hazards in every state of the loop, dated around the demo's today.
 
-Each county gets the same dozen scenarios on its own enterprises (reported, major with and without a
-plan, rectifying on time and overdue, escalated to the city, listed for supervision, an extension
-waiting for a decision, awaiting acceptance, closed), each with its timeline, so every page, the
-dashboard and every step of the loop have something to show. Open hazards whose deadline lies after
-the demo's today get their deadline row, so `yingji run-due --now …` replays the escalation.
+Every county gets one hazard of each story the pages and every step of the loop need (reported, rectifying
+with an extension waiting for a decision, listed for supervision, overdue and escalated to the city,
+awaiting acceptance, closed), and then more, drawn with the step's seeded generator in proportion to its
+enterprises (coal mines, chemical plants and other high-risk trades count double) from the same dozen
+scenarios with their dates stretched, so that no two counties tell the same story. Each hazard has its
+timeline; open hazards whose deadline lies after the demo's today get their deadline row, so
+`yingji run-due --now …` replays the escalation.
 """
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes, roles
@@ -77,6 +79,19 @@ SCENARIOS = (
     Scenario(MAJOR, C, 150, -60, plan=True, listed=True, closed_days_ago=65),
     Scenario(GENERAL, C, 220, -190, inspection=True, closed_days_ago=200),
 )
+# The scenarios every county gets once: each state of the loop, an extension waiting, a listed hazard,
+# an overdue one escalated to the city, plans and photos (the pages and the walk test need each).
+EVERY_COUNTY = (0, 3, 5, 6, 7, 9)
+# Then, on average, this many more hazards per enterprise, drawn from all the scenarios; an enterprise
+# of a high-risk trade (one with major-hazard criteria, mines, fireworks) is drawn twice as often.
+MORE_PER_ENTERPRISE = 0.6
+HIGH_RISK = {
+    enterprise_models.COAL_MINE,
+    enterprise_models.HAZARDOUS_CHEMICALS,
+    enterprise_models.NON_COAL_MINE,
+    enterprise_models.FIREWORKS,
+}
+STRETCH = (0.6, 1.5)  # a drawn scenario's days are multiplied by a factor in this range
 
 GENERAL_TITLES = (
     ("配电室应急照明灯损坏", "配电室"),
@@ -165,25 +180,112 @@ def _stored(stage: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A demo hazard to create: where, its scenario (dates stretched), its title, its number in the county."""
+
+    county: Region
+    enterprise: Enterprise
+    scenario: Scenario
+    title: str
+    location: str
+    criterion: str
+    number: int  # its place among the county's hazards (the listed document's number)
+
+
 @register_demo_step(50, "隐患排查治理")
 def build_hazards(context: DemoContext) -> None:
     city = Region.objects.get(code="140900")
     counties = list(Region.objects.filter(level=regioncodes.COUNTY, parent=city).order_by("code"))
-    for county_number, county in enumerate(counties):
-        enterprises = list(
+    enterprises = {
+        county.code: list(
             Enterprise.objects.filter(region__path__startswith=county.path)
             .select_related("region")
             .order_by("id")
         )
-        if not enterprises:
-            continue
-        admin = User.objects.filter(username=f"demo-county-{county.code}").first()
-        with transaction.atomic():
-            for round_number in range(context.scale):
-                for number, scenario in enumerate(SCENARIOS):
-                    _ensure_hazard(
-                        context, county, enterprises, admin, scenario, number, round_number, county_number
-                    )
+        for county in counties
+    }
+    admins = {user.username: user for user in User.objects.filter(username__startswith="demo-county-")}
+    for planned in plan_hazards(context.rng, counties, enterprises, context.scale):
+        admin = admins.get(f"demo-county-{planned.county.code}")
+        _ensure_hazard(context, planned, admin)
+
+
+def plan_hazards(
+    rng: random.Random, counties: list[Region], enterprises: dict[str, list[Enterprise]], scale: int
+) -> list[Planned]:
+    """Every county's hazards: its set of EVERY_COUNTY per round of the scale, then the drawn ones.
+
+    Drawn from `rng` only, in an order that does not depend on what the database already holds, so the
+    same seed always plans the same hazards and a second run finds them all there.
+    """
+    weight = {
+        e.pk: 2 if e.industry in HIGH_RISK else 1 for county in counties for e in enterprises[county.code]
+    }
+    titles: dict[int, set[str]] = {}
+    planned: list[Planned] = []
+    numbers: dict[str, int] = {}
+
+    def add(
+        county: Region, enterprise: Enterprise, scenario: Scenario, offset: int, round_number: int
+    ) -> None:
+        title, location, criterion = _title(
+            enterprise, scenario, offset, titles.setdefault(enterprise.pk, set())
+        )
+        if round_number:
+            title = f"{title}（{round_number + 1}）"
+        numbers[county.code] = numbers.get(county.code, 0) + 1
+        planned.append(
+            Planned(county, enterprise, scenario, title, location, criterion, numbers[county.code])
+        )
+
+    for round_number in range(scale):
+        for county_number, county in enumerate(counties):
+            if not enterprises[county.code]:
+                continue
+            for index in EVERY_COUNTY:
+                enterprise = _pick(enterprises[county.code], SCENARIOS[index], index + round_number)
+                add(county, enterprise, SCENARIOS[index], county_number + index, round_number)
+    # The scale already multiplies the enterprises, so these are drawn once.
+    county_weights = [sum(weight[e.pk] for e in enterprises[county.code]) for county in counties]
+    total = round(MORE_PER_ENTERPRISE * len(weight))
+    for county, count in zip(counties, _shares(total, county_weights), strict=True):
+        own = enterprises[county.code]
+        for _ in range(count):
+            enterprise = rng.choices(own, [weight[e.pk] for e in own])[0]
+            scenario = _stretched(rng.choice(SCENARIOS), rng.uniform(*STRETCH))
+            add(county, enterprise, scenario, rng.randrange(100), 0)
+    return planned
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights`, in whole numbers that add up to it (largest remainder)."""
+    whole = sum(weights)
+    if not whole:
+        return [0] * len(weights)
+    exact = [total * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (shares[i] - exact[i], i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _stretched(scenario: Scenario, factor: float) -> Scenario:
+    """The scenario with its days multiplied by `factor`, each staying on its side of today."""
+
+    def days(value: int | None) -> int | None:
+        if value is None or value == 0:
+            return value
+        scaled = round(value * factor)
+        return max(scaled, 1) if value > 0 else min(scaled, -1)
+
+    return replace(
+        scenario,
+        found_days_ago=days(scenario.found_days_ago) or 1,
+        deadline_in_days=days(scenario.deadline_in_days),
+        closed_days_ago=days(scenario.closed_days_ago),
+    )
 
 
 def _pick(enterprises: list[Enterprise], scenario: Scenario, number: int) -> Enterprise:
@@ -193,34 +295,30 @@ def _pick(enterprises: list[Enterprise], scenario: Scenario, number: int) -> Ent
     return enterprises[number % len(enterprises)]
 
 
-def _titles(enterprise: Enterprise, scenario: Scenario, number: int, offset: int) -> tuple[str, str, str]:
-    # The scenario's place among those of its grade (shifted per county), so no two hazards of one
-    # enterprise share a title.
-    number = offset + sum(1 for other in SCENARIOS[:number] if other.grade == scenario.grade)
+def _title(enterprise: Enterprise, scenario: Scenario, offset: int, used: set[str]) -> tuple[str, str, str]:
+    """A title of the scenario's grade (and the enterprise's trade) that the enterprise has not used yet."""
     if scenario.grade == GENERAL:
-        title, location = GENERAL_TITLES[number % len(GENERAL_TITLES)]
-        return title, location, ""
-    titles = MAJOR_TITLES.get(enterprise.industry)
-    if titles:
-        return titles[number % len(titles)]
-    title, location = OTHER_MAJOR_TITLES[number % len(OTHER_MAJOR_TITLES)]
-    return title, location, ""
+        choices = [(title, location, "") for title, location in GENERAL_TITLES]
+    elif enterprise.industry in MAJOR_TITLES:
+        choices = list(MAJOR_TITLES[enterprise.industry])
+    else:
+        choices = [(title, location, "") for title, location in OTHER_MAJOR_TITLES]
+    for turn in range(len(choices)):
+        title, location, criterion = choices[(offset + turn) % len(choices)]
+        if title not in used:
+            used.add(title)
+            return title, location, criterion
+    title, location, criterion = choices[offset % len(choices)]
+    repeat = 2
+    while f"{title}（第{repeat}处）" in used:
+        repeat += 1
+    used.add(f"{title}（第{repeat}处）")
+    return f"{title}（第{repeat}处）", location, criterion
 
 
-def _ensure_hazard(
-    context: DemoContext,
-    county: Region,
-    enterprises: list[Enterprise],
-    admin: User | None,
-    scenario: Scenario,
-    number: int,
-    round_number: int,
-    county_number: int,
-) -> None:
-    enterprise = _pick(enterprises, scenario, number + round_number)
-    title, location, criterion = _titles(enterprise, scenario, number, county_number)
-    if round_number:
-        title = f"{title}（{round_number + 1}）"
+def _ensure_hazard(context: DemoContext, planned: Planned, admin: User | None) -> None:
+    county, enterprise, scenario = planned.county, planned.enterprise, planned.scenario
+    title, location, criterion = planned.title, planned.location, planned.criterion
     officer = User.objects.filter(
         role=roles.ENTERPRISE_OFFICER, organization_id=enterprise.organization_id
     ).first()
@@ -293,7 +391,7 @@ def _ensure_hazard(
             lifecycle.COUNTY,
             deadline,
         )
-        hazard.listed_document_number = f"{county.name[:2]}应急督〔{found_on.year}〕{number + 1}号"
+        hazard.listed_document_number = f"{county.name[:2]}应急督〔{found_on.year}〕{planned.number}号"
         steps.append(
             (
                 lifecycle.LIST_SUPERVISION,

@@ -1,5 +1,6 @@
 """Pages: sign-in, the county dashboard, the map and region pages, in Chinese and scoped."""
 
+import re
 from typing import Any
 
 from conftest import COUNTY_A, COUNTY_B
@@ -111,3 +112,17 @@ def test_a_bearer_client_sees_the_map_layers_of_its_role(
     assert {"counties", "population_density"} <= anonymous <= signed_in
     features = api_client(county_admin).get("/api/v1/map/counties").json()["features"]
     assert [f["properties"]["code"] for f in features if f["properties"]["url"]] == [COUNTY_A]
+
+
+def test_village_and_township_populations_are_labelled_estimates_county_ones_are_not(
+    page_client: Any, city_admin: Any
+) -> None:
+    def population_header(path: str) -> str:
+        html = page_client(city_admin).get(path).content.decode()
+        found = re.search(r'<th class="num" id="children-population">(.*?)</th>', html)
+        assert found is not None, path
+        return found.group(1)
+
+    assert population_header("/regions/140900/") == "人口"  # the counties: 2020 census
+    assert population_header(f"/regions/{COUNTY_A}/") == "人口（估算）"  # its townships
+    assert population_header(f"/regions/{COUNTY_A}001000/") == "人口（估算）"  # the township's villages

@@ -1,4 +1,5 @@
-"""The demo gives every county hazards in every state, with plans, listings, overdue ones and timelines."""
+"""The demo gives every county hazards in every state, with plans, listings, overdue ones and timelines, and
+more in proportion to its enterprises, so that counties differ."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import pytest
 
 from yingji.core.demo import run_demo
 from yingji.core.models import Deadline, Region
+from yingji.enterprises.models import Enterprise
 from yingji.hazards import lifecycle
+from yingji.hazards.demo import (
+    EVERY_COUNTY,
+    HIGH_RISK,
+    MORE_PER_ENTERPRISE,
+    SCENARIOS,
+    STRETCH,
+    _shares,
+    _stretched,
+)
 from yingji.hazards.models import (
     ExtensionRequest,
     Hazard,
@@ -53,3 +64,42 @@ def test_running_the_demo_again_changes_nothing(demo: None) -> None:
         HazardTransition.objects.count(),
         HazardAttachment.objects.count(),
     ] == counts
+
+
+def test_counties_tell_different_stories_in_proportion_to_their_enterprises(demo: None) -> None:
+    stories, sizes = set(), {}
+    for county in Region.objects.filter(level="county", parent_id="140900"):
+        hazards = Hazard.objects.in_region(county)
+        stories.add(
+            (
+                hazards.exclude(status=lifecycle.CLOSED).count(),
+                hazards.filter(is_overdue=True).count(),
+                hazards.filter(status=lifecycle.CLOSED).count(),
+            )
+        )
+        enterprises = Enterprise.objects.filter(region__path__startswith=county.path)
+        weight = sum(2 if e.industry in HIGH_RISK else 1 for e in enterprises)
+        sizes[county.code] = (weight, hazards.count())
+    assert len(stories) >= 7, stories  # not one story told in fourteen counties
+    smallest, largest = min(sizes.values()), max(sizes.values())
+    assert largest[1] > smallest[1]
+    drawn = Hazard.objects.count() - len(sizes) * len(EVERY_COUNTY)
+    assert drawn == round(MORE_PER_ENTERPRISE * Enterprise.objects.count())
+
+
+def test_stretched_scenarios_keep_their_order_of_events() -> None:
+    for scenario in SCENARIOS:
+        for factor in STRETCH:
+            stretched = _stretched(scenario, factor)
+            assert stretched.status == scenario.status and stretched.found_days_ago >= 1
+            if scenario.deadline_in_days is not None:
+                assert (stretched.deadline_in_days > 0) == (scenario.deadline_in_days > 0)
+            if scenario.closed_days_ago is not None:
+                assert (
+                    stretched.found_days_ago - stretched.closed_days_ago > 5
+                )  # started, submitted, accepted
+
+
+def test_shares_add_up_and_follow_the_weights() -> None:
+    assert _shares(88, [15, 13, 15, 25, 9]) == [17, 15, 17, 29, 10]
+    assert sum(_shares(7, [1, 1, 1])) == 7 and _shares(5, [0, 0]) == [0, 0]
