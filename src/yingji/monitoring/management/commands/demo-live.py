@@ -69,6 +69,7 @@ class Command(BaseCommand):
             anomaly_every_s=anomaly_every,
         )
         self.describe(feed, first_anomaly, anomaly_every)
+        self.stdout.flush()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -85,6 +86,7 @@ class Command(BaseCommand):
                         self.stdout.write(
                             f"{timezone.localtime(now):%H:%M:%S} 演示异常 / demo anomaly: {step.anomaly}"
                         )
+                        self.stdout.flush()  # to the terminal now, also when make pipes it
                 if max_seconds and (timezone.now() - started).total_seconds() >= max_seconds:
                     break
                 stop.wait(livefeed.TICK_S)
