@@ -121,14 +121,40 @@ MAJOR_TITLES = {
         ("未制定操作规程和工艺控制指标", "生产装置", "chem-17"),
     ),
 }
-OTHER_MAJOR_TITLES = (
-    ("深基坑支护变形未采取措施", "基坑"),
-    ("燃气调压站泄漏报警失效", "调压站"),
-    ("粉尘涉爆区域除尘系统未设锁气卸灰装置", "除尘器"),
-    ("危险货物运输车辆卫星定位装置失效", "车队"),
-    ("高大模板支撑体系未经验收即浇筑", "3号楼"),
-    ("有限空间作业未进行气体检测", "污水池"),
-)
+# Major hazards of the trades without a judgment standard here, each of its own trade.
+OTHER_MAJOR_TITLES = {
+    enterprise_models.CONSTRUCTION: (
+        ("深基坑支护变形未采取措施", "基坑"),
+        ("高大模板支撑体系未经验收即浇筑", "3号楼"),
+        ("起重机械未经检验即投入使用", "塔吊"),
+    ),
+    enterprise_models.GAS: (
+        ("燃气调压站泄漏报警失效", "调压站"),
+        ("储气罐区安全阀未定期校验", "储罐区"),
+        ("燃气管道占压未处置", "中压管网"),
+    ),
+    enterprise_models.INDUSTRY_TRADE: (
+        ("粉尘涉爆区域除尘系统未设锁气卸灰装置", "除尘器"),
+        ("有限空间作业未进行气体检测", "污水池"),
+        ("熔融金属吊运设备未使用冶金起重机", "炼钢车间"),
+    ),
+    enterprise_models.ROAD_TRANSPORT: (
+        ("危险货物运输车辆卫星定位装置失效", "车队"),
+        ("驾驶员连续驾驶超时未纠正", "调度室"),
+        ("营运车辆未按期检验", "停车场"),
+    ),
+    enterprise_models.NON_COAL_MINE: (
+        ("尾矿库排洪设施堵塞", "尾矿库"),
+        ("地下采空区未按设计充填", "井下采空区"),
+        ("露天边坡未按设计台阶开采", "采场边坡"),
+    ),
+    enterprise_models.FIREWORKS: (
+        ("药物混合工房超量存药", "混药工房"),
+        ("仓库防雷设施未经检测", "成品仓库"),
+        ("危险品生产区超员作业", "装药工房"),
+    ),
+}
+ANY_TRADE_MAJOR_TITLES = (("有限空间作业未进行气体检测", "污水池"), ("动火作业未办理作业票", "检修现场"))
 PLAN = {
     "objectives": "彻底消除隐患，恢复安全生产条件，验收合格后申请销号",
     "measures": "1. 立即停止相关区域作业；2. 委托专业机构检测评估；3. 更换和修复设施设备；4. 组织内部验收",
@@ -302,7 +328,8 @@ def _title(enterprise: Enterprise, scenario: Scenario, offset: int, used: set[st
     elif enterprise.industry in MAJOR_TITLES:
         choices = list(MAJOR_TITLES[enterprise.industry])
     else:
-        choices = [(title, location, "") for title, location in OTHER_MAJOR_TITLES]
+        titles = OTHER_MAJOR_TITLES.get(enterprise.industry, ANY_TRADE_MAJOR_TITLES)
+        choices = [(title, location, "") for title, location in titles]
     for turn in range(len(choices)):
         title, location, criterion = choices[(offset + turn) % len(choices)]
         if title not in used:

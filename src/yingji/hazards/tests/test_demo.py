@@ -10,9 +10,11 @@ from yingji.core.models import Deadline, Region
 from yingji.enterprises.models import Enterprise
 from yingji.hazards import lifecycle
 from yingji.hazards.demo import (
+    ANY_TRADE_MAJOR_TITLES,
     EVERY_COUNTY,
     HIGH_RISK,
     MORE_PER_ENTERPRISE,
+    OTHER_MAJOR_TITLES,
     SCENARIOS,
     STRETCH,
     _shares,
@@ -103,3 +105,11 @@ def test_stretched_scenarios_keep_their_order_of_events() -> None:
 def test_shares_add_up_and_follow_the_weights() -> None:
     assert _shares(88, [15, 13, 15, 25, 9]) == [17, 15, 17, 29, 10]
     assert sum(_shares(7, [1, 1, 1])) == 7 and _shares(5, [0, 0]) == [0, 0]
+
+
+def test_a_major_hazard_without_a_criterion_is_one_of_its_enterprises_trade(demo: None) -> None:
+    majors = Hazard.objects.filter(grade="major", criterion_code="").select_related("enterprise")
+    assert majors.exists()
+    for hazard in majors:
+        titles = OTHER_MAJOR_TITLES.get(hazard.enterprise.industry, ANY_TRADE_MAJOR_TITLES)
+        assert any(hazard.title.startswith(title) for title, _ in titles), (hazard.title, hazard.enterprise)
