@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError
+from yingji.core.forms import date_field
 from yingji.core.models import Region
 from yingji.enterprises import ledger, models, services
 from yingji.enterprises.panels import enterprise_panels
@@ -59,12 +60,8 @@ class LicenceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("证照类型"), choices=models.LICENCE_KIND_CHOICES)
     number = forms.CharField(label=gettext_lazy("证号"), max_length=64)
     issuer = forms.CharField(label=gettext_lazy("发证机关"), max_length=100, required=False)
-    issued_on = forms.DateField(
-        label=gettext_lazy("发证日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expires_on = forms.DateField(
-        label=gettext_lazy("有效期至"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    issued_on = date_field(gettext_lazy("发证日期"), required=False)
+    expires_on = date_field(gettext_lazy("有效期至"))
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.forms import IsoDateInput
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
 from yingji.enterprises.models import INDUSTRY_LABELS, Enterprise
@@ -37,7 +38,7 @@ from yingji.hazards.models import (
 )
 
 PAGE_SIZE = 50
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = IsoDateInput()
 
 
 class ReportForm(forms.Form):

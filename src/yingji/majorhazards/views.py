@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
+from yingji.core.forms import date_field
 from yingji.core.models import Region
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit
@@ -76,11 +77,9 @@ class QuantityForm(forms.Form):
 
 
 class FilingForm(forms.Form):
-    filed_on = forms.DateField(label=gettext_lazy("备案日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    filed_on = date_field(gettext_lazy("备案日期"))
     filing_number = forms.CharField(label=gettext_lazy("备案编号"), max_length=64)
-    review_due_on = forms.DateField(
-        label=gettext_lazy("复核日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    review_due_on = date_field(gettext_lazy("复核日期"))
 
 
 def _require_view(request: HttpRequest) -> None:

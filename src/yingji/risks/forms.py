@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yingji.core.forms import date_field
 from yingji.risks import grading
 from yingji.risks.models import (
     KIND_CHOICES,
@@ -100,9 +101,7 @@ class RiskPointForm(FactorFields):
         label=_("管控层级"), choices=[("", _("按风险等级确定")), *RESPONSIBLE_LEVEL_CHOICES], required=False
     )
     responsible_person = forms.CharField(label=_("管控责任人"), max_length=64, required=False)
-    reassess_on = forms.DateField(
-        label=_("下次评价日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
     def __init__(self, *args: Any, enterprises: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,15 +126,11 @@ class RiskPointEditForm(forms.Form):
     latitude = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     responsible_level = forms.ChoiceField(label=_("管控层级"), choices=RESPONSIBLE_LEVEL_CHOICES)
     responsible_person = forms.CharField(label=_("管控责任人"), max_length=64, required=False)
-    reassess_on = forms.DateField(
-        label=_("下次评价日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
 
 class AssessForm(FactorFields):
-    reassess_on = forms.DateField(
-        label=_("下次评价日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
 
 class MeasureForm(forms.Form):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.forms import ISO_DATETIME_LOCAL, IsoDateTimeInput
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
 from yingji.messaging.models import Delivery
@@ -46,8 +47,8 @@ LEVEL_WORDS = {
 SIGNAL_HEADLINE = gettext_lazy("%(region)s气象台发布%(type)s%(level)s预警信号")
 OTHER_HEADLINE = gettext_lazy("%(region)s发布%(type)s%(level)s预警")
 DEFAULT_DURATION = timedelta(hours=24)
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local input sends, read in Beijing time
-INPUT_FORMATS = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
+# What a datetime-local input sends, read in Beijing time.
+INPUT_FORMATS = [ISO_DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"]
 OPEN = (EarlyWarning.SUBMITTED, EarlyWarning.APPROVED)
 
 
@@ -161,13 +162,6 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 # The draft form ---------------------------------------------------------------------------------
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self) -> None:
-        super().__init__(format=LOCAL_INPUT)
-
-
 class DraftForm(forms.Form):
     """What a person fills in for a warning; the service validates the meaning (area, times, type)."""
 
@@ -180,10 +174,10 @@ class DraftForm(forms.Form):
         label=gettext_lazy("防御指南"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     onset = forms.DateTimeField(
-        label=gettext_lazy("开始时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
+        label=gettext_lazy("开始时间（北京时间）"), input_formats=INPUT_FORMATS, widget=IsoDateTimeInput()
     )
     expires = forms.DateTimeField(
-        label=gettext_lazy("失效时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
+        label=gettext_lazy("失效时间（北京时间）"), input_formats=INPUT_FORMATS, widget=IsoDateTimeInput()
     )
     area_codes = forms.MultipleChoiceField(label=gettext_lazy("预警区域"), required=False)
     area_description = forms.CharField(label=gettext_lazy("区域描述"), max_length=500, required=False)
