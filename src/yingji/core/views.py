@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -189,9 +190,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/audit_list.html", {"page": _page(request, entries)})
 
 
+INBOX_TABS = (
+    ("todo", gettext_lazy("待办")),
+    ("info", gettext_lazy("通知")),
+    ("done", gettext_lazy("已办")),
+)
+
+
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """The user's inbox; POST marks one notification read and follows its link."""
+    """The inbox: to-dos still waiting, information, to-dos done; POST marks one read and opens its link."""
     if request.method == "POST":
         try:
             notification = services.mark_notification_read(
@@ -200,10 +208,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         except (DomainError, ValueError):
             raise Http404 from None
         return redirect(notification.link or "core:notifications")
-    notifications = Notification.objects.visible_to(request.user).filter(
-        recipient=request.user, channel="inbox"
+    inbox = Notification.objects.visible_to(request.user).inbox_of(request.user)
+    parts = {"todo": inbox.todo(), "info": inbox.information(), "done": inbox.done()}
+    counts = {key: part.count() for key, part in parts.items()}
+    tab = request.GET.get("tab", "")
+    if tab not in parts:
+        tab = "todo" if counts["todo"] else "info"
+    return render(
+        request,
+        "core/notification_list.html",
+        {
+            "page": _page(request, parts[tab]),
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, label in INBOX_TABS],
+        },
     )
-    return render(request, "core/notification_list.html", {"page": _page(request, notifications)})
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

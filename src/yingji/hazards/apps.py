@@ -13,7 +13,7 @@ class HazardsConfig(AppConfig):
 
         from yingji.core.registry import NavItem, register_county_count, register_nav_item
         from yingji.enterprises.panels import EnterprisePanel, register_enterprise_panel
-        from yingji.hazards import demo, services, views  # noqa: F401 - registers the demo step and handler
+        from yingji.hazards import demo, demo_inbox, services, views  # noqa: F401 - demo steps, handlers
         from yingji.hazards.stats import open_hazards_by_county
 
         register_nav_item(NavItem("hazards:list", gettext_noop("隐患排查"), services.may_view, order=40))

@@ -37,6 +37,8 @@ ENTERPRISE_TIER, COUNTY_TIER, CITY_TIER = 0, 1, 2
 TIER_NAMES = ("enterprise", "county", "city")
 TIER_LABELS = ("企业", "县级", "市级")  # stored in the timeline's notes, which are records, not interface
 OFFLINE_LEVEL = YELLOW
+# The to-do (core.jobs) of a raised alarm: someone acknowledges it; done once anyone has, or it cleared.
+ACKNOWLEDGE_TASK = "monitoring.acknowledge"
 MAX_NOTE_LENGTH = 2000
 RISING_ACTIONS = frozenset({"alarm.raised", "alarm.reraised", "alarm.escalated"})
 
@@ -150,6 +152,8 @@ class _Writes:
             _update_each(alarms, names)
         AlarmEvent.objects.bulk_create(self.events)
         Notification.objects.bulk_create(self.outbox)
+        # After the messages: an alarm raised and cleared in one batch leaves no to-do behind.
+        jobs.tasks_done_for(Alarm._meta.label_lower, [alarm.pk for alarm in self.cancelled], at=now)
         audit.record_many(None, self.audited)
         jobs.schedule_new(ACK_OVERDUE, self.deadlines)
         jobs.cancel_all(ACK_OVERDUE, self.cancelled)
@@ -488,9 +492,11 @@ def _tell(
         f"时间 {timezone.localtime(alarm.last_triggered_at):%Y-%m-%d %H:%M:%S}"
     )
     link = reverse("monitoring:alarm", args=[alarm.pk])
+    # Only a raised alarm waits to be acknowledged; telling more people of an acknowledged one informs.
+    task = ACKNOWLEDGE_TASK if alarm.status == Alarm.RAISED else ""
     for tier in range(first_tier, last_tier + 1):
         recipients = recipients_at_tier(sensor, tier, cache)
-        outbox += jobs.notifications(recipients, subject, body=body, link=link, about=alarm)
+        outbox += jobs.notifications(recipients, subject, body=body, link=link, about=alarm, task=task)
 
 
 @jobs.deadline_handler(ACK_OVERDUE)
@@ -518,6 +524,11 @@ def report_unacknowledged(deadline: Any, now: datetime) -> None:
 
 
 # People's actions -------------------------------------------------------------------------------
+
+
+@jobs.todo_task(ACKNOWLEDGE_TASK)
+def _awaits_acknowledgement(alarm: Alarm) -> bool:
+    return alarm.status == Alarm.RAISED
 
 
 def may_handle(user: User, alarm: Alarm) -> bool:
@@ -550,6 +561,7 @@ def acknowledge(actor: User, alarm_id: int, note: str = "", *, at: datetime | No
         )
         audit.record(actor, "alarm.acknowledged", alarm, before=before, after=audit.snapshot(alarm))
         jobs.cancel(ACK_OVERDUE, alarm)
+        jobs.tasks_done(alarm, ACKNOWLEDGE_TASK, at=alarm.acknowledged_at)
         refresh_alarm_levels([alarm.sensor_id])
     return alarm
 
@@ -573,6 +585,7 @@ def close(actor: User, alarm_id: int, disposal_note: str, *, at: datetime | None
         _event(alarm, "closed", now, actor=actor, note=note)
         audit.record(actor, "alarm.closed", alarm, before=before, after=audit.snapshot(alarm))
         jobs.cancel(ACK_OVERDUE, alarm)
+        jobs.tasks_done(alarm, at=now)
         refresh_alarm_levels([alarm.sensor_id])
     return alarm
 

@@ -13,7 +13,7 @@ class RisksConfig(AppConfig):
 
         from yingji.core.registry import NavItem, count_by_county, register_county_count, register_nav_item
         from yingji.enterprises.panels import EnterprisePanel, register_enterprise_panel
-        from yingji.risks import demo, maplayer, services, views  # noqa: F401
+        from yingji.risks import demo, demo_inbox, maplayer, services, views  # noqa: F401
         from yingji.risks.models import RiskPoint
 
         maplayer.register_layer()
