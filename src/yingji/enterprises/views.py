@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError
 from yingji.core.forms import date_field
 from yingji.core.models import Region
+from yingji.core.registry import county_filter
 from yingji.enterprises import ledger, models, services
 from yingji.enterprises.panels import enterprise_panels
 
@@ -64,21 +67,60 @@ class LicenceForm(forms.Form):
     expires_on = date_field(gettext_lazy("有效期至"))
 
 
-def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
-    enterprises = models.Enterprise.objects.visible_to(request.user).select_related(
-        "region", "region__parent"
-    )
-    chosen = {key: request.GET.get(key, "") for key in ("industry", "status", "county", "q")}
-    if chosen["industry"] in models.INDUSTRY_LABELS:
+def listed_enterprises(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The register's records: what the user sees by industry, status, county and name."""
+    enterprises = models.Enterprise.objects.visible_to(user)
+    if chosen.get("industry") in models.INDUSTRY_LABELS:
         enterprises = enterprises.filter(industry=chosen["industry"])
-    if chosen["status"] in dict(models.STATUS_CHOICES):
+    if chosen.get("status") in dict(models.STATUS_CHOICES):
         enterprises = enterprises.filter(status=chosen["status"])
-    county = Region.objects.filter(code=chosen["county"], level="county").first()
+    county = county_filter(user, chosen.get("county"))
     if county is not None:
         enterprises = enterprises.in_region(county)
-    if chosen["q"]:
+    if chosen.get("q"):
         enterprises = enterprises.filter(name__contains=chosen["q"][:50])
+    return enterprises
+
+
+def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    chosen = {key: request.GET.get(key, "") for key in ("industry", "status", "county", "q")}
+    enterprises = listed_enterprises(request.user, chosen).select_related("region", "region__parent")
     return enterprises.order_by("region_id", "name"), chosen
+
+
+LICENCE_NOTICE_DAYS = 90  # a licence "expires soon" from this many days before its date (and once expired)
+
+
+def listed_licences(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The licence list's records: what the user sees, by county and `expiring=1` (within 90 days or past)."""
+    licences = models.Licence.objects.visible_to(user)
+    if chosen.get("expiring") == "1":
+        licences = services.expiring_licences(user, timezone.localdate(), LICENCE_NOTICE_DAYS)
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        licences = licences.filter(enterprise__region__path__startswith=county.path)
+    return licences
+
+
+@login_required
+def licence_list(request: HttpRequest) -> HttpResponse:
+    """The licences the user sees, soonest expiry first; `expiring=1` keeps those due within 90 days."""
+    chosen = {key: request.GET.get(key, "") for key in ("expiring", "county")}
+    licences = listed_licences(current_user(request), chosen).select_related(
+        "enterprise", "enterprise__region"
+    )
+    return render(
+        request,
+        "enterprises/licence_list.html",
+        {
+            "page": Paginator(licences.order_by("expires_on", "id"), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "chosen": chosen,
+            "today": timezone.localdate(),
+            "notice_days": LICENCE_NOTICE_DAYS,
+        },
+    )
 
 
 @login_required

@@ -6,6 +6,7 @@ DomainError, shows the page again with the message next to the form that failed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -23,6 +24,7 @@ from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
 from yingji.core.forms import date_field
 from yingji.core.models import Region
+from yingji.core.registry import county_filter
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit
 from yingji.majorhazards import gb18218, services
@@ -87,29 +89,37 @@ def _require_view(request: HttpRequest) -> None:
         raise Http404  # the page does not exist for this role, the same answer as out-of-scope
 
 
+def listed_installations(user: Any, filters: Mapping[str, str]) -> Any:
+    """The register's records: what the user sees by county (`region`), level, major, filing and name."""
+    if not services.may_view(user):
+        return Installation.objects.none()
+    installations = Installation.objects.visible_to(user)
+    region = county_filter(user, filters.get("region"))
+    if region is not None:
+        installations = installations.in_region(region)
+    if filters.get("level") in {str(level) for level, _label in LEVEL_CHOICES}:
+        installations = installations.filter(level=int(filters["level"]))
+    if filters.get("is_major") in ("1", "0"):
+        installations = installations.filter(is_major=filters["is_major"] == "1")
+    if filters.get("filing_status") in dict(FILING_STATUS_CHOICES):
+        installations = installations.filter(filing_status=filters["filing_status"])
+    if filters.get("q"):
+        installations = installations.filter(
+            Q(name__contains=filters["q"]) | Q(enterprise__name__contains=filters["q"])
+        )
+    return installations
+
+
 @login_required
 def installation_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = current_user(request)
     visible = Installation.objects.visible_to(user)
-    installations = visible.select_related("enterprise", "enterprise__region")
     filters = {key: request.GET.get(key, "") for key in ("region", "level", "is_major", "filing_status", "q")}
+    installations = listed_installations(user, filters).select_related("enterprise", "enterprise__region")
     counties = list(
         Region.objects.filter(level=regioncodes.COUNTY, path__startswith=user.region.path).order_by("code")
     )
-    region = next((county for county in counties if county.code == filters["region"]), None)
-    if region is not None:
-        installations = installations.in_region(region)
-    if filters["level"] in {str(level) for level, _label in LEVEL_CHOICES}:
-        installations = installations.filter(level=int(filters["level"]))
-    if filters["is_major"] in ("1", "0"):
-        installations = installations.filter(is_major=filters["is_major"] == "1")
-    if filters["filing_status"] in dict(FILING_STATUS_CHOICES):
-        installations = installations.filter(filing_status=filters["filing_status"])
-    if filters["q"]:
-        installations = installations.filter(
-            Q(name__contains=filters["q"]) | Q(enterprise__name__contains=filters["q"])
-        )
     summary = visible.aggregate(
         total=Count("pk"),
         major=Count("pk", filter=Q(is_major=True)),

@@ -7,6 +7,7 @@ on a DomainError, shows the page (or the fragment) again with the message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
-from yingji.core.registry import counties_for
+from yingji.core.registry import counties_for, county_filter
 from yingji.enterprises.models import Enterprise
 from yingji.monitoring import alarms, queries, services
 from yingji.monitoring.maplayer import OFFLINE_COLOR
@@ -594,33 +595,45 @@ def _limit_rows(limits: tuple[Any, ...]) -> list[dict[str, Any]]:
 ALARM_FILTERS = ("status", "level", "rule", "county", "sensor", "enterprise")
 
 
+def listed_alarms(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The alarm list's records: what the user sees by status (`open`: not yet closed), level, rule,
+    county, sensor and enterprise."""
+    if not services.may_view(user):
+        return Alarm.objects.none()
+    listed = Alarm.objects.visible_to(user)
+    status = chosen.get("status", "")
+    if status == "open":
+        listed = listed.filter(status__in=Alarm.OPEN_STATUSES)
+    elif status in dict(Alarm.STATUS_CHOICES):
+        listed = listed.filter(status=status)
+    if chosen.get("level") in {str(level) for level in range(1, 5)}:
+        listed = listed.filter(level=int(chosen["level"]))
+    if chosen.get("rule") in dict(Alarm.RULE_CHOICES):
+        listed = listed.filter(rule=chosen["rule"])
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        listed = listed.in_region(county)
+    sensor_id, enterprise_id = _int(chosen.get("sensor")), _int(chosen.get("enterprise"))
+    if sensor_id:
+        listed = listed.filter(sensor_id=sensor_id)
+    if enterprise_id:
+        listed = listed.filter(sensor__enterprise_id=enterprise_id)
+    return listed
+
+
 @login_required
 def alarm_list(request: HttpRequest) -> HttpResponse:
     """Alarms the user may see, filtered by status, level, rule and county, newest first."""
     user = _viewer(request)
     visible = Alarm.objects.visible_to(user)
     chosen = {key: request.GET.get(key, "") for key in ALARM_FILTERS}
-    listed = visible
-    if chosen["status"] == "open":
-        listed = listed.filter(status__in=Alarm.OPEN_STATUSES)
-    elif chosen["status"] in dict(Alarm.STATUS_CHOICES):
-        listed = listed.filter(status=chosen["status"])
-    if chosen["level"] in {str(level) for level in range(1, 5)}:
-        listed = listed.filter(level=int(chosen["level"]))
-    if chosen["rule"] in dict(Alarm.RULE_CHOICES):
-        listed = listed.filter(rule=chosen["rule"])
+    listed = listed_alarms(user, chosen)
     counties = list(counties_for(user).order_by("code"))
-    county = next((c for c in counties if c.code == chosen["county"]), None)
-    if county is not None:
-        listed = listed.in_region(county)
     sensor_id, enterprise_id = _int(chosen["sensor"]), _int(chosen["enterprise"])
-    sensor = enterprise = None
-    if sensor_id:
-        listed = listed.filter(sensor_id=sensor_id)
-        sensor = Sensor.objects.visible_to(user).filter(pk=sensor_id).first()
-    if enterprise_id:
-        listed = listed.filter(sensor__enterprise_id=enterprise_id)
-        enterprise = Enterprise.objects.visible_to(user).filter(pk=enterprise_id).first()
+    sensor = Sensor.objects.visible_to(user).filter(pk=sensor_id).first() if sensor_id else None
+    enterprise = (
+        Enterprise.objects.visible_to(user).filter(pk=enterprise_id).first() if enterprise_id else None
+    )
     page = Paginator(
         listed.select_related(
             "sensor", "sensor__enterprise", "sensor__site", "region", "acknowledged_by"

@@ -11,11 +11,14 @@ that references the one it replaces.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import shape as shapely_shape
 
@@ -399,6 +402,20 @@ def approvers_of(warning: EarlyWarning) -> Any:
         return jobs.users_with_role_at(roles.COUNTY_ADMIN, warning.region)
     city = warning.region.ancestor_at("city") or warning.region
     return jobs.users_with_role_at(roles.CITY_ADMIN, city)
+
+
+def awaiting_approval_by(user: Any, warnings: Any) -> Any:
+    """Those of `warnings` that wait for `user`'s approval: submitted or approved, and the user among
+    their approvers (`approvers_of`, who also have them on their to-do lists)."""
+    waiting = warnings.filter(status__in=(EarlyWarning.SUBMITTED, EarlyWarning.APPROVED))
+    if not _active(user) or user.role not in APPROVER_ROLES:
+        return waiting.none()
+    mine = []
+    for region_id, level in set(waiting.values_list("region_id", "level")):
+        sample = EarlyWarning(region=Region.objects.get(pk=region_id), level=level)
+        if approvers_of(sample).filter(pk=user.pk).exists():
+            mine.append(Q(region_id=region_id, level=level))
+    return waiting.filter(reduce(operator.or_, mine)) if mine else waiting.none()
 
 
 @jobs.todo_task(APPROVE_TASK)

@@ -84,3 +84,23 @@ def test_a_drafts_own_to_do_list_is_untouched_by_another_warnings_changes(demo: 
     waiting, other = make_submitted("orange"), make_draft("orange")
     services.cancel(user(f"demo-duty-{COUNTY}"), other.pk)
     assert todos(waiting, services.APPROVE_TASK) == {"demo-city": True}
+
+
+def test_the_list_of_warnings_awaiting_me_is_my_approval_to_do_list(demo: None) -> None:
+    from yingji.warnings.views.staff import listed_warnings
+
+    make_submitted("orange")
+    make_submitted("blue")
+    for username in ("demo-city", f"demo-county-{COUNTY}", "demo-county-140921", "demo-county-140928"):
+        approver = user(username)
+        listed = set(
+            listed_warnings(approver, {"tab": "pending", "awaiting": "me"}).values_list("pk", flat=True)
+        )
+        on_todo_list = {
+            int(pk)
+            for pk in Notification.objects.filter(recipient=approver, task=services.APPROVE_TASK)
+            .todo()
+            .values_list("object_id", flat=True)
+        }
+        assert listed == on_todo_list, username
+    assert listed_warnings(user(f"demo-duty-{COUNTY}"), {"awaiting": "me"}).count() == 0

@@ -9,6 +9,7 @@ as a message (actions), and nothing is saved.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.forms import ISO_DATETIME_LOCAL, IsoDateTimeInput
 from yingji.core.models import Region
-from yingji.core.registry import counties_for
+from yingji.core.registry import counties_for, county_filter
 from yingji.messaging.models import Delivery
 from yingji.warnings import areamap, coverage, lifecycle, services
 from yingji.warnings.maplayer import popup_lines
@@ -107,6 +108,34 @@ def _tabs(user: Any, now: datetime) -> list[Tab]:
     return [tabs[key] for key in order]
 
 
+LIST_FILTERS = ("tab", "level", "type", "county", "q", "awaiting", "source")
+
+
+def listed_warnings(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The warning list's records: what the user sees, by tab, level, type, county, headline, source,
+    and `awaiting=me`: those waiting for the user's own approval (whose to-do lists they are on)."""
+    if not services.may_view(user):
+        return EarlyWarning.objects.none()
+    listed = EarlyWarning.objects.visible_to(user)
+    tab = next((t for t in _tabs(user, timezone.now()) if t.key == chosen.get("tab")), None)
+    if tab is not None:
+        listed = listed.filter(tab.condition)
+    if chosen.get("level") in lifecycle.LEVELS:
+        listed = listed.filter(level=chosen["level"])
+    if chosen.get("type"):
+        listed = listed.filter(warning_type__code=chosen["type"][:32], warning_type__active=True)
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        listed = listed.in_region(county)
+    if chosen.get("q"):
+        listed = listed.filter(headline__icontains=chosen["q"][:50])
+    if chosen.get("source") in dict(EarlyWarning.SOURCE_CHOICES):
+        listed = listed.filter(source=chosen["source"])
+    if chosen.get("awaiting") == "me":
+        listed = services.awaiting_approval_by(user, listed)
+    return listed
+
+
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
     """Warnings the user may see, by status tab, level, type and county, newest first."""
@@ -116,22 +145,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     tabs = _tabs(user, now)
     counts = visible.aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in tabs})
     default_tab = tabs[0].key if counts[tabs[0].key] else "all"
-    chosen = {key: request.GET.get(key, "").strip() for key in ("tab", "level", "type", "county", "q")}
+    chosen = {key: request.GET.get(key, "").strip() for key in LIST_FILTERS}
     if chosen["tab"] not in counts:
         chosen["tab"] = default_tab
-    tab = next(t for t in tabs if t.key == chosen["tab"])
-    listed = visible.filter(tab.condition)
-    if chosen["level"] in lifecycle.LEVELS:
-        listed = listed.filter(level=chosen["level"])
+    listed = listed_warnings(user, chosen)
     types = list(WarningType.objects.filter(active=True).values_list("code", "name"))
-    if chosen["type"] in dict(types):
-        listed = listed.filter(warning_type__code=chosen["type"])
     counties = list(counties_for(user).order_by("code"))
-    county = next((c for c in counties if c.code == chosen["county"]), None)
-    if county is not None:
-        listed = listed.in_region(county)
-    if chosen["q"]:
-        listed = listed.filter(headline__icontains=chosen["q"][:50])
     page = Paginator(
         listed.select_related("warning_type", "region").order_by("-created_at", "-id"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -154,6 +173,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
             "levels": LEVEL_CHOICES,
             "types": types,
             "counties": counties if len(counties) > 1 else [],
+            "source_label": dict(EarlyWarning.SOURCE_CHOICES).get(chosen["source"], ""),
             "may_draft": services.may_draft(user),
         },
     )
