@@ -138,7 +138,7 @@ class MapLayer:
             "title": gettext(self.title),
             "url": reverse(self.url_name),
             "visible": self.visible_by_default,
-            "legend": [{"color": color, "label": label} for color, label in self.legend],
+            "legend": [{"color": color, "label": gettext(label)} for color, label in self.legend],
         }
 
 

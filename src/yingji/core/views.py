@@ -71,7 +71,7 @@ class RateLimitedLoginForm(forms.Form):
         try:
             self.user_cache = check_password_login(self.request, cleaned["username"], cleaned["password"])
         except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
+            raise forms.ValidationError(error.page_message, code=error.code) from None
         return cleaned
 
     def get_user(self) -> User:

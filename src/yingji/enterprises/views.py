@@ -161,12 +161,12 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None or upload.size > 5 * 1024 * 1024:
-            context["error"] = _("请选择不超过 5 MB 的 .xlsx 文件 / Choose an .xlsx file of at most 5 MB")
+            context["error"] = _("请选择不超过 5 MB 的 .xlsx 文件")
         else:
             try:
                 context["imported"] = ledger.import_workbook(user, upload.read())
             except DomainError as error:
-                context["error"] = error.message
+                context["error"] = error.page_message
                 context["row_errors"] = (
                     error.details.get("errors", []) if isinstance(error.details, dict) else []
                 )
@@ -201,7 +201,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
         try:
             enterprise = services.create_enterprise(user, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(_field_of(error), error.message)
+            form.add_error(_field_of(error), error.page_message)
         else:
             return redirect("enterprises:detail", enterprise.pk)
     return render(request, "enterprises/form.html", {"form": form, "title": _("登记企业")})
@@ -232,7 +232,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         try:
             services.update_enterprise(user, enterprise.pk, **changes)
         except DomainError as error:
-            form.add_error(_field_of(error), error.message)
+            form.add_error(_field_of(error), error.page_message)
         else:
             return redirect("enterprises:detail", enterprise.pk)
     title = _("编辑 %(name)s") % {"name": enterprise.name}
@@ -257,9 +257,9 @@ def licence_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     except DomainError as error:
         if error.status == 404:
             raise Http404 from None
-        messages.error(request, error.message)
+        messages.error(request, error.page_message)
     else:
-        messages.success(request, _("证照已添加 / Licence added"))
+        messages.success(request, _("证照已添加"))
     return redirect("enterprises:detail", enterprise_id)
 
 

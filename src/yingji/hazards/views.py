@@ -67,8 +67,8 @@ class ReportForm(forms.Form):
         for industry in ("coal_mine", "hazardous_chemicals"):
             groups.append(
                 (
-                    INDUSTRY_LABELS[industry],
-                    [(c.code, f"{c.number}. {c.title}") for c in criteria_for(industry)],
+                    _(INDUSTRY_LABELS[industry]),
+                    [(c.code, f"{c.number}. {_(c.title)}") for c in criteria_for(industry)],
                 )
             )
         self.fields["criterion_code"].choices = groups
@@ -211,7 +211,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
             try:
                 hazard = services.report_hazard(user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form.add_error(None, error.page_message)
             else:
                 messages.success(request, _("隐患已上报"))
                 return redirect("hazards:detail", hazard.pk)
@@ -311,7 +311,7 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
                 if form.is_valid():
                     upload = form.cleaned_data["file"]
                     if upload.size > services.uploads.MAX_BYTES:
-                        raise InvalidInput(_("文件超过 10 MB / The file is larger than 10 MB"))
+                        raise InvalidInput("文件超过 10 MB / The file is larger than 10 MB")
                     services.add_attachment(
                         user,
                         hazard.pk,
@@ -327,7 +327,7 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
             else:
                 raise Http404
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
         else:
             if form.is_valid():
                 messages.success(request, _(DONE[action]))

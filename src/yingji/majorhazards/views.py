@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,8 +39,10 @@ from yingji.majorhazards.models import (
 )
 
 PAGE_SIZE = 50
+# GB 18218-2018 Table 2's categories, their descriptions (marked in gb18218.py) in the reader's language.
 CATEGORY_CHOICES = [("", "—")] + [
-    (symbol, f"{symbol} {text}") for symbol, (text, _q) in gb18218.TABLE_2.items()
+    (symbol, format_lazy("{} {}", symbol, gettext_lazy(text)))
+    for symbol, (text, _q) in gb18218.TABLE_2.items()
 ]
 
 
@@ -174,7 +177,7 @@ def installation_new(request: HttpRequest) -> HttpResponse:
         try:
             installation = services.create_installation(user, enterprise_id=enterprise.pk, **data)
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
         else:
             messages.success(request, _("已登记重大危险源“%(name)s”。") % {"name": installation.name})
             return redirect("majorhazards:detail", pk=installation.pk)
@@ -219,11 +222,11 @@ def _run(request: HttpRequest, action: str, installation: Installation) -> tuple
             services.remove_inventory(user, _id(post, "inventory"))
             return "", bound
         else:
-            return _("未知操作 / Unknown action"), bound
+            return _("未知操作"), bound
     except DomainError as failure:
-        return failure.message, bound
+        return failure.page_message, bound
     invalid = [f for f in bound.values() if not f.is_valid()]
-    return (_("请检查填写的内容 / Check the form") if invalid else ""), bound
+    return (_("请检查填写的内容") if invalid else ""), bound
 
 
 def _id(post: Any, key: str) -> int:

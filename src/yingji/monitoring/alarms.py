@@ -35,7 +35,6 @@ from yingji.monitoring.sensortypes import LEVEL_LABELS, ORANGE, RED, YELLOW
 ACK_OVERDUE = "monitoring.ack_overdue"
 ENTERPRISE_TIER, COUNTY_TIER, CITY_TIER = 0, 1, 2
 TIER_NAMES = ("enterprise", "county", "city")
-TIER_LABELS = ("企业", "县级", "市级")  # stored in the timeline's notes, which are records, not interface
 OFFLINE_LEVEL = YELLOW
 # The to-do (core.jobs) of a raised alarm: someone acknowledges it; done once anyone has, or it cleared.
 ACKNOWLEDGE_TASK = "monitoring.acknowledge"
@@ -232,7 +231,7 @@ def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now:
     for sensor_id in back_online:
         alarm = open_alarms.get((sensor_id, Alarm.OFFLINE))
         if alarm is not None and alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED):
-            _clear(alarm, now, "传感器恢复上报 / the sensor reports again", writes)
+            _clear(alarm, now, writes)
             writes.save(alarm, ["status", "cleared_at"])
             changes.cleared += 1
     writes.flush(now)
@@ -293,7 +292,7 @@ def _raise_all(
     for alarm in alarms:
         tier = tier_for_level(alarm.level)
         _tell(alarm, ENTERPRISE_TIER, tier, cache, writes.outbox)
-        writes.event(alarm, "raised", now, value=alarm.peak_value, note=_told_note(tier))
+        writes.event(alarm, "raised", now, value=alarm.peak_value, told_tier=tier)
         writes.audit("alarm.raised", alarm, None)
         writes.deadlines.append((alarm, now + _ack_timeout()))
     return alarms
@@ -303,10 +302,6 @@ def _ack_timeout() -> timedelta:
     return timedelta(seconds=settings.MONITORING_ACK_TIMEOUT_SECONDS)
 
 
-def _told_note(tier: int) -> str:
-    return f"已通知至{TIER_LABELS[tier]} / notified up to the {TIER_NAMES[tier]}"
-
-
 def _tell_up_to(
     alarm: Alarm,
     tier: int,
@@ -314,14 +309,14 @@ def _tell_up_to(
     outbox: list[Notification],
     *,
     again: bool = False,
-) -> str:
-    """Tell the tiers up to `tier` not told yet (all again for a re-raised alarm); the note for its event."""
+) -> int | None:
+    """Tell the tiers up to `tier` not yet told (all again if re-raised); the tier reached, or None."""
     told = -1 if again or alarm.notified_tier is None else alarm.notified_tier
     if tier <= told:
-        return ""
+        return None
     _tell(alarm, told + 1, tier, cache, outbox)
     alarm.notified_tier = tier
-    return _told_note(tier)
+    return tier
 
 
 def _move(
@@ -346,8 +341,8 @@ def _move(
         alarm.status, alarm.level, alarm.cleared_at = Alarm.RAISED, level, None
         alarm.acknowledged_by, alarm.acknowledged_at = None, None
         alarm.peak_level = max(alarm.peak_level, level)
-        note = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox, again=True)
-        writes.event(alarm, "reraised", now, level=level, value=outcome.peak_value, note=note)
+        told = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox, again=True)
+        writes.event(alarm, "reraised", now, level=level, value=outcome.peak_value, told_tier=told)
         writes.audit("alarm.reraised", alarm, before)
         jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
         changes.raised.append(alarm.pk)
@@ -355,8 +350,8 @@ def _move(
     if level > alarm.level:
         before = audit.snapshot(alarm)
         alarm.level, alarm.peak_level = level, max(alarm.peak_level, level)
-        note = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox)
-        writes.event(alarm, "escalated", now, level=level, value=outcome.peak_value, note=note)
+        told = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox)
+        writes.event(alarm, "escalated", now, level=level, value=outcome.peak_value, told_tier=told)
         writes.audit("alarm.escalated", alarm, before)
         changes.escalated += 1
     elif level < alarm.level:
@@ -379,16 +374,17 @@ def _clear_if_held(
         and alarm.normal_since_ms is not None
         and last_ts_ms - alarm.normal_since_ms >= clear_after_ms
     ):
-        _clear(alarm, now, "读数恢复正常 / readings back to normal", writes)
+        _clear(alarm, now, writes)
         changes.cleared += 1
         return True
     return False
 
 
-def _clear(alarm: Alarm, now: datetime, note: str, writes: _Writes) -> None:
+def _clear(alarm: Alarm, now: datetime, writes: _Writes) -> None:
+    """Readings back to normal (or, for an offline alarm, the sensor reporting again): the alarm clears."""
     before = audit.snapshot(alarm)
     alarm.status, alarm.cleared_at = Alarm.CLEARED, now
-    writes.event(alarm, "cleared", now, note=note)
+    writes.event(alarm, "cleared", now)
     writes.audit("alarm.cleared", alarm, before)
     writes.cancelled.append(alarm)
 
@@ -423,6 +419,7 @@ def _new_event(
     value: float | None = None,
     actor: User | None = None,
     note: str = "",
+    told_tier: int | None = None,
 ) -> AlarmEvent:
     return AlarmEvent(
         alarm=alarm,
@@ -432,6 +429,7 @@ def _new_event(
         value=value,
         actor=actor,
         note=note,
+        told_tier=told_tier,
     )
 
 
@@ -512,12 +510,10 @@ def report_unacknowledged(deadline: Any, now: datetime) -> None:
         return
     before = audit.snapshot(alarm)
     outbox: list[Notification] = []
-    note = _tell_up_to(alarm, told + 1, None, outbox)
+    reached = _tell_up_to(alarm, told + 1, None, outbox)
     Notification.objects.bulk_create(outbox)
     alarm.save(update_fields=["notified_tier"])
-    _event(
-        alarm, "overdue", now, note=f"超时未确认，逐级上报 / not acknowledged in time, reported up. {note}"
-    )
+    _event(alarm, "overdue", now, told_tier=reached)
     audit.record(None, "alarm.reported_up", alarm, before=before, after=audit.snapshot(alarm))
     if told + 1 < CITY_TIER:
         jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())

@@ -387,7 +387,11 @@ class AlarmEvent(models.Model):
     level = models.SmallIntegerField(null=True, choices=LEVEL_CHOICES)
     value = models.FloatField(null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    # What a person wrote; the platform's own steps say what they did in `told_tier` and `kind`, which
+    # pages put in the reader's language.
     note = models.TextField(blank=True)
+    # The highest tier told by this step (raised, escalated, re-raised, reported up), if it told anyone.
+    told_tier = models.SmallIntegerField(null=True, blank=True, choices=Alarm.TIER_CHOICES)
 
     class Meta:
         ordering = ["at", "id"]

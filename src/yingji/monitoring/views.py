@@ -377,7 +377,7 @@ def _act_on_alarm(request: HttpRequest, user: Any) -> tuple[str, str]:
     except NotFound:
         raise Http404 from None
     except DomainError as failure:
-        return failure.message, ""
+        return failure.page_message, ""
 
 
 @login_required
@@ -451,9 +451,9 @@ def _period(request: HttpRequest, now: datetime) -> Period:
     if key == "custom":
         start, end = _local(request.GET.get("start")), _local(request.GET.get("end"))
         if start is None or end is None or start >= end:
-            error = _("请填写有效的起止时间（开始早于结束） / Give a valid start before the end")
+            error = _("请填写有效的起止时间（开始早于结束）")
         elif _ms(end) - _ms(start) > queries.MAX_SPAN_MS:
-            error = _("时段不超过 31 天 / The period is at most 31 days")
+            error = _("时段不超过 31 天")
         else:
             return Period(key, start, end)
         return Period("24h", now - timedelta(seconds=PERIODS["24h"]), now, error)
@@ -510,13 +510,13 @@ def _run_threshold_action(request: HttpRequest, user: Any, sensor: Sensor) -> tu
         try:
             services.clear_sensor_thresholds(user, sensor.pk)
         except DomainError as failure:
-            return failure.message, None
+            return failure.page_message, None
         return "", None
     if action != "set_limits":
         raise Http404
     form = ThresholdForm(request.POST)
     if not form.is_valid():
-        return _("请检查填写的内容 / Check the form"), form
+        return _("请检查填写的内容"), form
     data = form.cleaned_data
     try:
         services.set_sensor_thresholds(
@@ -528,7 +528,7 @@ def _run_threshold_action(request: HttpRequest, user: Any, sensor: Sensor) -> tu
             rate_level=data["rate_level"],
         )
     except DomainError as failure:
-        return failure.message, form
+        return failure.page_message, form
     return "", None
 
 
@@ -677,6 +677,15 @@ EVENT_LABELS = {
 }
 
 
+def _system_note(alarm: Alarm, event: Any) -> str:
+    """What the platform did at a step of the timeline, in the reader's language."""
+    if event.told_tier is not None:
+        return _("已通知至%(tier)s") % {"tier": dict(Alarm.TIER_CHOICES)[event.told_tier]}
+    if event.kind == "cleared" and event.actor_id is None:
+        return _("传感器恢复上报") if alarm.rule == Alarm.OFFLINE else _("读数恢复正常")
+    return ""
+
+
 def _alarm_window(alarm: Alarm, now: datetime) -> tuple[datetime, datetime]:
     """The span the alarm's chart shows: the alarm with a margin of twice its length (10 min to 1 h)."""
     ended = max(alarm.closed_at or alarm.cleared_at or now, alarm.last_triggered_at)
@@ -718,12 +727,13 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Http404
             return redirect("monitoring:alarm", pk=pk)
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
     _source, limits = services.effective_limits(alarm.sensor)
     start, end = _alarm_window(alarm, timezone.now())
     events = list(alarm.events.select_related("actor").order_by("at", "id"))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
+        event.system_note = _system_note(alarm, event)
     marks = [{"at": _ms(alarm.raised_at), "label": _("报警"), "level": alarm.peak_level}]
     if alarm.cleared_at:
         marks.append({"at": _ms(alarm.cleared_at), "label": _("恢复"), "level": 0})
@@ -789,11 +799,11 @@ def gateway_new(request: HttpRequest) -> HttpResponse:
                     enterprise_id=enterprise.pk,
                 )
             except DomainError as failure:
-                error = failure.message
+                error = failure.page_message
             else:
                 return _key_page(request, issued.gateway, issued.key, rotated=False)
         else:
-            error = _("请检查填写的内容 / Check the form")
+            error = _("请检查填写的内容")
     return render(
         request, "monitoring/gateway_new.html", {"form": form, "enterprise": enterprise, "error": error}
     )
@@ -815,7 +825,7 @@ def gateway_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         issued = services.rotate_gateway_key(user, gateway.pk)
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.page_message)
         return _gateway_back(gateway)
     return _key_page(request, issued.gateway, issued.key, rotated=True)
 
@@ -829,7 +839,7 @@ def gateway_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.revoke_gateway(user, gateway.pk)
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.page_message)
     else:
         messages.success(request, _("网关“%(name)s”已吊销，其密钥不再被接受。") % {"name": gateway})
     return _gateway_back(gateway)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.forms import date_field
@@ -20,8 +21,9 @@ from yingji.risks.models import (
 BLANK = [("", "—")]
 
 
-def _factor_choices(table: dict[str, str]) -> list[tuple[str, str]]:
-    return BLANK + [(value, f"{value} — {meaning}") for value, meaning in table.items()]
+def _factor_choices(table: dict[str, str]) -> list[tuple[str, Any]]:
+    """The method's factor values with their meanings (marked in grading.py), in the reader's language."""
+    return BLANK + [(value, format_lazy("{} — {}", value, _(meaning))) for value, meaning in table.items()]
 
 
 LS_L_CHOICES = [
@@ -73,7 +75,7 @@ class FactorFields(forms.Form):
         wanted = ("lec_l", "lec_e", "lec_c") if cleaned.get("method") == LEC else ("ls_l", "ls_s")
         for name in wanted:
             if cleaned.get(name) in (None, ""):
-                self.add_error(name, _("请选择 / Required"))
+                self.add_error(name, _("请选择"))
         return cleaned
 
     def initial_from(self, point: Any) -> None:

@@ -236,7 +236,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.page_message)
         point = _visible_point(request, pk)
     banding, source = services.banding_in_force(point.enterprise.region, point.method)
     return render(
@@ -277,7 +277,7 @@ def point_create(request: HttpRequest) -> HttpResponse:
         try:
             point = services.create_risk_point(current_user(request), **form.service_fields())
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
         else:
             messages.success(
                 request,
@@ -302,7 +302,7 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_risk_point(current_user(request), point.pk, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
         else:
             return redirect("risks:point", pk=point.pk)
     return render(request, "risks/point_form.html", {"form": form, "point": point})
@@ -362,7 +362,7 @@ def bandings(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("risks:bandings")
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
     in_force = []
     for method, label in METHOD_CHOICES:
         banding, source = services.banding_in_force(actor.region, method)

@@ -160,7 +160,7 @@ def test_the_list_costs_the_same_for_many_warnings(
 
 def test_a_new_form_is_prefilled_from_the_type_and_the_issuer(demo: None, page_client: Any) -> None:
     page = page_client(user(DUTY)).get(reverse("warnings:new")).content.decode()
-    assert "忻府区气象台发布暴雨蓝色预警信号" in page
+    assert "忻府区应急管理局发布暴雨蓝色预警" in page  # the issuer is the bureau, not the observatory
     assert "政府及相关部门按照职责做好防暴雨准备工作" in page  # the blue rainstorm instruction
     assert f'value="{TOWNSHIP}"' in page  # 秀容街道 is on offer
     assert f'value="{OTHER_COUNTY}"' not in page

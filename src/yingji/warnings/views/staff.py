@@ -30,7 +30,7 @@ from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.forms import ISO_DATETIME_LOCAL, IsoDateTimeInput
-from yingji.core.models import Region
+from yingji.core.models import Organization, Region
 from yingji.core.registry import counties_for, county_filter
 from yingji.messaging.models import Delivery
 from yingji.warnings import areamap, coverage, lifecycle, services
@@ -44,9 +44,8 @@ LEVEL_WORDS = {
     "orange": gettext_lazy("橙色"),
     "red": gettext_lazy("红色"),
 }
-# A national meteorological signal is announced as the observatory's; other warnings as the region's.
-SIGNAL_HEADLINE = gettext_lazy("%(region)s气象台发布%(type)s%(level)s预警信号")
-OTHER_HEADLINE = gettext_lazy("%(region)s发布%(type)s%(level)s预警")
+# The usual headline names who issues the warning: the issuing region's emergency bureau.
+HEADLINE = gettext_lazy("%(issuer)s发布%(type)s%(level)s预警")
 DEFAULT_DURATION = timedelta(hours=24)
 # What a datetime-local input sends, read in Beijing time.
 INPUT_FORMATS = [ISO_DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"]
@@ -69,10 +68,18 @@ def _warning_or_404(user: Any, pk: int, *related: str) -> EarlyWarning:
         raise Http404 from None
 
 
-def suggested_headline(region_name: str, warning_type: WarningType, level: str) -> str:
-    """The usual headline: "忻府区气象台发布暴雨红色预警信号" (a signal) or "忻府区发布森林火险红色预警"."""
-    pattern = SIGNAL_HEADLINE if warning_type.signal_code else OTHER_HEADLINE
-    return pattern % {"region": region_name, "type": warning_type.name, "level": LEVEL_WORDS[level]}
+def suggested_headline(issuer: str, warning_type: WarningType, level: str) -> str:
+    """The usual headline in the reader's language, naming the issuer: "定襄县应急管理局发布暴雨蓝色预警"."""
+    return HEADLINE % {"issuer": issuer, "type": warning_type.display_name, "level": LEVEL_WORDS[level]}
+
+
+def issuer_names(regions: list[Region]) -> dict[str, str]:
+    """{region code: the name of the organization that issues its warnings}: its emergency bureau (the
+    organization a new draft gets, `services.bureau_of`), or the region's own name where it has none."""
+    names = {region.code: region.name for region in regions}
+    bureaus = Organization.objects.filter(region__in=regions, kind=Organization.BUREAU).order_by("-id")
+    names.update(bureaus.values_list("region_id", "name"))  # the lowest id last, as bureau_of picks
+    return names
 
 
 # The list ---------------------------------------------------------------------------------------
@@ -149,7 +156,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     if chosen["tab"] not in counts:
         chosen["tab"] = default_tab
     listed = listed_warnings(user, chosen)
-    types = list(WarningType.objects.filter(active=True).values_list("code", "name"))
+    types = [(kind.code, kind.display_name) for kind in WarningType.objects.filter(active=True)]
     counties = list(counties_for(user).order_by("code"))
     page = Paginator(
         listed.select_related("warning_type", "region").order_by("-created_at", "-id"), PAGE_SIZE
@@ -206,9 +213,9 @@ class DraftForm(forms.Form):
     def __init__(self, *args: Any, issuers: list[Region], area_choices: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(region.code, region.name) for region in issuers]
-        self.fields["warning_type"].choices = list(
-            WarningType.objects.filter(active=True).values_list("code", "name")
-        )
+        self.fields["warning_type"].choices = [
+            (kind.code, kind.display_name) for kind in WarningType.objects.filter(active=True)
+        ]
         self.fields["area_codes"].choices = [(code, code) for code in area_choices]
 
     def clean_area_shapes(self) -> list[dict[str, Any]]:
@@ -217,7 +224,7 @@ class DraftForm(forms.Form):
         except ValueError:
             shapes = None
         if not isinstance(shapes, list):
-            raise forms.ValidationError(_("区域图形格式有误，请重新绘制 / The drawn shapes are malformed"))
+            raise forms.ValidationError(_("区域图形格式有误，请重新绘制"))
         return shapes
 
     def draft_input(self, region: str | None) -> services.DraftInput:
@@ -243,7 +250,7 @@ class DraftForm(forms.Form):
         field = "area_codes" if field == "area" else field
         if isinstance(failure, NotFound) and not field:
             field = "region"
-        self.add_error(field if field in self.fields else None, failure.message)
+        self.add_error(field if field in self.fields else None, failure.page_message)
 
 
 def _issuers(user: Any) -> list[Region]:
@@ -298,7 +305,7 @@ def _form_page(request: HttpRequest, user: Any, warning: EarlyWarning | None) ->
             except (InvalidInput, NotFound) as failure:
                 form.show_error(failure)
             except DomainError as failure:
-                form.add_error(None, failure.message)
+                form.add_error(None, failure.page_message)
             else:
                 messages.success(request, _("草稿已保存。") if warning else _("预警草稿已创建。"))
                 return redirect("warnings:detail", pk=saved.pk)
@@ -342,7 +349,7 @@ def _initial(user: Any, warning: EarlyWarning | None, issuers: list[Region]) -> 
         initial.update(
             warning_type=first_type.code,
             level=level,
-            headline=suggested_headline(issuers[0].name, first_type, level),
+            headline=suggested_headline(issuer_names(issuers[:1])[issuers[0].code], first_type, level),
             instruction=first_type.instructions.get(level, ""),
         )
     return initial
@@ -352,22 +359,22 @@ def _form_context(
     form: DraftForm, warning: EarlyWarning | None, issuers: list[Region], groups: list[AreaGroup]
 ) -> dict[str, Any]:
     types = WarningType.objects.filter(active=True)
+    names = issuer_names(issuers)
     city = next((region for region in issuers if region.level == regioncodes.CITY), None)
     editor = {
         "counties_url": reverse("warnings_public:counties"),
         "types": {
             kind.code: {
-                "name": kind.name,
+                "name": kind.display_name,
                 "levels": kind.levels,
                 "instructions": kind.instructions,
-                "signal": bool(kind.signal_code),
             }
             for kind in types
         },
-        "issuers": {region.code: {"name": region.name, "level": region.level} for region in issuers},
+        "issuers": {region.code: {"name": names[region.code], "level": region.level} for region in issuers},
         "level_words": {level: str(word) for level, word in LEVEL_WORDS.items()},
         "level_colors": areamap.LEVEL_COLORS,
-        "headline": {"signal": str(SIGNAL_HEADLINE), "other": str(OTHER_HEADLINE)},
+        "headline": str(HEADLINE),
         "texts": {
             "vertices": _("已取 %(n)s 个点，点击“完成多边形”结束"),
             "centre": _("点击地图确定圆心"),
@@ -406,7 +413,7 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _viewer(request)
     warning = _warning_or_404(user, pk)
     if "edit" not in services.allowed_actions(user, warning):
-        messages.error(request, _("只有草稿可以修改 / Only a draft can be edited"))
+        messages.error(request, _("只有草稿可以修改"))
         return redirect("warnings:detail", pk=pk)
     return _form_page(request, user, warning)
 
@@ -459,7 +466,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except DomainError as failure:
-            messages.error(request, failure.message)
+            messages.error(request, failure.page_message)
             return redirect("warnings:detail", pk=pk)
         messages.success(request, done)
         if action == "update":
