@@ -1031,7 +1031,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "未关闭的报警": "Alarms not yet closed",
     "请填写有效的起止时间（开始早于结束）": "Give a valid start before the end",
     "时段不超过 31 天": "The period is at most 31 days",
-    "已通知至%(tier)s": "Notified: up to %(tier)s",
+    "已通知至%(tier)s": "Notified up to: %(tier)s",
     "传感器恢复上报": "The sensor reports again",
     "读数恢复正常": "Readings back to normal",
     "请选择": "Required",
@@ -1136,12 +1136,26 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "未按国家标准分区分类储存危险化学品，超量、超品种储存危险化学品，或相互禁配物质混放混存": "Hazardous chemicals stored without segregation, above the permitted quantities or kinds, or incompatible substances stored together",  # noqa: E501
 }
 
+# Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).
+IN_CONTEXT: dict[tuple[str, str], str] = {
+    ("alarm tier", "企业"): "Enterprise",
+    ("alarm tier", "县级"): "County",
+    ("alarm tier", "市级"): "City",
+}
+
 
 def fill(po_path: Path) -> list[str]:
     catalog = polib.pofile(str(po_path))
     unknown = []
     for entry in catalog:
         if entry.obsolete:
+            continue
+        if entry.msgctxt:
+            if (entry.msgctxt, entry.msgid) in IN_CONTEXT:
+                entry.msgstr = IN_CONTEXT[(entry.msgctxt, entry.msgid)]
+                entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
+            else:
+                unknown.append(f"{entry.msgctxt}|{entry.msgid}")
             continue
         if entry.msgid in ENGLISH:
             english = ENGLISH[entry.msgid]

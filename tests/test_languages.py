@@ -137,7 +137,7 @@ def test_the_platforms_own_steps_of_an_alarm_are_in_the_readers_language(demo: N
     AlarmEvent.objects.create(alarm=alarm, kind="cleared", at=now, level=3)
     english = text_of(client_in("en", admin).get(f"/monitoring/alarms/{alarm.pk}/"))
     chinese = text_of(client_in("zh-hans", admin).get(f"/monitoring/alarms/{alarm.pk}/"))
-    assert "Notified: up to County" in english and "已通知至" not in english
+    assert "Notified up to: County" in english and "已通知至" not in english
     assert "Readings back to normal" in english
     assert "已通知至县级" in chinese and "读数恢复正常" in chinese and "notified" not in chinese
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
@@ -312,7 +313,11 @@ class Alarm(models.Model):
     ]
     OPEN_STATUSES = (RAISED, ACKNOWLEDGED, CLEARED)
     # Who has been told: the enterprise, the county duty officers, the city.
-    TIER_CHOICES = [(0, _("企业")), (1, _("县级")), (2, _("市级"))]
+    TIER_CHOICES = [
+        (0, pgettext_lazy("alarm tier", "企业")),
+        (1, pgettext_lazy("alarm tier", "县级")),
+        (2, pgettext_lazy("alarm tier", "市级")),
+    ]
 
     sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, related_name="alarms")
     rule = models.CharField("规则", max_length=10, choices=RULE_CHOICES)
