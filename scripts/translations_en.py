@@ -135,13 +135,9 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "法定代表人电话": "Legal representative's phone",
     "安全管理负责人电话": "Safety manager's phone",
     "发证日期": "Issued on",
-    "请选择不超过 5 MB 的 .xlsx 文件 / Choose an .xlsx file of at most 5 MB": (
-        "Choose an .xlsx file of at most 5 MB"
-    ),
     "编辑 %(name)s": "Edit %(name)s",
     "%(field)s：%(error)s": "%(field)s: %(error)s",
     "；": "; ",
-    "证照已添加 / Licence added": "Licence added",
     # Hazards
     "隐患排查": "Hazards",
     "未销号隐患": "Open hazards",
@@ -278,7 +274,6 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "重大隐患": "Major hazard",
     "上传附件": "Upload an attachment",
     "逾期升级": "Escalated as overdue",
-    "文件超过 10 MB / The file is larger than 10 MB": "The file is larger than 10 MB",
     "请检查填写的内容": "Please check the form",
     "未销号（未逾期）": "Open (not overdue)",
     # Major hazard installations
@@ -390,8 +385,6 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "单元类型": "Unit type",
     "CAS号": "CAS number",
     "已登记重大危险源“%(name)s”。": "Major hazard installation “%(name)s” registered.",
-    "未知操作 / Unknown action": "Unknown action",
-    "请检查填写的内容 / Check the form": "Check the form",
     "已保存，辨识结果已重新计算。": "Saved; the identification was computed again.",
     # Risks
     "重大风险": "Major risk",
@@ -416,7 +409,6 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "C 发生事故的后果": "C consequence of an accident",
     "L 可能性": "L likelihood",
     "S 后果严重性": "S severity",
-    "请选择 / Required": "Required",
     "风险点名称": "Risk point name",
     "所在位置": "Location",
     "可能导致的事故类型": "Possible accident types",
@@ -582,10 +574,6 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "开始": "Start",
     "结束": "End",
     "自定义时段": "Custom period",
-    "请填写有效的起止时间（开始早于结束） / Give a valid start before the end": (
-        "Give a valid start before the end"
-    ),
-    "时段不超过 31 天 / The period is at most 31 days": "The period is at most 31 days",
     "原始读数": "Raw readings",
     "原始读数 %(n)s 个": "Raw readings: %(n)s",
     "每分钟汇总（线为均值，阴影为最小—最大）": "Per-minute summary (line: mean; band: min–max)",
@@ -967,14 +955,11 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "重新订阅": "Subscribe again",
     "退订后将不再收到预警短信。确定退订吗？": "You will no longer receive SMS warnings after unsubscribing. Are you sure you want to unsubscribe?",  # noqa: E501
     "确定退订": "Confirm unsubscribe",
-    "%(region)s气象台发布%(type)s%(level)s预警信号": "%(region)s Meteorological Observatory issues %(type)s %(level)s warning signal",  # noqa: E501
-    "%(region)s发布%(type)s%(level)s预警": "%(region)s issues %(type)s %(level)s warning",
     "发布中": "Live",
     "已结束": "Ended",
     "开始时间（北京时间）": "Start time (Beijing Time)",
     "失效时间（北京时间）": "Expiry time (Beijing Time)",
     "区域描述": "Area description",
-    "区域图形格式有误，请重新绘制 / The drawn shapes are malformed": "The drawn shapes are malformed. Please redraw them.",  # noqa: E501
     "草稿已保存。": "Draft saved.",
     "预警草稿已创建。": "Warning draft created.",
     "已取 %(n)s 个点，点击“完成多边形”结束": "%(n)s point(s) added. Click “Finish polygon” to finish",
@@ -983,7 +968,6 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "多边形": "Polygon",
     "圆，半径 %(km)s 千米": "Circle, radius %(km)s km",
     "多边形至少需要 3 个点": "A polygon needs at least 3 points",
-    "只有草稿可以修改 / Only a draft can be edited": "Only a draft can be edited",
     "提交审批": "Submit for approval",
     "审批通过": "Approve",
     "发布": "Publish",
@@ -997,9 +981,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "已作废。": "Voided.",
     "起草": "Drafted",
     "规划目标": "Target",
-    "经纬度无效：lat 为 -90～90、lon 为 -180～180 的数字 / Invalid coordinates: lat is a number from -90 to 90, lon from -180 to 180": "Invalid coordinates: lat must be a number from -90 to 90, lon from -180 to 180",  # noqa: E501
     "您的位置（%(lat).4f, %(lon).4f）": "Your location (%(lat).4f, %(lon).4f)",
-    "未知的行政区划 / Unknown region": "Unknown region",
     "没有这条已发布的预警。": "No such published warning.",
     "解除通知": "Cancellation notice",
     "按位置": "By location",
@@ -1008,6 +990,163 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "接收哪里的预警": "Receive warnings for",
     "接收的最低级别": "Minimum level to receive",
     "退订链接无效或已失效。": "The unsubscribe link is invalid or has expired.",
+    # The inbox, home pages, lists and the pure modules' labels (issue 12).
+    "待办通知": "To-dos",
+    "工作台": "Desk",
+    "辖区概况": "Jurisdiction overview",
+    "需要您处理": "Needs you",
+    "目前没有需要您处理的事项。": "Nothing needs you right now.",
+    "查看全部 %(n)s 条": "See all %(n)s",
+    "关注": "Keep an eye on",
+    "待办是需要您处理的事项：有人处理了（或已无法处理）时会自动移到“已办”。": "To-dos ask you to act; once someone has acted (or nobody can any more) they move to Done by themselves.",  # noqa: E501
+    "已经处理或已无需处理的待办。": "To-dos that were acted on or are no longer needed.",
+    "供您了解情况的通知，无需处理。": "Notifications for your information; nothing to do.",
+    "办结时间": "Done at",
+    "去处理": "Act on it",
+    "没有待办事项": "Nothing to do",
+    "全部区划": "All areas",
+    "市本级": "City itself",
+    "县级常住人口为2020年第七次全国人口普查数据；“市本级”为登记在市级的单位、账号和由市级发布的预警等。每个数字链接到它所统计的清单。": 'County populations are from the 7th national census (2020). "City itself" counts what is registered at the city level: its own organizations and accounts, the warnings the city issues. Every figure links to the list it counts.',  # noqa: E501
+    "待办": "To do",
+    "已办": "Done",
+    "即将到期的证照": "Licences expiring",
+    "%(days)s 天内到期及已过期": "Expiring within %(days)s days or expired",
+    "没有符合条件的证照": "No licences match",
+    "证照到期": "Licence expiry",
+    "请选择不超过 5 MB 的 .xlsx 文件": "Choose an .xlsx file of at most 5 MB",
+    "证照已添加": "Licence added",
+    "已逾期（期限 %(date)s）": "Overdue (deadline %(date)s)",
+    "整改期限 %(date)s": "Deadline %(date)s",
+    "未定整改期限": "No deadline yet",
+    "逾期未整改的隐患": "Overdue hazards",
+    "挂牌督办中的隐患": "Hazards under listed supervision",
+    "今天到期的整改": "Rectifications due today",
+    "7 天内到期的整改": "Rectifications due within 7 days",
+    "本企业未销号隐患": "Our open hazards",
+    "全部期限": "Any deadline",
+    "今天到期": "Due today",
+    "7 天内到期": "Due within 7 days",
+    "已备案": "Filed",
+    "共 <span data-list-total>%(n)s</span> 个": "<span data-list-total>%(n)s</span> in all",
+    "未知操作": "Unknown action",
+    "蓝色报警": "Blue alarm",
+    "黄色报警": "Yellow alarm",
+    "橙色报警": "Orange alarm",
+    "红色报警": "Red alarm",
+    "待确认的报警": "Alarms to acknowledge",
+    "未关闭的报警": "Alarms not yet closed",
+    "请填写有效的起止时间（开始早于结束）": "Give a valid start before the end",
+    "时段不超过 31 天": "The period is at most 31 days",
+    "已通知至%(tier)s": "Notified up to: %(tier)s",
+    "传感器恢复上报": "The sensor reports again",
+    "读数恢复正常": "Readings back to normal",
+    "请选择": "Required",
+    "未评价": "Not assessed",
+    "到期待复评的风险点": "Risk points due for reassessment",
+    "待我审批的预警": "Warnings awaiting my approval",
+    "平台生成的预警草稿": "Drafts opened by the platform",
+    "发布中的预警": "Live warnings",
+    "待我审批": "Awaiting my approval",
+    "经纬度无效：lat 为 -90～90、lon 为 -180～180 的数字": "Invalid coordinates: lat is a number from -90 to 90, lon from -180 to 180",  # noqa: E501
+    "未知的行政区划": "Unknown region",
+    "%(issuer)s发布%(type)s%(level)s预警": "%(issuer)s issues %(level)s %(type)s warning",
+    "区域图形格式有误，请重新绘制": "The drawn shapes are malformed. Please redraw them.",
+    "只有草稿可以修改": "Only a draft can be edited",
+    "红": "Red",
+    "较大": "Significant",
+    "橙": "Orange",
+    "黄": "Yellow",
+    "低": "Low",
+    "蓝": "Blue",
+    "完全可以预料": "Fully expected",
+    "相当可能": "Quite possible",
+    "可能，但不经常": "Possible but unusual",
+    "可能性小，完全意外": "Unlikely, a complete surprise",
+    "很不可能，可以设想": "Very unlikely but conceivable",
+    "极不可能": "Practically impossible",
+    "实际不可能": "Virtually impossible",
+    "连续暴露": "Continuous exposure",
+    "每天工作时间内暴露": "Daily, in working hours",
+    "每周一次或偶然暴露": "Weekly or occasional",
+    "每月一次暴露": "Monthly",
+    "每年几次暴露": "A few times a year",
+    "非常罕见地暴露": "Very rarely",
+    "大灾难，许多人死亡": "Catastrophe, many deaths",
+    "灾难，数人死亡": "Disaster, several deaths",
+    "非常严重，一人死亡": "Very serious, one death",
+    "严重，重伤": "Serious, grave injury",
+    "重大，致残": "Major, disabling injury",
+    "引人注目，需要救护": "Notable, first aid needed",
+    "生产单元": "Production unit",
+    "储存单元": "Storage unit",
+    "类别1急性毒性（所有暴露途径），气体": "Acute toxicity category 1 (all routes), gases",
+    "类别1急性毒性（所有暴露途径），固体、液体": "Acute toxicity category 1 (all routes), solids and liquids",
+    "类别2、类别3急性毒性（所有暴露途径），气体": "Acute toxicity categories 2 and 3 (all routes), gases",
+    "类别2、类别3急性毒性（吸入途径），沸点≤35 ℃的液体": "Acute toxicity categories 2 and 3 (inhalation), liquids boiling at ≤ 35 °C",  # noqa: E501
+    "类别2急性毒性（所有暴露途径），液体（J4以外）、固体": "Acute toxicity category 2 (all routes), liquids (other than J4) and solids",  # noqa: E501
+    "不稳定爆炸物，1.1项爆炸物": "Unstable explosives, division 1.1 explosives",
+    "1.2、1.3、1.5、1.6项爆炸物": "Explosives of divisions 1.2, 1.3, 1.5 and 1.6",
+    "1.4项爆炸物": "Explosives of division 1.4",
+    "类别1和类别2易燃气体": "Flammable gases, categories 1 and 2",
+    "类别1和类别2气溶胶（净含量）": "Aerosols, categories 1 and 2 (net content)",
+    "类别1氧化性气体": "Oxidizing gases, category 1",
+    "类别1易燃液体；类别2和3工作温度高于沸点的易燃液体": "Flammable liquids of category 1; of categories 2 and 3 kept above their boiling point",  # noqa: E501
+    "类别2和3易燃液体，具有特殊工艺条件（危险工艺、爆炸极限范围内、压力>1.6 MPa等）": "Flammable liquids of categories 2 and 3 under special process conditions (hazardous processes, within explosive limits, pressure > 1.6 MPa, etc.)",  # noqa: E501
+    "不属于W5.1或W5.2的其他类别2易燃液体": "Other flammable liquids of category 2 (not W5.1 or W5.2)",
+    "不属于W5.1或W5.2的其他类别3易燃液体": "Other flammable liquids of category 3 (not W5.1 or W5.2)",
+    "A型和B型自反应物质和混合物": "Self-reactive substances and mixtures, types A and B",
+    "C型、D型、E型自反应物质和混合物": "Self-reactive substances and mixtures, types C, D and E",
+    "A型和B型有机过氧化物": "Organic peroxides, types A and B",
+    "C型、D型、E型、F型有机过氧化物": "Organic peroxides, types C, D, E and F",
+    "类别1自燃液体和类别1自燃固体": "Pyrophoric liquids and solids, category 1",
+    "类别1氧化性固体和液体": "Oxidizing solids and liquids, category 1",
+    "类别2、类别3氧化性固体和液体": "Oxidizing solids and liquids, categories 2 and 3",
+    "类别1易燃固体": "Flammable solids, category 1",
+    "类别1和类别2遇水放出易燃气体的物质和混合物": "Substances and mixtures which emit flammable gases in contact with water, categories 1 and 2",  # noqa: E501
+    "煤矿重大事故隐患判定标准（应急管理部令第4号，2020年）": "Criteria for major accident hazards of coal mines (MEM Order No. 4, 2020)",  # noqa: E501
+    "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）（安监总管三〔2017〕121号）": "Criteria for major accident hazards of chemical and hazardous-chemicals enterprises (trial), SAWS 2017 No. 121",  # noqa: E501
+    "超能力、超强度或者超定员组织生产": "Producing beyond capacity, intensity or staffing limits",
+    "瓦斯超限作业": "Working with gas above the limit",
+    "煤与瓦斯突出矿井未依照规定实施防突出措施": "Outburst-prone mine without the required outburst prevention",  # noqa: E501
+    "高瓦斯、突出矿井未按规定建立或者未正常使用瓦斯抽采系统和监控系统": "High-gas or outburst mine without working gas drainage and monitoring systems",  # noqa: E501
+    "通风系统不完善、不可靠": "Incomplete or unreliable ventilation",
+    "有严重水患，未采取有效措施": "Serious water hazard without effective measures",
+    "超层越界开采": "Mining beyond the licensed seams or boundary",
+    "有冲击地压危险，未采取有效措施": "Rock-burst hazard without effective measures",
+    "自然发火严重，未采取有效措施": "Serious spontaneous combustion without effective measures",
+    "使用明令禁止使用或者淘汰的设备、工艺": "Using banned or phased-out equipment or processes",
+    "煤矿没有双回路供电系统": "No dual-circuit power supply",
+    "新建煤矿边建设边生产，或改扩建期间在改扩建区域生产、超出设计规定范围组织生产": "Producing while building a new mine, in an area under expansion, or beyond the design",  # noqa: E501
+    "承包、托管或出租后未重新取得（变更）安全生产许可证而生产，违规转包、分包，或井下采掘工作面和井巷维修作业劳务承包": "Producing after contracting out, trusteeship or lease without a renewed safety licence; illegal subcontracting; labour-only contracts for underground faces and roadway repair",  # noqa: E501
+    "改制、合并、分立期间未明确安全生产责任人和安全生产管理机构，或未依法重新取得（变更）有关证照而生产": "Producing during restructuring, merger or split without named safety responsibility or renewed licences",  # noqa: E501
+    "其他重大事故隐患": "Other major accident hazards",
+    "危险化学品生产、经营单位主要负责人和安全生产管理人员未依法经考核合格": "Principal and safety managers not examined and qualified as the law requires",  # noqa: E501
+    "特种作业人员未持证上岗": "Special-operations workers without certificates",
+    "涉及“两重点一重大”的生产装置、储存设施外部安全防护距离不符合国家标准要求": "External safety distances of key-process, key-chemical or major-hazard units below the national standard",  # noqa: E501
+    "涉及重点监管危险化工工艺的装置未实现自动化控制，系统未实现紧急停车功能，或装备的自动化控制系统、紧急停车系统未投入使用": "Key hazardous processes without automatic control or emergency shutdown, or with them out of use",  # noqa: E501
+    "构成一级、二级重大危险源的危险化学品罐区未实现紧急切断功能；涉及毒性气体、液化气体、剧毒液体的一级、二级重大危险源罐区未配备独立的安全仪表系统": "Level 1 or 2 major-hazard tank farms without emergency shut-off, or, for toxic gases, liquefied gases and highly toxic liquids, without an independent safety instrumented system",  # noqa: E501
+    "全压力式液化烃储罐未按国家标准设置注水措施": "Fully pressurised liquefied-hydrocarbon tanks without water injection",  # noqa: E501
+    "液化烃、液氨、液氯等易燃易爆、有毒有害液化气体的充装未使用万向管道充装系统": "Loading liquefied hydrocarbons, ammonia, chlorine and similar gases without universal loading arms",  # noqa: E501
+    "光气、氯气、硫化氢等有毒气体管道穿（跨）越公共区域，或穿越厂区（园区）外的公共区域": "Pipelines of phosgene, chlorine, hydrogen sulphide or other toxic gases crossing public areas",  # noqa: E501
+    "地区架空电力线路穿越生产区且不符合国家标准要求": "Overhead power lines crossing the production area against the national standard",  # noqa: E501
+    "在役化工装置未经正规设计且未进行安全设计诊断": "Chemical units in service without proper design or a safety design review",  # noqa: E501
+    "使用淘汰落后安全技术工艺、设备目录列出的工艺、设备": "Processes or equipment from the catalogue of obsolete safety technology in use",  # noqa: E501
+    "涉及可燃和有毒有害气体泄漏的场所未按国家标准设置检测报警装置，爆炸危险场所未按国家标准安装使用防爆电气设备": "No gas detection and alarms where flammable or toxic gas may leak, or no explosion-proof electrics in explosive areas",  # noqa: E501
+    "控制室或机柜间面向具有火灾、爆炸危险性装置一侧不满足国家标准关于防火防爆的要求": "Control or cabinet rooms facing fire- or explosion-prone units without the required protection",  # noqa: E501
+    "化工生产装置未按国家标准要求设置双重电源供电，自动化控制系统未设置不间断电源": "Chemical units without dual power supply, or control systems without an uninterruptible power supply",  # noqa: E501
+    "安全阀、爆破片等安全附件未正常投用": "Safety valves, bursting discs or other safety accessories not in use",  # noqa: E501
+    "未建立与岗位相匹配的全员安全生产责任制，或未制定实施生产安全事故隐患排查治理制度": "No safety responsibility for every post, or no system for finding and fixing hidden hazards",  # noqa: E501
+    "未制定操作规程和工艺控制指标": "No operating procedures or process control limits",
+    "未按国家标准制定动火、进入受限空间等特殊作业管理制度，或制度未有效执行": "No rules for hot work, confined-space entry and other special work, or the rules not followed",  # noqa: E501
+    "新开发的危险化学品生产工艺未经小试、中试、工业化试验直接工业化生产；国内首次使用的化工工艺未经省级有关部门组织安全可靠性论证；新建装置未制定试生产方案投料开车；精细化工企业未按规范开展反应安全风险评估": "New processes scaled up without laboratory, pilot and industrial trials; processes new to China without a provincial safety review; new units started without a trial-run plan; fine-chemical plants without a reaction risk assessment",  # noqa: E501
+    "未按国家标准分区分类储存危险化学品，超量、超品种储存危险化学品，或相互禁配物质混放混存": "Hazardous chemicals stored without segregation, above the permitted quantities or kinds, or incompatible substances stored together",  # noqa: E501
+}
+
+# Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).
+IN_CONTEXT: dict[tuple[str, str], str] = {
+    ("alarm tier", "企业"): "Enterprise",
+    ("alarm tier", "县级"): "County",
+    ("alarm tier", "市级"): "City",
 }
 
 
@@ -1016,6 +1155,13 @@ def fill(po_path: Path) -> list[str]:
     unknown = []
     for entry in catalog:
         if entry.obsolete:
+            continue
+        if entry.msgctxt:
+            if (entry.msgctxt, entry.msgid) in IN_CONTEXT:
+                entry.msgstr = IN_CONTEXT[(entry.msgctxt, entry.msgid)]
+                entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
+            else:
+                unknown.append(f"{entry.msgctxt}|{entry.msgid}")
             continue
         if entry.msgid in ENGLISH:
             english = ENGLISH[entry.msgid]

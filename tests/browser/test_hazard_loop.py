@@ -92,7 +92,7 @@ def test_a_major_hazard_goes_from_report_to_closed_through_listing_and_escalatio
 
     # The city sees the hazard escalated to it, with a notification.
     switch_user(page, "demo-city")
-    page.goto(page.base_url + "/notifications/")
+    page.goto(page.base_url + "/notifications/?tab=info")  # information, apart from the to-dos
     assert page.get_by_text(f"【升级市级督办】隐患逾期未整改：{enterprise.name} {TITLE}").count() == 1
     page.goto(f"{page.base_url}/hazards/{hazard.pk}/")
     assert page.locator("#city-tag").is_visible() and page.locator("#overdue-tag").is_visible()

@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.slow(reason="a real browser through three roles, a worker pass and the public page"),
 ]
 
-HEADLINE = "忻府区气象台发布暴雨红色预警信号"
+HEADLINE = "忻府区应急管理局发布暴雨红色预警"  # the issuing bureau, in the reader's language
 RED_INSTRUCTION = "政府及相关部门按照职责做好防暴雨应急和抢险工作"
 TOWNSHIP = "140902001000"  # 秀容街道
 REFRESH_WAIT_MS = 15_000  # three refreshes of the deliveries block

@@ -413,19 +413,29 @@ class NotificationOut(Schema):
     region_code: str = Field(alias="region_id")
     created_at: datetime
     read_at: datetime | None
+    task: str = Field(description="待办事项，空为通知 / the action a to-do asks for; empty for information")
+    done_at: datetime | None = Field(description="待办办结时间 / when the to-do was done or became moot")
+    is_todo: bool
 
 
 class NotificationFilter(Schema):
     unread: bool | None = Field(None, description="只看未读 / unread only")
+    part: Literal["todo", "info", "done"] | None = Field(
+        None, description="待办、通知或已办 / open to-dos, information, or to-dos done"
+    )
 
 
 @router.get("/notifications", response=responses(list[NotificationOut]), tags=["notifications"])
 @paginate(Page)
 def list_notifications(request: HttpRequest, filters: Query[NotificationFilter]) -> Any:
     """The signed-in user's own notifications, newest first."""
-    notifications = Notification.objects.visible_to(request.user).filter(
-        recipient=request.user, channel="inbox"
-    )
+    notifications = Notification.objects.visible_to(request.user).inbox_of(request.user)
+    if filters.part == "todo":
+        notifications = notifications.todo()
+    elif filters.part == "info":
+        notifications = notifications.information()
+    elif filters.part == "done":
+        notifications = notifications.done()
     if filters.unread:
         notifications = notifications.filter(read_at__isnull=True)
     return notifications.order_by("-created_at", "-id")

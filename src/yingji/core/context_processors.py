@@ -1,4 +1,4 @@
-"""What every page's frame needs: the navigation entries the signed-in user may open, unread count."""
+"""What every page's frame needs: the navigation entries the signed-in user may open, the inbox's badge."""
 
 from __future__ import annotations
 
@@ -27,5 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         }
         for item in nav_items_for(user)
     ]
-    unread = Notification.objects.filter(recipient=user, channel="inbox", read_at__isnull=True).count()
-    return {"nav_items": items, "unread_notifications": unread}
+    return {"nav_items": items, "unread_notifications": waiting_in_inbox(user)}
+
+
+def waiting_in_inbox(user: Any) -> int:
+    """The inbox's badge: to-dos not yet done, read or not, and information not yet read."""
+    inbox = Notification.objects.inbox_of(user)
+    return inbox.todo().count() + inbox.information().filter(read_at__isnull=True).count()

@@ -1,31 +1,70 @@
-"""The core columns of the county dashboard: townships, villages, organizations and accounts."""
+"""What core puts on the shared pages: the county table's columns (townships, villages, organizations,
+accounts) and the home page's to-do figure."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
-from yingji.core import regioncodes
-from yingji.core.models import Organization, Region, User
-from yingji.core.registry import CountFunction, count_by_county, register_county_count
+from yingji.core import regioncodes, roles
+from yingji.core.models import Region
+from yingji.core.registry import (
+    ACT,
+    CountyCount,
+    HomeItem,
+    ListLink,
+    register_county_count,
+    register_home_item,
+)
 
 
-def _regions_of_level(level: str) -> CountFunction:
-    def count(user: Any) -> dict[str, int]:
+def _regions_of_level(level: str) -> Any:
+    def records(user: Any) -> QuerySet:
         if not getattr(user, "is_authenticated", False):
-            return {}
-        return count_by_county(Region.objects.filter(level=level, path__startswith=user.region.path), "path")
+            return Region.objects.none()
+        return Region.objects.filter(level=level, path__startswith=user.region.path)
 
-    return count
+    return records
 
 
 def register_core_counts() -> None:
-    register_county_count("townships", gettext_noop("乡镇（街道）"))(_regions_of_level(regioncodes.TOWNSHIP))
-    register_county_count("villages", gettext_noop("村（居）"))(_regions_of_level(regioncodes.VILLAGE))
-    register_county_count("organizations", gettext_noop("单位"))(
-        lambda user: count_by_county(Organization.objects.visible_to(user))
+    from yingji.core import views
+
+    register_county_count(
+        CountyCount(
+            "townships",
+            gettext_noop("乡镇（街道）"),
+            records=_regions_of_level(regioncodes.TOWNSHIP),
+            path_field="path",
+        )
     )
-    register_county_count("users", gettext_noop("账号"))(
-        lambda user: count_by_county(User.objects.visible_to(user))
+    register_county_count(
+        CountyCount(
+            "villages",
+            gettext_noop("村（居）"),
+            records=_regions_of_level(regioncodes.VILLAGE),
+            path_field="path",
+        )
+    )
+    register_county_count(
+        CountyCount(
+            "organizations",
+            gettext_noop("单位"),
+            link=ListLink("core:organizations", views.listed_organizations),
+        )
+    )
+    register_county_count(
+        CountyCount("users", gettext_noop("账号"), link=ListLink("core:users", views.listed_users))
+    )
+    register_home_item(
+        HomeItem(
+            "todo",
+            gettext_noop("待办通知"),
+            ListLink("core:notifications", views.listed_notifications, (("tab", "todo"),)),
+            roles=frozenset(roles.ROLE_LABELS),
+            section=ACT,
+            order=10,
+        )
     )

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from yingji.core import audit, regioncodes, roles
-from yingji.core.models import Organization, Region, User
+from yingji.core.models import Notification, Organization, Region, User
 from yingji.core.regions_loader import load_regions
 
 DEMO_PASSWORD = "yingji-demo"
@@ -193,6 +193,22 @@ def ensure_user(
     user.save()
     audit.record(DEMO_ACTOR, "user.created", user, after=audit.snapshot(user))
     return user
+
+
+def tell_once(about: Any, task: str, moment: datetime, tell: Callable[[], int]) -> int:
+    """Write the to-do that a story's state calls for, as at `moment`, unless it is there already.
+
+    Stories that set a record's state directly (a hazard waiting for acceptance) call the service's
+    own `tell_…` function here, so the inbox says what the service would have said when it happened.
+    """
+    about_it = Notification.objects.filter(
+        object_type=about._meta.label_lower, object_id=str(about.pk), task=task
+    )
+    if about_it.exists():
+        return 0
+    written = tell()
+    about_it.update(created_at=moment, next_attempt_at=moment)
+    return written
 
 
 @register_demo_step(0, "行政区划")

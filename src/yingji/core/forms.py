@@ -1,7 +1,12 @@
-"""Form fields every page shares: dates bounded to 2000-01-01 … 2100-12-31 (core/datebounds.py).
+"""Form pieces every domain's pages share: date inputs that carry ISO dates in every language, and
+dates bounded to 2000-01-01 … 2100-12-31 (core/datebounds.py).
 
-Every date and date-time field of a page form is one of these (tests/test_date_bounds.py checks), so a
-page refuses what the API refuses, with the same range, before any service computes with the value.
+A browser's `<input type="date">` accepts only `YYYY-MM-DD` as its value and shows the date in the
+reader's own way. Django's `DateInput` writes the first of the active language's input formats,
+which in Chinese is `2027/12/07`: the browser drops it and the field comes back empty, so a form
+that is posted unchanged erases the date it showed. Every date and date-time field of a page form is
+one of these (tests/test_date_bounds.py checks), so a page refuses what the API refuses, with the same
+range, before any service computes with the value.
 """
 
 from __future__ import annotations
@@ -15,7 +20,27 @@ from django.utils.translation import gettext_lazy
 
 from yingji.core import datebounds
 
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what `<input type="datetime-local">` carries (no seconds, no zone)
 OUT_OF_RANGE = gettext_lazy("日期须在 %(earliest)s 至 %(latest)s 之间")
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is always ISO, whatever the interface's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">` whose value is always `YYYY-MM-DDTHH:MM`."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATETIME_LOCAL)
 
 
 def _check(value: date | None) -> None:
@@ -30,7 +55,7 @@ def _check(value: date | None) -> None:
 class BoundedDateField(forms.DateField):
     """A date picker whose value is ISO (as browsers require, whatever the language) and lies in range."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = IsoDateInput
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -46,6 +71,8 @@ class BoundedDateField(forms.DateField):
 class BoundedDateTimeField(forms.DateTimeField):
     """A date and time (in the user's time zone) whose calendar date lies in range."""
 
+    widget = IsoDateTimeInput
+
     def validate(self, value: Any) -> None:
         super().validate(value)
         _check(value)
@@ -57,3 +84,8 @@ class BoundedDateTimeField(forms.DateTimeField):
                 min=f"{datebounds.EARLIEST:%Y-%m-%d}T00:00", max=f"{datebounds.LATEST:%Y-%m-%d}T23:59"
             )
         return attrs
+
+
+def date_field(label: Any, *, required: bool = True, **kwargs: Any) -> BoundedDateField:
+    """A bounded date field with the ISO date input, reading ISO dates first."""
+    return BoundedDateField(label=label, required=required, input_formats=[ISO_DATE], **kwargs)

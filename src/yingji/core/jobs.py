@@ -29,9 +29,11 @@ LOGIN_ATTEMPTS_KEPT = timedelta(days=30)  # sign-in attempts older than this are
 DeadlineHandler = Callable[[Deadline, datetime], None]
 Sender = Callable[[Notification], None]
 PeriodicCheck = Callable[[datetime], int]
+StillWaiting = Callable[[Any], bool]
 _handlers: dict[str, DeadlineHandler] = {}
 _senders: dict[str, Sender] = {}
 _periodic_checks: dict[str, PeriodicCheck] = {}
+_tasks: dict[str, StillWaiting] = {}
 
 
 def deadline_handler(kind: str) -> Callable[[DeadlineHandler], DeadlineHandler]:
@@ -69,6 +71,30 @@ def periodic_check(name: str) -> Callable[[PeriodicCheck], PeriodicCheck]:
         return check
 
     return decorator
+
+
+def todo_task(name: str) -> Callable[[StillWaiting], StillWaiting]:
+    """Register a kind of to-do and how to tell from its object's state whether the action still waits.
+
+    `notify(task=name)` refuses an unregistered name. The services keep the inbox true by closing
+    to-dos as they change state (`tasks_done`); the check is how tests, and anyone auditing the data,
+    verify that every open to-do still asks for something that can be done.
+    """
+
+    def decorator(check: StillWaiting) -> StillWaiting:
+        _tasks[name] = check
+        return check
+
+    return decorator
+
+
+def still_waiting(notification: Notification) -> bool:
+    """Whether an open to-do's object still waits for its action (False if the object is gone)."""
+    from django.apps import apps
+
+    model = apps.get_model(notification.object_type)
+    instance = model._default_manager.filter(pk=notification.object_id).first()
+    return instance is not None and _tasks[notification.task](instance)
 
 
 @notification_sender("inbox")
@@ -154,9 +180,14 @@ def notify(
     link: str = "",
     about: models.Model | None = None,
     channels: tuple[str, ...] = ("inbox",),
+    task: str = "",
 ) -> int:
-    """Queue a message to each recipient on each channel, inside the caller's transaction."""
-    rows = notifications(recipients, subject, body=body, link=link, about=about, channels=channels)
+    """Queue a message to each recipient on each channel, inside the caller's transaction.
+
+    With `task` the message is a to-do about `about`: it waits in the recipients' to-do list until
+    the service that takes the action (or makes it impossible) calls `tasks_done(about, task)`.
+    """
+    rows = notifications(recipients, subject, body=body, link=link, about=about, channels=channels, task=task)
     Notification.objects.bulk_create(rows)
     return len(rows)
 
@@ -169,8 +200,11 @@ def notifications(
     link: str = "",
     about: models.Model | None = None,
     channels: tuple[str, ...] = ("inbox",),
+    task: str = "",
 ) -> list[Notification]:
     """The outbox rows `notify` queues, not saved: for a caller that stores many messages in one insert."""
+    if task and (about is None or task not in _tasks):
+        raise ValueError(f"a to-do needs a registered task and an object it is about, not {task!r}")
     return [
         Notification(
             recipient=user,
@@ -181,10 +215,34 @@ def notifications(
             link=link[:200],
             object_type=about._meta.label_lower if about is not None else "",
             object_id=str(about.pk) if about is not None else "",
+            task=task,
         )
         for user in recipients
         for channel in channels
     ]
+
+
+def tasks_done(about: models.Model, *tasks: str, at: datetime | None = None) -> int:
+    """Close the open to-dos about `about` (of `tasks`, or all): the action was taken or can no longer be.
+
+    Called by the service that changes the object's state, inside its transaction.
+    """
+    return tasks_done_for(about._meta.label_lower, [about.pk], *tasks, at=at)
+
+
+def tasks_done_for(
+    object_type: str, object_ids: Iterable[Any], *tasks: str, at: datetime | None = None
+) -> int:
+    """`tasks_done` for several objects of one model at once (a batch of alarms), in one update."""
+    ids = [str(pk) for pk in object_ids]
+    if not ids:
+        return 0
+    open_todos = Notification.objects.filter(
+        object_type=object_type, object_id__in=ids, done_at__isnull=True
+    ).exclude(task="")
+    if tasks:
+        open_todos = open_todos.filter(task__in=tasks)
+    return open_todos.update(done_at=at or timezone.now())
 
 
 def users_with_role_at(role: str, region: Region) -> models.QuerySet[User]:

@@ -356,11 +356,32 @@ class Deadline(models.Model):
         return f"{self.kind} {self.object_type}#{self.object_id} @ {self.due_at:%Y-%m-%d %H:%M}"
 
 
+class NotificationQuerySet(ScopedQuerySet):
+    """The inbox's three parts: what still asks for action, what is for information, what was done."""
+
+    def inbox_of(self, user: Any) -> NotificationQuerySet:
+        return self.filter(recipient=user, channel="inbox")
+
+    def todo(self) -> NotificationQuerySet:
+        return self.exclude(task="").filter(done_at__isnull=True)
+
+    def information(self) -> NotificationQuerySet:
+        return self.filter(task="")
+
+    def done(self) -> NotificationQuerySet:
+        return self.exclude(task="").filter(done_at__isnull=False)
+
+
 class Notification(models.Model):
     """A message to one user, written in the transaction of the change it reports (the outbox).
 
     The worker delivers it on its channel; the in-app inbox is always one, and later channels
     (SMS, e-mail) register their own senders. A crash between write and delivery loses nothing.
+
+    A message that asks for an action (approve this warning, accept this hazard) is a to-do: it names
+    its `task`, and is done (`done_at`) when the action is taken, by the recipient or anyone else, or
+    can no longer be taken; the service that changes the object's state says so (`jobs.tasks_done`).
+    Every other message is for information.
     """
 
     PENDING = "pending"
@@ -384,8 +405,11 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The action a to-do asks for ("warnings.approve"), blank for information; see the class docstring.
+    task = models.CharField(max_length=48, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = NotificationQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "recipient__organization"
 
@@ -394,10 +418,16 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_outbox"),
             models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+            models.Index(fields=["object_type", "object_id", "task"], name="notification_about"),
         ]
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.subject}"
+
+    @property
+    def is_todo(self) -> bool:
+        """Whether this still asks the recipient to act."""
+        return bool(self.task) and self.done_at is None
 
 
 class CacheStamp(models.Model):

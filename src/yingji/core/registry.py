@@ -1,15 +1,21 @@
-"""Extension points that later domains plug into: county dashboard counts and 一张图 map layers.
+"""Extension points that later domains plug into: lists and the figures that count them, home items,
+county counts, map layers and navigation.
 
-A domain registers its counts and layers in its AppConfig.ready(); the home dashboard, the
+A domain registers them in its AppConfig.ready(); the home page, the region pages, the
 `/api/v1/dashboard/counties` endpoint and the map page then show them without further wiring.
+
+Every figure the platform shows about a list (a home item, a county column) names that list with a
+`ListLink`: the list page and the very function that list applies to its query string. The figure is
+that function's count, so a figure and the list it links to cannot disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -23,16 +29,95 @@ from yingji.core import caching, regioncodes
 # In a path "140000/140900/140902/…" the county code sits at characters 15–20 (1-based).
 _COUNTY_IN_PATH = (15, 6)
 
-CountFunction = Callable[[Any], dict[str, int]]
+ListFilter = Callable[[Any, Mapping[str, str]], QuerySet]
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """A list page filtered by `params`, and the function the page itself filters with.
+
+    `records(user, params)` must be what the list view calls with its query string: the records the
+    user may see (`visible_to`) narrowed by the parameters it understands, ignoring the others.
+    """
+
+    url_name: str
+    records: ListFilter
+    params: tuple[tuple[str, str], ...] = ()
+
+    def queryset(self, user: Any, **more: str) -> QuerySet:
+        return self.records(user, {**dict(self.params), **more})
+
+    def count(self, user: Any, **more: str) -> int:
+        return self.queryset(user, **more).count()
+
+    def url(self, **more: str) -> str:
+        query = urlencode({**dict(self.params), **more})
+        return reverse(self.url_name) + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
 class CountyCount:
-    """One column of the per-county dashboard: a label and a function user → {county code: n}."""
+    """One column of the county table: what it counts, per county and in all.
+
+    `records(user)` are the records counted (or, with `link`, the list's own records); the county of
+    each is read from `path_field`, and the list narrowed to one county with `county_param`.
+    """
 
     key: str
     label: str
-    count: CountFunction
+    link: ListLink | None = None
+    records: Callable[[Any], QuerySet] | None = None
+    path_field: str = "region__path"
+    county_param: str = "county"
+
+    def queryset(self, user: Any) -> QuerySet:
+        if self.link is not None:
+            return self.link.queryset(user)
+        assert self.records is not None, f"county count {self.key} counts nothing"
+        return self.records(user)
+
+    def count(self, user: Any) -> dict[str, int]:
+        """{county code: n}: the records that lie in each county (none for records of the city itself)."""
+        return count_by_county(self.queryset(user), self.path_field)
+
+    def total(self, user: Any) -> int:
+        """Every record the user may see, the list's total: the counties' and the city's own."""
+        return self.queryset(user).count()
+
+    def url(self, county: str | None = None) -> str:
+        if self.link is None:
+            return ""
+        return self.link.url(**({self.county_param: county} if county else {}))
+
+
+ACT, WATCH = "act", "watch"
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    """A record shown under a home item: what it is, a date or note beside it, and its page."""
+
+    text: str
+    detail: str
+    url: str
+
+
+@dataclass(frozen=True)
+class HomeItem:
+    """A figure on the home page of some roles, counted from live state, linking to the list it counts.
+
+    `section` ACT is what needs the user (warnings to approve, alarms to acknowledge), WATCH what they
+    keep an eye on (live warnings). `preview(records, n)`, if given, gives the first n records as rows.
+    """
+
+    key: str
+    label: str
+    link: ListLink
+    roles: frozenset[str]
+    section: str = ACT
+    order: int = 100
+    preview: Callable[[QuerySet, int], list[HomeRow]] | None = None
+    preview_size: int = 5
 
 
 @dataclass(frozen=True)
@@ -53,7 +138,7 @@ class MapLayer:
             "title": gettext(self.title),
             "url": reverse(self.url_name),
             "visible": self.visible_by_default,
-            "legend": [{"color": color, "label": label} for color, label in self.legend],
+            "legend": [{"color": color, "label": gettext(label)} for color, label in self.legend],
         }
 
 
@@ -70,20 +155,30 @@ class NavItem:
 _nav_items: dict[str, NavItem] = {}
 _county_counts: dict[str, CountyCount] = {}
 _map_layers: dict[str, MapLayer] = {}
+_home_items: dict[str, HomeItem] = {}
 
 
-def register_county_count(key: str, label: str) -> Callable[[CountFunction], CountFunction]:
-    """Add a column to the county dashboard: `fn(user)` → {county code: n}.
+def register_county_count(column: CountyCount) -> None:
+    """Add a column to the county table (region pages, `/api/v1/dashboard/counties`).
 
-    The dashboard keeps counts per role, region and organization (`county_counts`), so `fn` may
-    depend on nothing else of the user.
+    The table keeps counts per role, region and organization (`county_counts`), so what a column
+    counts may depend on nothing else of the user.
     """
+    _county_counts[column.key] = column
 
-    def decorator(function: CountFunction) -> CountFunction:
-        _county_counts[key] = CountyCount(key, label, function)
-        return function
 
-    return decorator
+def register_home_item(item: HomeItem) -> None:
+    """Add a figure to the home page of the item's roles."""
+    _home_items[item.key] = item
+
+
+def home_items_for(user: Any) -> list[HomeItem]:
+    """The home items of the user's role, in order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted(
+        (item for item in _home_items.values() if user.role in item.roles), key=lambda item: item.order
+    )
 
 
 def register_nav_item(item: NavItem) -> None:
@@ -139,12 +234,22 @@ def counties_for(user: Any) -> QuerySet:
     return counties.filter(code__in=county_codes)
 
 
+def county_filter(user: Any, code: str | None) -> Any:
+    """The county `code` names if the user works in or above it, else None: the `county` filter of lists."""
+    if not code or len(code) != 6 or not code.isdigit():
+        return None
+    return counties_for(user).filter(code=code).first()
+
+
 @dataclass(frozen=True)
 class CountyCounts:
-    """The county dashboard's rows, one per county the user may see, and when they were counted."""
+    """The county table: a row per county the user may see, the records of the city itself (records
+    in none of the counties, e.g. the city's own bureau), the totals, and when they were counted."""
 
     rows: list[dict[str, Any]]
     counted_at: datetime
+    city_level: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def county_counts(user: Any) -> CountyCounts:
@@ -182,4 +287,7 @@ def _count_counties(user: Any) -> CountyCounts:
         }
         for county in counties
     ]
-    return CountyCounts(rows, counted_at)
+    totals = {column.key: column.total(user) for column in county_count_columns()}
+    in_counties = {key: sum(row["counts"][key] for row in rows) for key in columns}
+    city_level = {key: totals[key] - in_counties[key] for key in columns}
+    return CountyCounts(rows, counted_at, city_level if any(city_level.values()) else {}, totals)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -14,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -22,7 +25,16 @@ from yingji.core.api_common import current_user
 from yingji.core.authentication import check_password_login
 from yingji.core.errors import DomainError, NotFound
 from yingji.core.models import AuditEntry, Notification, Organization, Region, User
-from yingji.core.registry import county_count_columns, county_counts, map_layers_for
+from yingji.core.registry import (
+    ACT,
+    WATCH,
+    HomeRow,
+    county_count_columns,
+    county_counts,
+    county_filter,
+    home_items_for,
+    map_layers_for,
+)
 from yingji.core.scoping import scope_for
 
 PAGE_SIZE = 50
@@ -59,7 +71,7 @@ class RateLimitedLoginForm(forms.Form):
         try:
             self.user_cache = check_password_login(self.request, cleaned["username"], cleaned["password"])
         except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
+            raise forms.ValidationError(error.page_message, code=error.code) from None
         return cleaned
 
     def get_user(self) -> User:
@@ -77,30 +89,42 @@ class SignInView(LoginView):
         return super(LoginView, self).form_valid(form)
 
 
+@dataclass(frozen=True)
+class HomeFigure:
+    """A home item as the page shows it: counted now, with its link and any rows under it."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+    rows: list[HomeRow]
+
+
+def home_figures(user: Any) -> dict[str, list[HomeFigure]]:
+    """The user's home items counted from live state (one COUNT each), by section."""
+    sections: dict[str, list[HomeFigure]] = {ACT: [], WATCH: []}
+    for item in home_items_for(user):
+        records = item.link.queryset(user)
+        count = records.count()
+        rows = item.preview(records, item.preview_size) if item.preview is not None and count else []
+        sections[item.section].append(HomeFigure(item.key, gettext(item.label), count, item.link.url(), rows))
+    return sections
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Counts per county the user may see, with totals and a chart."""
-    counts = county_counts(request.user)
-    rows = counts.rows
-    columns = county_count_columns()
-    totals = {column.key: sum(row["counts"][column.key] for row in rows) for column in columns}
-    chart = {
-        "names": [row["name"] for row in rows],
-        "population": [row["population"] for row in rows],
-        "area": [round(row["area_km2"]) for row in rows],
-    }
+    """What needs the user now (and what they keep an eye on), each figure a link to the list it counts."""
+    user = current_user(request)
+    sections = home_figures(user)
+    own_region = user.region if scope_for(user).covers_region(user.region) else None
     return render(
         request,
         "core/home.html",
         {
-            "rows": rows,
-            "columns": columns,
-            "totals": totals,
-            "population_total": sum(row["population"] for row in rows),
-            "area_total": sum(row["area_km2"] for row in rows),
-            "chart_json": json.dumps(chart, ensure_ascii=False),
-            "counted_at": counts.counted_at,
-            "counts_max_age": settings.COUNTY_COUNTS_MAX_AGE,
+            "act": sections[ACT],
+            "watch": sections[WATCH],
+            "nothing_waits": not any(figure.count for figure in sections[ACT]),
+            "own_region": own_region,
         },
     )
 
@@ -126,6 +150,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "core/region_detail.html",
         {
+            **_county_table(request.user, region),
             "region": region,
             "ancestors": region.ancestors(),
             "children": children,
@@ -139,6 +164,38 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _county_table(user: Any, region: Region) -> dict[str, Any]:
+    """The county table of a city or county page: the registered columns per county, the records of the
+    city itself and the totals, each figure a link to the list it counts (kept COUNTY_COUNTS_MAX_AGE)."""
+    if region.level not in (regioncodes.CITY, regioncodes.COUNTY):
+        return {"county_rows": []}
+    counts = county_counts(user)
+    columns = county_count_columns()
+    is_city = region.level == regioncodes.CITY
+    rows = [row for row in counts.rows if is_city or row["region_code"] == region.code]
+    table = [
+        {**row, "cells": [(row["counts"][c.key], c.url(row["region_code"])) for c in columns]} for row in rows
+    ]
+    chart = {
+        "names": [row["name"] for row in rows],
+        "population": [row["population"] for row in rows],
+        "area": [round(row["area_km2"]) for row in rows],
+    }
+    return {
+        "county_rows": table,
+        "columns": [{"key": c.key, "label": gettext(c.label)} for c in columns],
+        "city_level": [(counts.city_level.get(c.key, 0), "") for c in columns]
+        if is_city and counts.city_level
+        else [],
+        "totals": [(counts.totals.get(c.key, 0), c.url()) for c in columns] if is_city else [],
+        "population_total": sum(row["population"] for row in rows),
+        "area_total": sum(row["area_km2"] for row in rows),
+        "chart": chart if is_city and len(rows) > 1 else None,
+        "counted_at": counts.counted_at,
+        "counts_max_age": settings.COUNTY_COUNTS_MAX_AGE,
+    }
+
+
 def _require_role_permission(request: HttpRequest, permission: str) -> None:
     if not request.user.has_role_permission(permission):  # type: ignore[union-attr]
         raise Http404  # the page does not exist for this role, the same answer as out-of-scope
@@ -148,20 +205,40 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def listed_organizations(user: Any, params: Mapping[str, str]) -> Any:
+    """The organization list's records: those the user sees, by `kind` and `county`."""
+    if not user.has_role_permission(roles.VIEW_ADMINISTRATION):
+        return Organization.objects.none()
+    organizations = Organization.objects.visible_to(user)
+    if params.get("kind", "") in dict(Organization.KIND_CHOICES):
+        organizations = organizations.filter(kind=params["kind"])
+    county = county_filter(user, params.get("county"))
+    return organizations.in_region(county) if county is not None else organizations
+
+
+def listed_users(user: Any, params: Mapping[str, str]) -> Any:
+    """The account list's records: those the user sees, by `role` and `county`."""
+    if not user.has_role_permission(roles.VIEW_ADMINISTRATION):
+        return User.objects.none()
+    users = User.objects.visible_to(user)
+    if params.get("role", "") in roles.ROLE_LABELS:
+        users = users.filter(role=params["role"])
+    county = county_filter(user, params.get("county"))
+    return users.in_region(county) if county is not None else users
+
+
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
     _require_role_permission(request, roles.VIEW_ADMINISTRATION)
-    organizations = Organization.objects.visible_to(request.user).select_related("region", "parent")
-    kind = request.GET.get("kind", "")
-    if kind in dict(Organization.KIND_CHOICES):
-        organizations = organizations.filter(kind=kind)
+    organizations = listed_organizations(request.user, request.GET).select_related("region", "parent")
     return render(
         request,
         "core/organization_list.html",
         {
             "page": _page(request, organizations.order_by("region_id", "name")),
             "kinds": Organization.KIND_CHOICES,
-            "kind": kind,
+            "kind": request.GET.get("kind", ""),
+            "county": county_filter(request.user, request.GET.get("county")),
         },
     )
 
@@ -169,17 +246,15 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     _require_role_permission(request, roles.VIEW_ADMINISTRATION)
-    users = User.objects.visible_to(request.user).select_related("region", "organization")
-    role = request.GET.get("role", "")
-    if role in roles.ROLE_LABELS:
-        users = users.filter(role=role)
+    users = listed_users(request.user, request.GET).select_related("region", "organization")
     return render(
         request,
         "core/user_list.html",
         {
             "page": _page(request, users.order_by("region_id", "username")),
             "roles": roles.ROLE_CHOICES,
-            "role": role,
+            "role": request.GET.get("role", ""),
+            "county": county_filter(request.user, request.GET.get("county")),
         },
     )
 
@@ -191,9 +266,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/audit_list.html", {"page": _page(request, entries)})
 
 
+INBOX_TABS = (
+    ("todo", gettext_lazy("待办")),
+    ("info", gettext_lazy("通知")),
+    ("done", gettext_lazy("已办")),
+)
+
+
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """The user's inbox; POST marks one notification read and follows its link."""
+    """The inbox: to-dos still waiting, information, to-dos done; POST marks one read and opens its link."""
     if request.method == "POST":
         try:
             notification = services.mark_notification_read(
@@ -202,10 +284,32 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         except (DomainError, ValueError):
             raise Http404 from None
         return redirect(notification.link or "core:notifications")
-    notifications = Notification.objects.visible_to(request.user).filter(
-        recipient=request.user, channel="inbox"
+    counts = {key: listed_notifications(request.user, {"tab": key}).count() for key, _label in INBOX_TABS}
+    tab = request.GET.get("tab", "")
+    if tab not in counts:
+        tab = "todo" if counts["todo"] else "info"
+    return render(
+        request,
+        "core/notification_list.html",
+        {
+            "page": _page(request, listed_notifications(request.user, {"tab": tab})),
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, label in INBOX_TABS],
+        },
     )
-    return render(request, "core/notification_list.html", {"page": _page(request, notifications)})
+
+
+def listed_notifications(user: Any, params: Mapping[str, str]) -> Any:
+    """The inbox's records: the user's own, of one part (`tab`: todo, info or done; all without one)."""
+    inbox = Notification.objects.visible_to(user).inbox_of(user)
+    tab = params.get("tab", "")
+    if tab == "todo":
+        return inbox.todo()
+    if tab == "info":
+        return inbox.information()
+    if tab == "done":
+        return inbox.done()
+    return inbox
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,8 +19,9 @@ from django.views.decorators.http import require_POST
 from yingji.core import spreadsheets
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError
-from yingji.core.forms import BoundedDateField
+from yingji.core.forms import date_field
 from yingji.core.models import Region
+from yingji.core.registry import county_filter
 from yingji.enterprises import ledger, models, services
 from yingji.enterprises.panels import enterprise_panels
 
@@ -61,25 +64,64 @@ class LicenceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("证照类型"), choices=models.LICENCE_KIND_CHOICES)
     number = forms.CharField(label=gettext_lazy("证号"), max_length=64)
     issuer = forms.CharField(label=gettext_lazy("发证机关"), max_length=100, required=False)
-    issued_on = BoundedDateField(label=gettext_lazy("发证日期"), required=False)
-    expires_on = BoundedDateField(label=gettext_lazy("有效期至"))
+    issued_on = date_field(gettext_lazy("发证日期"), required=False)
+    expires_on = date_field(gettext_lazy("有效期至"))
+
+
+def listed_enterprises(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The register's records: what the user sees by industry, status, county and name."""
+    enterprises = models.Enterprise.objects.visible_to(user)
+    if chosen.get("industry") in models.INDUSTRY_LABELS:
+        enterprises = enterprises.filter(industry=chosen["industry"])
+    if chosen.get("status") in dict(models.STATUS_CHOICES):
+        enterprises = enterprises.filter(status=chosen["status"])
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        enterprises = enterprises.in_region(county)
+    if chosen.get("q"):
+        enterprises = enterprises.filter(name__contains=chosen["q"][:50])
+    return enterprises
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
-    enterprises = models.Enterprise.objects.visible_to(request.user).select_related(
-        "region", "region__parent"
-    )
     chosen = {key: request.GET.get(key, "") for key in ("industry", "status", "county", "q")}
-    if chosen["industry"] in models.INDUSTRY_LABELS:
-        enterprises = enterprises.filter(industry=chosen["industry"])
-    if chosen["status"] in dict(models.STATUS_CHOICES):
-        enterprises = enterprises.filter(status=chosen["status"])
-    county = Region.objects.filter(code=chosen["county"], level="county").first()
-    if county is not None:
-        enterprises = enterprises.in_region(county)
-    if chosen["q"]:
-        enterprises = enterprises.filter(name__contains=chosen["q"][:50])
+    enterprises = listed_enterprises(request.user, chosen).select_related("region", "region__parent")
     return enterprises.order_by("region_id", "name"), chosen
+
+
+LICENCE_NOTICE_DAYS = 90  # a licence "expires soon" from this many days before its date (and once expired)
+
+
+def listed_licences(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The licence list's records: what the user sees, by county and `expiring=1` (within 90 days or past)."""
+    licences = models.Licence.objects.visible_to(user)
+    if chosen.get("expiring") == "1":
+        licences = services.expiring_licences(user, timezone.localdate(), LICENCE_NOTICE_DAYS)
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        licences = licences.filter(enterprise__region__path__startswith=county.path)
+    return licences
+
+
+@login_required
+def licence_list(request: HttpRequest) -> HttpResponse:
+    """The licences the user sees, soonest expiry first; `expiring=1` keeps those due within 90 days."""
+    chosen = {key: request.GET.get(key, "") for key in ("expiring", "county")}
+    licences = listed_licences(current_user(request), chosen).select_related(
+        "enterprise", "enterprise__region"
+    )
+    return render(
+        request,
+        "enterprises/licence_list.html",
+        {
+            "page": Paginator(licences.order_by("expires_on", "id"), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "chosen": chosen,
+            "today": timezone.localdate(),
+            "notice_days": LICENCE_NOTICE_DAYS,
+        },
+    )
 
 
 @login_required
@@ -115,12 +157,12 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None or upload.size > 5 * 1024 * 1024:
-            context["error"] = _("请选择不超过 5 MB 的 .xlsx 文件 / Choose an .xlsx file of at most 5 MB")
+            context["error"] = _("请选择不超过 5 MB 的 .xlsx 文件")
         else:
             try:
                 context["imported"] = ledger.import_workbook(user, upload.read())
             except DomainError as error:
-                context["error"] = error.message
+                context["error"] = error.page_message
                 context["row_errors"] = (
                     error.details.get("errors", []) if isinstance(error.details, dict) else []
                 )
@@ -155,7 +197,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
         try:
             enterprise = services.create_enterprise(user, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(_field_of(error), error.message)
+            form.add_error(_field_of(error), error.page_message)
         else:
             return redirect("enterprises:detail", enterprise.pk)
     return render(request, "enterprises/form.html", {"form": form, "title": _("登记企业")})
@@ -186,7 +228,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         try:
             services.update_enterprise(user, enterprise.pk, **changes)
         except DomainError as error:
-            form.add_error(_field_of(error), error.message)
+            form.add_error(_field_of(error), error.page_message)
         else:
             return redirect("enterprises:detail", enterprise.pk)
     title = _("编辑 %(name)s") % {"name": enterprise.name}
@@ -211,9 +253,9 @@ def licence_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     except DomainError as error:
         if error.status == 404:
             raise Http404 from None
-        messages.error(request, error.message)
+        messages.error(request, error.page_message)
     else:
-        messages.success(request, _("证照已添加 / Licence added"))
+        messages.success(request, _("证照已添加"))
     return redirect("enterprises:detail", enterprise_id)
 
 

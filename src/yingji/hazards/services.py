@@ -49,6 +49,11 @@ from yingji.hazards.models import (
 )
 
 OVERDUE = "hazards.rectification_overdue"
+# To-dos (core.jobs): the supervisor accepts or rejects a rectification and decides an extension; the
+# enterprise rectifies again after a failed acceptance.
+ACCEPT_TASK = "hazards.accept"
+DECIDE_EXTENSION_TASK = "hazards.decide_extension"
+RECTIFY_AGAIN_TASK = "hazards.rectify_again"
 VIEWER_ROLES = frozenset(
     {roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DEPARTMENT_STAFF, roles.ENTERPRISE_OFFICER}
 )
@@ -452,6 +457,21 @@ def start_rectification(
     return hazard
 
 
+@jobs.todo_task(ACCEPT_TASK)
+def _awaits_acceptance(hazard: Hazard) -> bool:
+    return hazard.status == lifecycle.AWAITING_ACCEPTANCE
+
+
+@jobs.todo_task(RECTIFY_AGAIN_TASK)
+def _being_rectified(hazard: Hazard) -> bool:
+    return hazard.status in lifecycle.DEADLINE_STATES
+
+
+@jobs.todo_task(DECIDE_EXTENSION_TASK)
+def _extension_pending(hazard: Hazard) -> bool:
+    return ExtensionRequest.objects.filter(hazard=hazard, status=PENDING).exists()
+
+
 @transaction.atomic
 def submit_for_acceptance(actor: User, hazard_id: int, *, note: str = "") -> Hazard:
     """The enterprise reports the rectification done; the deadline stops and waits for acceptance."""
@@ -469,13 +489,21 @@ def submit_for_acceptance(actor: User, hazard_id: int, *, note: str = "") -> Haz
             actor, "hazard.extension_withdrawn", request, before=request_before, after=audit.snapshot(request)
         )
     _record(actor, hazard, lifecycle.SUBMIT, previous, before, _text(note, "note"))
-    jobs.notify(
+    # The pending extension was withdrawn above; the rectification is done.
+    jobs.tasks_done(hazard, DECIDE_EXTENSION_TASK, RECTIFY_AGAIN_TASK)
+    tell_awaiting_acceptance(hazard)
+    return hazard
+
+
+def tell_awaiting_acceptance(hazard: Hazard) -> int:
+    """The supervisors' to-do: accept or reject the rectification the enterprise reports done."""
+    return jobs.notify(
         _supervisors(hazard.enterprise, hazard.supervising_level),
         f"隐患整改完成待验收：{hazard.enterprise.name} {hazard.title}",
         link=_link(hazard),
         about=hazard,
+        task=ACCEPT_TASK,
     )
-    return hazard
 
 
 @transaction.atomic
@@ -488,6 +516,7 @@ def accept(actor: User, hazard_id: int, *, note: str = "") -> Hazard:
     hazard.save()
     jobs.cancel(OVERDUE, hazard)
     _record(actor, hazard, lifecycle.ACCEPT, previous, before, _text(note, "note"))
+    jobs.tasks_done(hazard)
     jobs.notify(
         officers_of(hazard.enterprise), f"隐患已验收销号：{hazard.title}", link=_link(hazard), about=hazard
     )
@@ -505,14 +534,21 @@ def reject(actor: User, hazard_id: int, *, reason: str) -> Hazard:
     hazard.save()
     _schedule(hazard)
     _record(actor, hazard, lifecycle.REJECT, previous, before, reason)
-    jobs.notify(
+    jobs.tasks_done(hazard, ACCEPT_TASK)
+    tell_rectify_again(hazard, reason)
+    return hazard
+
+
+def tell_rectify_again(hazard: Hazard, reason: str) -> int:
+    """The enterprise's to-do after a failed acceptance: rectify again and resubmit."""
+    return jobs.notify(
         officers_of(hazard.enterprise),
         f"隐患验收未通过：{hazard.title}",
         body=reason,
         link=_link(hazard),
         about=hazard,
+        task=RECTIFY_AGAIN_TASK,
     )
-    return hazard
 
 
 @transaction.atomic
@@ -604,14 +640,20 @@ def request_extension(
         actor_name=str(actor),
         note=f"申请延期至 {requested_deadline:%Y-%m-%d}：{reason}",
     )
-    jobs.notify(
+    tell_extension_requested(hazard, reason)
+    return request
+
+
+def tell_extension_requested(hazard: Hazard, reason: str) -> int:
+    """The supervisors' to-do: decide the enterprise's request to move the deadline."""
+    return jobs.notify(
         _supervisors(hazard.enterprise, hazard.supervising_level),
         f"隐患整改延期申请：{hazard.enterprise.name} {hazard.title}",
         body=reason,
         link=_link(hazard),
         about=hazard,
+        task=DECIDE_EXTENSION_TASK,
     )
-    return request
 
 
 @transaction.atomic
@@ -648,6 +690,7 @@ def decide_extension(actor: User, hazard_id: int, *, approve: bool, note: str = 
         hazard_before if approve else None,
         f"{verdict} {request.requested_deadline:%Y-%m-%d}。{note}".rstrip("。"),
     )
+    jobs.tasks_done(hazard, DECIDE_EXTENSION_TASK)
     jobs.notify(
         officers_of(hazard.enterprise),
         f"延期申请{'已批准' if approve else '未批准'}：{hazard.title}",

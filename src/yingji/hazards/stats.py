@@ -1,4 +1,4 @@
-"""Counts of hidden hazards for the dashboard, the county table and `GET /api/v1/hazards/stats`."""
+"""Counts of hidden hazards for the hazard dashboard and `GET /api/v1/hazards/stats`."""
 
 from __future__ import annotations
 
@@ -10,20 +10,13 @@ from typing import Any
 from django.db.models import Count
 from django.db.models.functions import Substr
 
-from yingji.core.registry import count_by_county, counties_for
+from yingji.core.registry import counties_for
 from yingji.enterprises.models import INDUSTRY_LABELS
-from yingji.hazards import lifecycle, services
-from yingji.hazards.models import MAJOR, Hazard
+from yingji.hazards import lifecycle
+from yingji.hazards.models import MAJOR
 
 PATH = "enterprise__region__path"
 _COUNTY_START, _COUNTY_LENGTH = 15, 6  # the county code's place in a region path (core.registry)
-
-
-def open_hazards_by_county(user: Any) -> dict[str, int]:
-    """{county code: hazards not yet closed} for the home dashboard's column 未销号隐患."""
-    if not services.may_view(user):
-        return {}
-    return count_by_county(Hazard.objects.visible_to(user).filter(status__in=lifecycle.OPEN_STATES), PATH)
 
 
 @dataclass

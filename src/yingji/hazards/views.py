@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,8 +67,8 @@ class ReportForm(forms.Form):
         for industry in ("coal_mine", "hazardous_chemicals"):
             groups.append(
                 (
-                    INDUSTRY_LABELS[industry],
-                    [(c.code, f"{c.number}. {c.title}") for c in criteria_for(industry)],
+                    _(INDUSTRY_LABELS[industry]),
+                    [(c.code, f"{c.number}. {_(c.title)}") for c in criteria_for(industry)],
                 )
             )
         self.fields["criterion_code"].choices = groups
@@ -142,23 +143,48 @@ def _require_viewer(request: HttpRequest) -> Any:
 # The list and the report form --------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, user: Any) -> tuple[Any, dict[str, str]]:
+LIST_FILTERS = ("status", "grade", "overdue", "county", "listed", "due")
+DUE_WITHIN_DAYS = 7  # "due this week": a deadline in the next seven days, after today
+
+
+def listed_hazards(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The hazard list's records: what the user sees by status, grade, overdue, listed, county and due.
+
+    `due=today` keeps the hazards whose rectification deadline is today, `due=week` those due in the
+    next seven days; both only while the deadline runs (reported or rectifying, not yet overdue).
+    """
+    if not services.may_view(user):
+        return Hazard.objects.none()
     hazards = Hazard.objects.visible_to(user)
-    chosen = {key: request.GET.get(key, "") for key in ("status", "grade", "overdue", "county", "listed")}
-    if chosen["status"] in dict(STATUS_CHOICES):
+    if chosen.get("status", "") in dict(STATUS_CHOICES):
         hazards = hazards.filter(status=chosen["status"])
-    elif chosen["status"] == "open":
+    elif chosen.get("status") == "open":
         hazards = hazards.filter(status__in=lifecycle.OPEN_STATES)
-    if chosen["grade"] in dict(GRADE_CHOICES):
+    if chosen.get("grade", "") in dict(GRADE_CHOICES):
         hazards = hazards.filter(grade=chosen["grade"])
-    if chosen["overdue"] == "1":
+    if chosen.get("overdue") == "1":
         hazards = hazards.filter(is_overdue=True, status__in=lifecycle.OPEN_STATES)
-    if chosen["listed"] == "1":
+    if chosen.get("listed") == "1":
         hazards = hazards.filter(listed_at__isnull=False)
-    if chosen["county"]:
+    if chosen.get("due") in ("today", "week"):
+        today = timezone.localdate()
+        running = hazards.filter(status__in=lifecycle.DEADLINE_STATES, is_overdue=False)
+        if chosen["due"] == "today":
+            hazards = running.filter(rectification_deadline=today)
+        else:
+            hazards = running.filter(
+                rectification_deadline__gt=today,
+                rectification_deadline__lte=today + timedelta(days=DUE_WITHIN_DAYS),
+            )
+    if chosen.get("county"):
         county = Region.objects.filter(code=chosen["county"]).first()
         hazards = hazards.in_region(county) if county is not None else hazards.none()
-    return hazards, chosen
+    return hazards
+
+
+def _filtered(request: HttpRequest, user: Any) -> tuple[Any, dict[str, str]]:
+    chosen = {key: request.GET.get(key, "") for key in LIST_FILTERS}
+    return listed_hazards(user, chosen), chosen
 
 
 def _enterprises_for_report(user: Any) -> list[Enterprise]:
@@ -185,7 +211,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
             try:
                 hazard = services.report_hazard(user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                form.add_error(None, error.page_message)
             else:
                 messages.success(request, _("隐患已上报"))
                 return redirect("hazards:detail", hazard.pk)
@@ -285,7 +311,7 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
                 if form.is_valid():
                     upload = form.cleaned_data["file"]
                     if upload.size > services.uploads.MAX_BYTES:
-                        raise InvalidInput(_("文件超过 10 MB / The file is larger than 10 MB"))
+                        raise InvalidInput("文件超过 10 MB / The file is larger than 10 MB")
                     services.add_attachment(
                         user,
                         hazard.pk,
@@ -301,7 +327,7 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
             else:
                 raise Http404
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
         else:
             if form.is_valid():
                 messages.success(request, _(DONE[action]))

@@ -9,6 +9,6 @@ class MajorHazardsConfig(AppConfig):
     verbose_name = "重大危险源"
 
     def ready(self) -> None:
-        from yingji.majorhazards import demo, registrations, services  # noqa: F401
+        from yingji.majorhazards import demo, demo_inbox, registrations, services  # noqa: F401
 
         registrations.register_all()

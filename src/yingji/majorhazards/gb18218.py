@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+from yingji.core.labels import gettext_noop
+
 STANDARD = "GB 18218-2018 危险化学品重大危险源辨识"
 
 UnitKind = Literal["production", "storage"]
-UNIT_KINDS: dict[str, str] = {"production": "生产单元", "storage": "储存单元"}
+UNIT_KINDS: dict[str, str] = {"production": gettext_noop("生产单元"), "storage": gettext_noop("储存单元")}
 
 
 class GB18218Error(ValueError):
@@ -34,30 +36,33 @@ class GB18218Error(ValueError):
 # Table 2: critical quantity Q (t) by hazard category (symbol → description, Q). ------------------
 
 TABLE_2: dict[str, tuple[str, Fraction]] = {
-    "J1": ("类别1急性毒性（所有暴露途径），气体", Fraction(5)),
-    "J2": ("类别1急性毒性（所有暴露途径），固体、液体", Fraction(50)),
-    "J3": ("类别2、类别3急性毒性（所有暴露途径），气体", Fraction(50)),
-    "J4": ("类别2、类别3急性毒性（吸入途径），沸点≤35 ℃的液体", Fraction(50)),
-    "J5": ("类别2急性毒性（所有暴露途径），液体（J4以外）、固体", Fraction(500)),
-    "W1.1": ("不稳定爆炸物，1.1项爆炸物", Fraction(1)),
-    "W1.2": ("1.2、1.3、1.5、1.6项爆炸物", Fraction(10)),
-    "W1.3": ("1.4项爆炸物", Fraction(50)),
-    "W2": ("类别1和类别2易燃气体", Fraction(10)),
-    "W3": ("类别1和类别2气溶胶（净含量）", Fraction(150)),
-    "W4": ("类别1氧化性气体", Fraction(50)),
-    "W5.1": ("类别1易燃液体；类别2和3工作温度高于沸点的易燃液体", Fraction(10)),
-    "W5.2": ("类别2和3易燃液体，具有特殊工艺条件（危险工艺、爆炸极限范围内、压力>1.6 MPa等）", Fraction(50)),
-    "W5.3": ("不属于W5.1或W5.2的其他类别2易燃液体", Fraction(1000)),
-    "W5.4": ("不属于W5.1或W5.2的其他类别3易燃液体", Fraction(5000)),
-    "W6.1": ("A型和B型自反应物质和混合物", Fraction(10)),
-    "W6.2": ("C型、D型、E型自反应物质和混合物", Fraction(50)),
-    "W7.1": ("A型和B型有机过氧化物", Fraction(10)),
-    "W7.2": ("C型、D型、E型、F型有机过氧化物", Fraction(50)),
-    "W8": ("类别1自燃液体和类别1自燃固体", Fraction(50)),
-    "W9.1": ("类别1氧化性固体和液体", Fraction(50)),
-    "W9.2": ("类别2、类别3氧化性固体和液体", Fraction(200)),
-    "W10": ("类别1易燃固体", Fraction(200)),
-    "W11": ("类别1和类别2遇水放出易燃气体的物质和混合物", Fraction(200)),
+    "J1": (gettext_noop("类别1急性毒性（所有暴露途径），气体"), Fraction(5)),
+    "J2": (gettext_noop("类别1急性毒性（所有暴露途径），固体、液体"), Fraction(50)),
+    "J3": (gettext_noop("类别2、类别3急性毒性（所有暴露途径），气体"), Fraction(50)),
+    "J4": (gettext_noop("类别2、类别3急性毒性（吸入途径），沸点≤35 ℃的液体"), Fraction(50)),
+    "J5": (gettext_noop("类别2急性毒性（所有暴露途径），液体（J4以外）、固体"), Fraction(500)),
+    "W1.1": (gettext_noop("不稳定爆炸物，1.1项爆炸物"), Fraction(1)),
+    "W1.2": (gettext_noop("1.2、1.3、1.5、1.6项爆炸物"), Fraction(10)),
+    "W1.3": (gettext_noop("1.4项爆炸物"), Fraction(50)),
+    "W2": (gettext_noop("类别1和类别2易燃气体"), Fraction(10)),
+    "W3": (gettext_noop("类别1和类别2气溶胶（净含量）"), Fraction(150)),
+    "W4": (gettext_noop("类别1氧化性气体"), Fraction(50)),
+    "W5.1": (gettext_noop("类别1易燃液体；类别2和3工作温度高于沸点的易燃液体"), Fraction(10)),
+    "W5.2": (
+        gettext_noop("类别2和3易燃液体，具有特殊工艺条件（危险工艺、爆炸极限范围内、压力>1.6 MPa等）"),
+        Fraction(50),
+    ),
+    "W5.3": (gettext_noop("不属于W5.1或W5.2的其他类别2易燃液体"), Fraction(1000)),
+    "W5.4": (gettext_noop("不属于W5.1或W5.2的其他类别3易燃液体"), Fraction(5000)),
+    "W6.1": (gettext_noop("A型和B型自反应物质和混合物"), Fraction(10)),
+    "W6.2": (gettext_noop("C型、D型、E型自反应物质和混合物"), Fraction(50)),
+    "W7.1": (gettext_noop("A型和B型有机过氧化物"), Fraction(10)),
+    "W7.2": (gettext_noop("C型、D型、E型、F型有机过氧化物"), Fraction(50)),
+    "W8": (gettext_noop("类别1自燃液体和类别1自燃固体"), Fraction(50)),
+    "W9.1": (gettext_noop("类别1氧化性固体和液体"), Fraction(50)),
+    "W9.2": (gettext_noop("类别2、类别3氧化性固体和液体"), Fraction(200)),
+    "W10": (gettext_noop("类别1易燃固体"), Fraction(200)),
+    "W11": (gettext_noop("类别1和类别2遇水放出易燃气体的物质和混合物"), Fraction(200)),
 }
 
 # Table 4: correction factor β by category, for substances not named in Table 3.

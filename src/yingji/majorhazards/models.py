@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yingji.core.scoping import ScopedQuerySet
 from yingji.enterprises.models import Enterprise, EnterpriseRecord
@@ -20,15 +21,14 @@ MAX_QUANTITY_T = 1e9
 NOT_FILED = "not_filed"  # not yet filed with the regulator (未备案)
 FILED = "filed"  # filed, review date not yet near (已备案)
 REVIEW_DUE = "review_due"  # the filing's review (复核) date is near or past (待复核)
-FILING_STATUS_CHOICES = [(NOT_FILED, "未备案"), (FILED, "已备案"), (REVIEW_DUE, "待复核")]
-FILING_STATUS_LABELS = dict(FILING_STATUS_CHOICES)
+FILING_STATUS_CHOICES = [(NOT_FILED, _("未备案")), (FILED, _("已备案")), (REVIEW_DUE, _("待复核"))]
 
 PRODUCTION = "production"  # bounded by its shut-off valves (生产单元)
 STORAGE = "storage"  # a tank farm within its fire dike, or a warehouse building (储存单元)
-UNIT_KIND_CHOICES = [(PRODUCTION, "生产单元"), (STORAGE, "储存单元")]
+UNIT_KIND_CHOICES = [(PRODUCTION, _("生产单元")), (STORAGE, _("储存单元"))]
 
-LEVEL_CHOICES = [(1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")]
-LEVEL_LABELS = dict(LEVEL_CHOICES)
+LEVEL_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}  # the record's words (API); pages translate
+LEVEL_CHOICES = [(1, _("一级")), (2, _("二级")), (3, _("三级")), (4, _("四级"))]
 
 
 class Installation(EnterpriseRecord):

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
 from yingji.core.registry import (
+    CountyCount,
+    ListLink,
     MapLayer,
     NavItem,
-    count_by_county,
     register_county_count,
     register_map_layer,
     register_nav_item,
@@ -26,13 +27,6 @@ NOT_MAJOR_COLOR = "#9aa3ad"
 
 def level_color(level: int | None) -> str:
     return LEVEL_COLORS.get(level, NOT_MAJOR_COLOR) if level else NOT_MAJOR_COLOR
-
-
-def count_major_installations(user: Any) -> dict[str, int]:
-    if not services.may_view(user):
-        return {}
-    majors = Installation.objects.visible_to(user).filter(is_major=True)
-    return count_by_county(majors, "enterprise__region__path")
 
 
 def enterprise_panel_context(request: HttpRequest, enterprise: Any) -> dict[str, Any]:
@@ -65,7 +59,17 @@ def register_all() -> None:
             order=60,
         )
     )
-    register_county_count("major_hazard_installations", gettext_noop("重大危险源"))(count_major_installations)
+    from yingji.majorhazards.views import listed_installations
+
+    register_county_count(
+        CountyCount(
+            "major_hazard_installations",
+            gettext_noop("重大危险源"),
+            link=ListLink("majorhazards:list", listed_installations, (("is_major", "1"),)),
+            path_field="enterprise__region__path",
+            county_param="region",
+        )
+    )
     register_enterprise_panel(
         EnterprisePanel(
             key="major_hazards",

@@ -38,6 +38,8 @@ RECORD_FILINGS = roles.MANAGE_ORGANIZATIONS
 # Everyone who works with the register; grassroots disaster reporters do not.
 VIEW_ROLES = roles.ENTERPRISE_SUPERVISION
 REVIEW_DUE_KIND = "majorhazards.review_due"
+# The to-do (core.jobs) of a filing due for review: assess again and record the new filing.
+REFILE_TASK = "majorhazards.refile"
 # How long before the review date the filing turns "待复核" and people are told.
 REVIEW_NOTICE = timedelta(days=30)
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -129,7 +131,13 @@ def record_filing(
     save_or_conflict(installation)
     schedule_review_notice(installation)
     audit.record(actor, "major_hazard.filed", installation, before=before, after=audit.snapshot(installation))
+    jobs.tasks_done(installation, REFILE_TASK)
     return installation
+
+
+@jobs.todo_task(REFILE_TASK)
+def _awaits_new_filing(installation: Installation) -> bool:
+    return installation.is_major and installation.filing_status == REVIEW_DUE
 
 
 def review_notice_at(review_due_on: date) -> datetime:
@@ -168,6 +176,12 @@ def on_review_due(deadline: Deadline, now: datetime) -> None:
     audit.record(
         None, "major_hazard.review_due", installation, before=before, after=audit.snapshot(installation)
     )
+    tell_review_due(installation)
+
+
+def tell_review_due(installation: Installation) -> int:
+    """The to-do of the enterprise's officers and the county administrators: assess again and re-file."""
+    assert installation.review_due_on is not None
     enterprise = installation.enterprise
     subject = f"重大危险源备案复核将到期：{enterprise.name} {installation.name}"
     body = (
@@ -179,7 +193,7 @@ def on_review_due(deadline: Deadline, now: datetime) -> None:
     if county is not None:
         recipients += list(jobs.users_with_role_at(roles.COUNTY_ADMIN, county))
     link = reverse("majorhazards:detail", args=[installation.pk])
-    jobs.notify(recipients, subject, body=body, link=link, about=installation)
+    return jobs.notify(recipients, subject, body=body, link=link, about=installation, task=REFILE_TASK)
 
 
 # Units -----------------------------------------------------------------------------------------
@@ -369,6 +383,8 @@ def recompute(actor: User | str | None, installation: Installation) -> Installat
     after = _figures(installation, units)
     if after != before:
         audit.record(actor, "major_hazard.recomputed", installation, before=before, after=after)
+    if not installation.is_major:  # below the thresholds now: there is nothing to file
+        jobs.tasks_done(installation, REFILE_TASK)
     return installation
 
 

@@ -6,6 +6,7 @@ DomainError, shows the page again with the message next to the form that failed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -15,14 +16,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
-from yingji.core.forms import BoundedDateField
+from yingji.core.forms import date_field
 from yingji.core.models import Region
+from yingji.core.registry import county_filter
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit
 from yingji.majorhazards import gb18218, services
@@ -36,8 +39,10 @@ from yingji.majorhazards.models import (
 )
 
 PAGE_SIZE = 50
+# GB 18218-2018 Table 2's categories, their descriptions (marked in gb18218.py) in the reader's language.
 CATEGORY_CHOICES = [("", "—")] + [
-    (symbol, f"{symbol} {text}") for symbol, (text, _q) in gb18218.TABLE_2.items()
+    (symbol, format_lazy("{} {}", symbol, gettext_lazy(text)))
+    for symbol, (text, _q) in gb18218.TABLE_2.items()
 ]
 
 
@@ -77,9 +82,9 @@ class QuantityForm(forms.Form):
 
 
 class FilingForm(forms.Form):
-    filed_on = BoundedDateField(label=gettext_lazy("备案日期"))
+    filed_on = date_field(gettext_lazy("备案日期"))
     filing_number = forms.CharField(label=gettext_lazy("备案编号"), max_length=64)
-    review_due_on = BoundedDateField(label=gettext_lazy("复核日期"))
+    review_due_on = date_field(gettext_lazy("复核日期"))
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -87,29 +92,37 @@ def _require_view(request: HttpRequest) -> None:
         raise Http404  # the page does not exist for this role, the same answer as out-of-scope
 
 
+def listed_installations(user: Any, filters: Mapping[str, str]) -> Any:
+    """The register's records: what the user sees by county (`region`), level, major, filing and name."""
+    if not services.may_view(user):
+        return Installation.objects.none()
+    installations = Installation.objects.visible_to(user)
+    region = county_filter(user, filters.get("region"))
+    if region is not None:
+        installations = installations.in_region(region)
+    if filters.get("level") in {str(level) for level, _label in LEVEL_CHOICES}:
+        installations = installations.filter(level=int(filters["level"]))
+    if filters.get("is_major") in ("1", "0"):
+        installations = installations.filter(is_major=filters["is_major"] == "1")
+    if filters.get("filing_status") in dict(FILING_STATUS_CHOICES):
+        installations = installations.filter(filing_status=filters["filing_status"])
+    if filters.get("q"):
+        installations = installations.filter(
+            Q(name__contains=filters["q"]) | Q(enterprise__name__contains=filters["q"])
+        )
+    return installations
+
+
 @login_required
 def installation_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = current_user(request)
     visible = Installation.objects.visible_to(user)
-    installations = visible.select_related("enterprise", "enterprise__region")
     filters = {key: request.GET.get(key, "") for key in ("region", "level", "is_major", "filing_status", "q")}
+    installations = listed_installations(user, filters).select_related("enterprise", "enterprise__region")
     counties = list(
         Region.objects.filter(level=regioncodes.COUNTY, path__startswith=user.region.path).order_by("code")
     )
-    region = next((county for county in counties if county.code == filters["region"]), None)
-    if region is not None:
-        installations = installations.in_region(region)
-    if filters["level"] in {str(level) for level, _label in LEVEL_CHOICES}:
-        installations = installations.filter(level=int(filters["level"]))
-    if filters["is_major"] in ("1", "0"):
-        installations = installations.filter(is_major=filters["is_major"] == "1")
-    if filters["filing_status"] in dict(FILING_STATUS_CHOICES):
-        installations = installations.filter(filing_status=filters["filing_status"])
-    if filters["q"]:
-        installations = installations.filter(
-            Q(name__contains=filters["q"]) | Q(enterprise__name__contains=filters["q"])
-        )
     summary = visible.aggregate(
         total=Count("pk"),
         major=Count("pk", filter=Q(is_major=True)),
@@ -164,7 +177,7 @@ def installation_new(request: HttpRequest) -> HttpResponse:
         try:
             installation = services.create_installation(user, enterprise_id=enterprise.pk, **data)
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
         else:
             messages.success(request, _("已登记重大危险源“%(name)s”。") % {"name": installation.name})
             return redirect("majorhazards:detail", pk=installation.pk)
@@ -209,11 +222,11 @@ def _run(request: HttpRequest, action: str, installation: Installation) -> tuple
             services.remove_inventory(user, _id(post, "inventory"))
             return "", bound
         else:
-            return _("未知操作 / Unknown action"), bound
+            return _("未知操作"), bound
     except DomainError as failure:
-        return failure.message, bound
+        return failure.page_message, bound
     invalid = [f for f in bound.values() if not f.is_valid()]
-    return (_("请检查填写的内容 / Check the form") if invalid else ""), bound
+    return (_("请检查填写的内容") if invalid else ""), bound
 
 
 def _id(post: Any, key: str) -> int:

@@ -35,8 +35,9 @@ from yingji.monitoring.sensortypes import LEVEL_LABELS, ORANGE, RED, YELLOW
 ACK_OVERDUE = "monitoring.ack_overdue"
 ENTERPRISE_TIER, COUNTY_TIER, CITY_TIER = 0, 1, 2
 TIER_NAMES = ("enterprise", "county", "city")
-TIER_LABELS = ("企业", "县级", "市级")  # stored in the timeline's notes, which are records, not interface
 OFFLINE_LEVEL = YELLOW
+# The to-do (core.jobs) of a raised alarm: someone acknowledges it; done once anyone has, or it cleared.
+ACKNOWLEDGE_TASK = "monitoring.acknowledge"
 MAX_NOTE_LENGTH = 2000
 RISING_ACTIONS = frozenset({"alarm.raised", "alarm.reraised", "alarm.escalated"})
 
@@ -150,6 +151,8 @@ class _Writes:
             _update_each(alarms, names)
         AlarmEvent.objects.bulk_create(self.events)
         Notification.objects.bulk_create(self.outbox)
+        # After the messages: an alarm raised and cleared in one batch leaves no to-do behind.
+        jobs.tasks_done_for(Alarm._meta.label_lower, [alarm.pk for alarm in self.cancelled], at=now)
         audit.record_many(None, self.audited)
         jobs.schedule_new(ACK_OVERDUE, self.deadlines)
         jobs.cancel_all(ACK_OVERDUE, self.cancelled)
@@ -228,7 +231,7 @@ def apply_outcomes(outcomes: Sequence[Outcome], back_online: Sequence[int], now:
     for sensor_id in back_online:
         alarm = open_alarms.get((sensor_id, Alarm.OFFLINE))
         if alarm is not None and alarm.status in (Alarm.RAISED, Alarm.ACKNOWLEDGED):
-            _clear(alarm, now, "传感器恢复上报 / the sensor reports again", writes)
+            _clear(alarm, now, writes)
             writes.save(alarm, ["status", "cleared_at"])
             changes.cleared += 1
     writes.flush(now)
@@ -289,7 +292,7 @@ def _raise_all(
     for alarm in alarms:
         tier = tier_for_level(alarm.level)
         _tell(alarm, ENTERPRISE_TIER, tier, cache, writes.outbox)
-        writes.event(alarm, "raised", now, value=alarm.peak_value, note=_told_note(tier))
+        writes.event(alarm, "raised", now, value=alarm.peak_value, told_tier=tier)
         writes.audit("alarm.raised", alarm, None)
         writes.deadlines.append((alarm, now + _ack_timeout()))
     return alarms
@@ -299,10 +302,6 @@ def _ack_timeout() -> timedelta:
     return timedelta(seconds=settings.MONITORING_ACK_TIMEOUT_SECONDS)
 
 
-def _told_note(tier: int) -> str:
-    return f"已通知至{TIER_LABELS[tier]} / notified up to the {TIER_NAMES[tier]}"
-
-
 def _tell_up_to(
     alarm: Alarm,
     tier: int,
@@ -310,14 +309,14 @@ def _tell_up_to(
     outbox: list[Notification],
     *,
     again: bool = False,
-) -> str:
-    """Tell the tiers up to `tier` not told yet (all again for a re-raised alarm); the note for its event."""
+) -> int | None:
+    """Tell the tiers up to `tier` not yet told (all again if re-raised); the tier reached, or None."""
     told = -1 if again or alarm.notified_tier is None else alarm.notified_tier
     if tier <= told:
-        return ""
+        return None
     _tell(alarm, told + 1, tier, cache, outbox)
     alarm.notified_tier = tier
-    return _told_note(tier)
+    return tier
 
 
 def _move(
@@ -342,8 +341,8 @@ def _move(
         alarm.status, alarm.level, alarm.cleared_at = Alarm.RAISED, level, None
         alarm.acknowledged_by, alarm.acknowledged_at = None, None
         alarm.peak_level = max(alarm.peak_level, level)
-        note = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox, again=True)
-        writes.event(alarm, "reraised", now, level=level, value=outcome.peak_value, note=note)
+        told = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox, again=True)
+        writes.event(alarm, "reraised", now, level=level, value=outcome.peak_value, told_tier=told)
         writes.audit("alarm.reraised", alarm, before)
         jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
         changes.raised.append(alarm.pk)
@@ -351,8 +350,8 @@ def _move(
     if level > alarm.level:
         before = audit.snapshot(alarm)
         alarm.level, alarm.peak_level = level, max(alarm.peak_level, level)
-        note = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox)
-        writes.event(alarm, "escalated", now, level=level, value=outcome.peak_value, note=note)
+        told = _tell_up_to(alarm, tier_for_level(level), cache, writes.outbox)
+        writes.event(alarm, "escalated", now, level=level, value=outcome.peak_value, told_tier=told)
         writes.audit("alarm.escalated", alarm, before)
         changes.escalated += 1
     elif level < alarm.level:
@@ -375,16 +374,17 @@ def _clear_if_held(
         and alarm.normal_since_ms is not None
         and last_ts_ms - alarm.normal_since_ms >= clear_after_ms
     ):
-        _clear(alarm, now, "读数恢复正常 / readings back to normal", writes)
+        _clear(alarm, now, writes)
         changes.cleared += 1
         return True
     return False
 
 
-def _clear(alarm: Alarm, now: datetime, note: str, writes: _Writes) -> None:
+def _clear(alarm: Alarm, now: datetime, writes: _Writes) -> None:
+    """Readings back to normal (or, for an offline alarm, the sensor reporting again): the alarm clears."""
     before = audit.snapshot(alarm)
     alarm.status, alarm.cleared_at = Alarm.CLEARED, now
-    writes.event(alarm, "cleared", now, note=note)
+    writes.event(alarm, "cleared", now)
     writes.audit("alarm.cleared", alarm, before)
     writes.cancelled.append(alarm)
 
@@ -419,6 +419,7 @@ def _new_event(
     value: float | None = None,
     actor: User | None = None,
     note: str = "",
+    told_tier: int | None = None,
 ) -> AlarmEvent:
     return AlarmEvent(
         alarm=alarm,
@@ -428,6 +429,7 @@ def _new_event(
         value=value,
         actor=actor,
         note=note,
+        told_tier=told_tier,
     )
 
 
@@ -488,9 +490,11 @@ def _tell(
         f"时间 {timezone.localtime(alarm.last_triggered_at):%Y-%m-%d %H:%M:%S}"
     )
     link = reverse("monitoring:alarm", args=[alarm.pk])
+    # Only a raised alarm waits to be acknowledged; telling more people of an acknowledged one informs.
+    task = ACKNOWLEDGE_TASK if alarm.status == Alarm.RAISED else ""
     for tier in range(first_tier, last_tier + 1):
         recipients = recipients_at_tier(sensor, tier, cache)
-        outbox += jobs.notifications(recipients, subject, body=body, link=link, about=alarm)
+        outbox += jobs.notifications(recipients, subject, body=body, link=link, about=alarm, task=task)
 
 
 @jobs.deadline_handler(ACK_OVERDUE)
@@ -506,18 +510,21 @@ def report_unacknowledged(deadline: Any, now: datetime) -> None:
         return
     before = audit.snapshot(alarm)
     outbox: list[Notification] = []
-    note = _tell_up_to(alarm, told + 1, None, outbox)
+    reached = _tell_up_to(alarm, told + 1, None, outbox)
     Notification.objects.bulk_create(outbox)
     alarm.save(update_fields=["notified_tier"])
-    _event(
-        alarm, "overdue", now, note=f"超时未确认，逐级上报 / not acknowledged in time, reported up. {note}"
-    )
+    _event(alarm, "overdue", now, told_tier=reached)
     audit.record(None, "alarm.reported_up", alarm, before=before, after=audit.snapshot(alarm))
     if told + 1 < CITY_TIER:
         jobs.schedule(ACK_OVERDUE, alarm, now + _ack_timeout())
 
 
 # People's actions -------------------------------------------------------------------------------
+
+
+@jobs.todo_task(ACKNOWLEDGE_TASK)
+def _awaits_acknowledgement(alarm: Alarm) -> bool:
+    return alarm.status == Alarm.RAISED
 
 
 def may_handle(user: User, alarm: Alarm) -> bool:
@@ -550,6 +557,7 @@ def acknowledge(actor: User, alarm_id: int, note: str = "", *, at: datetime | No
         )
         audit.record(actor, "alarm.acknowledged", alarm, before=before, after=audit.snapshot(alarm))
         jobs.cancel(ACK_OVERDUE, alarm)
+        jobs.tasks_done(alarm, ACKNOWLEDGE_TASK, at=alarm.acknowledged_at)
         refresh_alarm_levels([alarm.sensor_id])
     return alarm
 
@@ -573,6 +581,7 @@ def close(actor: User, alarm_id: int, disposal_note: str, *, at: datetime | None
         _event(alarm, "closed", now, actor=actor, note=note)
         audit.record(actor, "alarm.closed", alarm, before=before, after=audit.snapshot(alarm))
         jobs.cancel(ACK_OVERDUE, alarm)
+        jobs.tasks_done(alarm, at=now)
         refresh_alarm_levels([alarm.sensor_id])
     return alarm
 

@@ -368,11 +368,18 @@ class AlarmEventOut(Schema):
     kind: str
     level: AnyLevel | None
     actor: str | None
-    note: str
+    note: str = Field(description="说明（人员填写） / what a person wrote")
+    told_tier: Literal["enterprise", "county", "city"] | None = Field(
+        description="此步通知到的最高层级 / the highest tier this step told"
+    )
 
     @staticmethod
     def resolve_level(event: AlarmEvent) -> str | None:
         return None if event.level is None else LEVEL_NAMES[event.level]
+
+    @staticmethod
+    def resolve_told_tier(event: AlarmEvent) -> str | None:
+        return None if event.told_tier is None else alarms.TIER_NAMES[event.told_tier]
 
     @staticmethod
     def resolve_actor(event: AlarmEvent) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from yingji.monitoring.models import Alarm, Sensor
 from yingji.monitoring.sensortypes import LEVEL_COLORS, LEVEL_LABELS
@@ -15,8 +16,11 @@ from yingji.monitoring.sensortypes import LEVEL_COLORS, LEVEL_LABELS
 OFFLINE_COLOR = "#9aa3ad"
 MAP_LEGEND = [
     (LEVEL_COLORS[0], LEVEL_LABELS[0]),
-    *((LEVEL_COLORS[level], f"{LEVEL_LABELS[level]}报警") for level in range(1, 5)),
-    (OFFLINE_COLOR, "离线"),
+    (LEVEL_COLORS[1], gettext_noop("蓝色报警")),
+    (LEVEL_COLORS[2], gettext_noop("黄色报警")),
+    (LEVEL_COLORS[3], gettext_noop("橙色报警")),
+    (LEVEL_COLORS[4], gettext_noop("红色报警")),
+    (OFFLINE_COLOR, gettext_noop("离线")),
 ]
 FIELDS = (
     "pk",

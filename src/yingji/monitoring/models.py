@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
@@ -312,7 +313,11 @@ class Alarm(models.Model):
     ]
     OPEN_STATUSES = (RAISED, ACKNOWLEDGED, CLEARED)
     # Who has been told: the enterprise, the county duty officers, the city.
-    TIER_CHOICES = [(0, _("企业")), (1, _("县级")), (2, _("市级"))]
+    TIER_CHOICES = [
+        (0, pgettext_lazy("alarm tier", "企业")),
+        (1, pgettext_lazy("alarm tier", "县级")),
+        (2, pgettext_lazy("alarm tier", "市级")),
+    ]
 
     sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, related_name="alarms")
     rule = models.CharField("规则", max_length=10, choices=RULE_CHOICES)
@@ -387,7 +392,11 @@ class AlarmEvent(models.Model):
     level = models.SmallIntegerField(null=True, choices=LEVEL_CHOICES)
     value = models.FloatField(null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    # What a person wrote; the platform's own steps say what they did in `told_tier` and `kind`, which
+    # pages put in the reader's language.
     note = models.TextField(blank=True)
+    # The highest tier told by this step (raised, escalated, re-raised, reported up), if it told anyone.
+    told_tier = models.SmallIntegerField(null=True, blank=True, choices=Alarm.TIER_CHOICES)
 
     class Meta:
         ordering = ["at", "id"]

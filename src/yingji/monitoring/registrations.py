@@ -8,11 +8,16 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
+from yingji.core import roles
 from yingji.core.registry import (
+    ACT,
+    CountyCount,
+    HomeItem,
+    ListLink,
     MapLayer,
     NavItem,
-    count_by_county,
     register_county_count,
+    register_home_item,
     register_map_layer,
     register_nav_item,
 )
@@ -22,11 +27,30 @@ from yingji.monitoring.maplayer import MAP_LEGEND
 from yingji.monitoring.models import Alarm, Gateway, Sensor
 
 
-def count_open_alarms(user: Any) -> dict[str, int]:
-    """Alarms not yet closed, per county."""
-    if not services.may_view(user):
-        return {}
-    return count_by_county(Alarm.objects.visible_to(user).exclude(status=Alarm.CLOSED), "region__path")
+def listed(*params: tuple[str, str]) -> ListLink:
+    from yingji.monitoring.views import listed_alarms
+
+    return ListLink("monitoring:alarms", listed_alarms, params)
+
+
+HOME_ITEMS = (
+    HomeItem(
+        "alarms_to_acknowledge",
+        gettext_noop("待确认的报警"),
+        listed(("status", Alarm.RAISED)),
+        frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER}),
+        ACT,
+        order=21,
+    ),
+    HomeItem(
+        "alarms_active",
+        gettext_noop("未关闭的报警"),
+        listed(("status", "open")),
+        frozenset({roles.ENTERPRISE_OFFICER}),
+        ACT,
+        order=21,
+    ),
+)
 
 
 def enterprise_panel_context(request: HttpRequest, enterprise: Any) -> dict[str, Any]:
@@ -76,7 +100,11 @@ def register_all() -> None:
             order=70,
         )
     )
-    register_county_count("open_alarms", gettext_noop("未关闭报警"))(count_open_alarms)
+    register_county_count(
+        CountyCount("open_alarms", gettext_noop("未关闭报警"), link=listed(("status", "open")))
+    )
+    for item in HOME_ITEMS:
+        register_home_item(item)
     register_enterprise_panel(
         EnterprisePanel(
             key="monitoring",

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from yingji.core.labels import gettext_noop
+
 Limits = tuple[float | None, float | None, float | None, float | None]
-
-
-def gettext_noop(text: str) -> str:
-    """Marks a label for the interface's catalog (makemessages finds the call); pages translate it."""
-    return text
 
 
 NO_LIMITS: Limits = (None, None, None, None)

@@ -7,6 +7,7 @@ on a DomainError, shows the page (or the fragment) again with the message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_POST
 from yingji.core import datebounds
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
-from yingji.core.registry import counties_for
+from yingji.core.registry import counties_for, county_filter
 from yingji.enterprises.models import Enterprise
 from yingji.monitoring import alarms, queries, services
 from yingji.monitoring.maplayer import OFFLINE_COLOR
@@ -381,7 +382,7 @@ def _act_on_alarm(request: HttpRequest, user: Any) -> tuple[str, str]:
     except NotFound:
         raise Http404 from None
     except DomainError as failure:
-        return failure.message, ""
+        return failure.page_message, ""
 
 
 @login_required
@@ -466,9 +467,9 @@ def _period(request: HttpRequest, sensor: Sensor, now: datetime) -> Period:
     if key == "custom":
         start, end = _local(request.GET.get("start")), _local(request.GET.get("end"))
         if start is None or end is None or start >= end:
-            error = _("请填写有效的起止时间（开始早于结束） / Give a valid start before the end")
+            error = _("请填写有效的起止时间（开始早于结束）")
         elif _ms(end) - _ms(start) > queries.MAX_SPAN_MS:
-            error = _("时段不超过 31 天 / The period is at most 31 days")
+            error = _("时段不超过 31 天")
         else:
             return Period(key, start, end)
         return _preset("24h", sensor, now, error)
@@ -525,13 +526,13 @@ def _run_threshold_action(request: HttpRequest, user: Any, sensor: Sensor) -> tu
         try:
             services.clear_sensor_thresholds(user, sensor.pk)
         except DomainError as failure:
-            return failure.message, None
+            return failure.page_message, None
         return "", None
     if action != "set_limits":
         raise Http404
     form = ThresholdForm(request.POST)
     if not form.is_valid():
-        return _("请检查填写的内容 / Check the form"), form
+        return _("请检查填写的内容"), form
     data = form.cleaned_data
     try:
         services.set_sensor_thresholds(
@@ -543,7 +544,7 @@ def _run_threshold_action(request: HttpRequest, user: Any, sensor: Sensor) -> tu
             rate_level=data["rate_level"],
         )
     except DomainError as failure:
-        return failure.message, form
+        return failure.page_message, form
     return "", None
 
 
@@ -610,33 +611,45 @@ def _limit_rows(limits: tuple[Any, ...]) -> list[dict[str, Any]]:
 ALARM_FILTERS = ("status", "level", "rule", "county", "sensor", "enterprise")
 
 
+def listed_alarms(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The alarm list's records: what the user sees by status (`open`: not yet closed), level, rule,
+    county, sensor and enterprise."""
+    if not services.may_view(user):
+        return Alarm.objects.none()
+    listed = Alarm.objects.visible_to(user)
+    status = chosen.get("status", "")
+    if status == "open":
+        listed = listed.filter(status__in=Alarm.OPEN_STATUSES)
+    elif status in dict(Alarm.STATUS_CHOICES):
+        listed = listed.filter(status=status)
+    if chosen.get("level") in {str(level) for level in range(1, 5)}:
+        listed = listed.filter(level=int(chosen["level"]))
+    if chosen.get("rule") in dict(Alarm.RULE_CHOICES):
+        listed = listed.filter(rule=chosen["rule"])
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        listed = listed.in_region(county)
+    sensor_id, enterprise_id = _int(chosen.get("sensor")), _int(chosen.get("enterprise"))
+    if sensor_id:
+        listed = listed.filter(sensor_id=sensor_id)
+    if enterprise_id:
+        listed = listed.filter(sensor__enterprise_id=enterprise_id)
+    return listed
+
+
 @login_required
 def alarm_list(request: HttpRequest) -> HttpResponse:
     """Alarms the user may see, filtered by status, level, rule and county, newest first."""
     user = _viewer(request)
     visible = Alarm.objects.visible_to(user)
     chosen = {key: request.GET.get(key, "") for key in ALARM_FILTERS}
-    listed = visible
-    if chosen["status"] == "open":
-        listed = listed.filter(status__in=Alarm.OPEN_STATUSES)
-    elif chosen["status"] in dict(Alarm.STATUS_CHOICES):
-        listed = listed.filter(status=chosen["status"])
-    if chosen["level"] in {str(level) for level in range(1, 5)}:
-        listed = listed.filter(level=int(chosen["level"]))
-    if chosen["rule"] in dict(Alarm.RULE_CHOICES):
-        listed = listed.filter(rule=chosen["rule"])
+    listed = listed_alarms(user, chosen)
     counties = list(counties_for(user).order_by("code"))
-    county = next((c for c in counties if c.code == chosen["county"]), None)
-    if county is not None:
-        listed = listed.in_region(county)
     sensor_id, enterprise_id = _int(chosen["sensor"]), _int(chosen["enterprise"])
-    sensor = enterprise = None
-    if sensor_id:
-        listed = listed.filter(sensor_id=sensor_id)
-        sensor = Sensor.objects.visible_to(user).filter(pk=sensor_id).first()
-    if enterprise_id:
-        listed = listed.filter(sensor__enterprise_id=enterprise_id)
-        enterprise = Enterprise.objects.visible_to(user).filter(pk=enterprise_id).first()
+    sensor = Sensor.objects.visible_to(user).filter(pk=sensor_id).first() if sensor_id else None
+    enterprise = (
+        Enterprise.objects.visible_to(user).filter(pk=enterprise_id).first() if enterprise_id else None
+    )
     page = Paginator(
         listed.select_related(
             "sensor", "sensor__enterprise", "sensor__site", "region", "acknowledged_by"
@@ -680,6 +693,15 @@ EVENT_LABELS = {
 }
 
 
+def _system_note(alarm: Alarm, event: Any) -> str:
+    """What the platform did at a step of the timeline, in the reader's language."""
+    if event.told_tier is not None:
+        return _("已通知至%(tier)s") % {"tier": dict(Alarm.TIER_CHOICES)[event.told_tier]}
+    if event.kind == "cleared" and event.actor_id is None:
+        return _("传感器恢复上报") if alarm.rule == Alarm.OFFLINE else _("读数恢复正常")
+    return ""
+
+
 @login_required
 def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One alarm: what, where, its sensor's chart around it, its timeline, and acknowledge / close."""
@@ -711,12 +733,13 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Http404
             return redirect("monitoring:alarm", pk=pk)
         except DomainError as failure:
-            error = failure.message
+            error = failure.page_message
     _source, limits = services.effective_limits(alarm.sensor)
     span = queries.alarm_span(alarm, _ms(timezone.now()))
     events = list(alarm.events.select_related("actor").order_by("at", "id"))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
+        event.system_note = _system_note(alarm, event)
     marks = [{"at": _ms(alarm.raised_at), "label": _("报警"), "level": alarm.peak_level}]
     if alarm.cleared_at:
         marks.append({"at": _ms(alarm.cleared_at), "label": _("恢复"), "level": 0})
@@ -782,11 +805,11 @@ def gateway_new(request: HttpRequest) -> HttpResponse:
                     enterprise_id=enterprise.pk,
                 )
             except DomainError as failure:
-                error = failure.message
+                error = failure.page_message
             else:
                 return _key_page(request, issued.gateway, issued.key, rotated=False)
         else:
-            error = _("请检查填写的内容 / Check the form")
+            error = _("请检查填写的内容")
     return render(
         request, "monitoring/gateway_new.html", {"form": form, "enterprise": enterprise, "error": error}
     )
@@ -808,7 +831,7 @@ def gateway_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         issued = services.rotate_gateway_key(user, gateway.pk)
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.page_message)
         return _gateway_back(gateway)
     return _key_page(request, issued.gateway, issued.key, rotated=True)
 
@@ -822,7 +845,7 @@ def gateway_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.revoke_gateway(user, gateway.pk)
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.page_message)
     else:
         messages.success(request, _("网关“%(name)s”已吊销，其密钥不再被接受。") % {"name": gateway})
     return _gateway_back(gateway)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yingji.core.forms import BoundedDateField
+from yingji.core.forms import date_field
 from yingji.risks import grading
 from yingji.risks.models import (
     KIND_CHOICES,
@@ -20,8 +21,9 @@ from yingji.risks.models import (
 BLANK = [("", "—")]
 
 
-def _factor_choices(table: dict[str, str]) -> list[tuple[str, str]]:
-    return BLANK + [(value, f"{value} — {meaning}") for value, meaning in table.items()]
+def _factor_choices(table: dict[str, str]) -> list[tuple[str, Any]]:
+    """The method's factor values with their meanings (marked in grading.py), in the reader's language."""
+    return BLANK + [(value, format_lazy("{} — {}", value, _(meaning))) for value, meaning in table.items()]
 
 
 LS_L_CHOICES = [
@@ -73,7 +75,7 @@ class FactorFields(forms.Form):
         wanted = ("lec_l", "lec_e", "lec_c") if cleaned.get("method") == LEC else ("ls_l", "ls_s")
         for name in wanted:
             if cleaned.get(name) in (None, ""):
-                self.add_error(name, _("请选择 / Required"))
+                self.add_error(name, _("请选择"))
         return cleaned
 
     def initial_from(self, point: Any) -> None:
@@ -101,7 +103,7 @@ class RiskPointForm(FactorFields):
         label=_("管控层级"), choices=[("", _("按风险等级确定")), *RESPONSIBLE_LEVEL_CHOICES], required=False
     )
     responsible_person = forms.CharField(label=_("管控责任人"), max_length=64, required=False)
-    reassess_on = BoundedDateField(label=_("下次评价日期"), required=False)
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
     def __init__(self, *args: Any, enterprises: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,11 +128,11 @@ class RiskPointEditForm(forms.Form):
     latitude = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     responsible_level = forms.ChoiceField(label=_("管控层级"), choices=RESPONSIBLE_LEVEL_CHOICES)
     responsible_person = forms.CharField(label=_("管控责任人"), max_length=64, required=False)
-    reassess_on = BoundedDateField(label=_("下次评价日期"), required=False)
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
 
 class AssessForm(FactorFields):
-    reassess_on = BoundedDateField(label=_("下次评价日期"), required=False)
+    reassess_on = date_field(_("下次评价日期"), required=False)
 
 
 class MeasureForm(forms.Form):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from yingji.core.labels import gettext_noop
+
 STANDARD = "安全风险分级管控（安委办〔2016〕11号）；LEC 作业条件危险性评价法；LS 风险矩阵法"
 
 
@@ -29,38 +31,38 @@ class RiskLevel:
     color_label: str
 
 
-MAJOR = RiskLevel("major", "重大", "red", "红")
-SIGNIFICANT = RiskLevel("significant", "较大", "orange", "橙")
-GENERAL = RiskLevel("general", "一般", "yellow", "黄")
-LOW = RiskLevel("low", "低", "blue", "蓝")
+MAJOR = RiskLevel("major", gettext_noop("重大"), "red", gettext_noop("红"))
+SIGNIFICANT = RiskLevel("significant", gettext_noop("较大"), "orange", gettext_noop("橙"))
+GENERAL = RiskLevel("general", gettext_noop("一般"), "yellow", gettext_noop("黄"))
+LOW = RiskLevel("low", gettext_noop("低"), "blue", gettext_noop("蓝"))
 LEVELS: tuple[RiskLevel, ...] = (MAJOR, SIGNIFICANT, GENERAL, LOW)
 LEVELS_BY_KEY = {level.key: level for level in LEVELS}
 
 # LEC factor values (value → meaning); any other value is not part of the method.
 LEC_L: dict[str, str] = {
-    "10": "完全可以预料",
-    "6": "相当可能",
-    "3": "可能，但不经常",
-    "1": "可能性小，完全意外",
-    "0.5": "很不可能，可以设想",
-    "0.2": "极不可能",
-    "0.1": "实际不可能",
+    "10": gettext_noop("完全可以预料"),
+    "6": gettext_noop("相当可能"),
+    "3": gettext_noop("可能，但不经常"),
+    "1": gettext_noop("可能性小，完全意外"),
+    "0.5": gettext_noop("很不可能，可以设想"),
+    "0.2": gettext_noop("极不可能"),
+    "0.1": gettext_noop("实际不可能"),
 }
 LEC_E: dict[str, str] = {
-    "10": "连续暴露",
-    "6": "每天工作时间内暴露",
-    "3": "每周一次或偶然暴露",
-    "2": "每月一次暴露",
-    "1": "每年几次暴露",
-    "0.5": "非常罕见地暴露",
+    "10": gettext_noop("连续暴露"),
+    "6": gettext_noop("每天工作时间内暴露"),
+    "3": gettext_noop("每周一次或偶然暴露"),
+    "2": gettext_noop("每月一次暴露"),
+    "1": gettext_noop("每年几次暴露"),
+    "0.5": gettext_noop("非常罕见地暴露"),
 }
 LEC_C: dict[str, str] = {
-    "100": "大灾难，许多人死亡",
-    "40": "灾难，数人死亡",
-    "15": "非常严重，一人死亡",
-    "7": "严重，重伤",
-    "3": "重大，致残",
-    "1": "引人注目，需要救护",
+    "100": gettext_noop("大灾难，许多人死亡"),
+    "40": gettext_noop("灾难，数人死亡"),
+    "15": gettext_noop("非常严重，一人死亡"),
+    "7": gettext_noop("严重，重伤"),
+    "3": gettext_noop("重大，致残"),
+    "1": gettext_noop("引人注目，需要救护"),
 }
 LS_RANGE = range(1, 6)
 

@@ -14,8 +14,9 @@ from yingji.enterprises.models import INDUSTRY_LABELS, Enterprise
 from yingji.risks import grading
 from yingji.risks.models import LEVEL_HEX, UNGRADED_HEX, RiskPoint
 
+# The levels' names are marked for translation in views.LEVEL_NAMES; the map translates the legend.
 LEGEND = [(LEVEL_HEX[level.color], f"{level.label}风险") for level in grading.LEVELS] + [
-    (UNGRADED_HEX, "未评价")
+    (UNGRADED_HEX, gettext_noop("未评价"))
 ]
 
 

@@ -34,6 +34,8 @@ from yingji.risks.models import (
 )
 
 REASSESSMENT_DUE = "risks.reassessment_due"
+# The to-do (core.jobs) of a point due for reassessment: assess it again.
+REASSESS_TASK = "risks.reassess"
 # A reassessment date comes due at this local time of that day (working hours, for the notification).
 DUE_TIME = time(8, 0)
 BANDING_ADMINS = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN})
@@ -192,6 +194,8 @@ def update_risk_point(actor: User, point_id: int, **changes: Any) -> RiskPoint:
     if "reassess_on" in changes:
         schedule_reassessment(point)
     audit.record(actor, "risk_point.updated", point, before=before, after=audit.snapshot(point))
+    if not point.reassessment_due:  # the review date moved on: nothing to reassess yet
+        jobs.tasks_done(point, REASSESS_TASK)
     return point
 
 
@@ -209,7 +213,13 @@ def reassess_risk_point(
     save_or_conflict(point)
     schedule_reassessment(point)
     audit.record(actor, "risk_point.assessed", point, before=before, after=audit.snapshot(point))
+    jobs.tasks_done(point, REASSESS_TASK)
     return point
+
+
+@jobs.todo_task(REASSESS_TASK)
+def _awaits_reassessment(point: RiskPoint) -> bool:
+    return point.reassessment_due
 
 
 def schedule_reassessment(point: RiskPoint) -> None:
@@ -239,12 +249,19 @@ def reassessment_came_due(deadline: Deadline, now: datetime) -> None:
     point.reassessment_due = True
     point.save(update_fields=["reassessment_due", "updated_at"])
     audit.record(None, "risk_point.reassessment_due", point, before=before, after=audit.snapshot(point))
-    jobs.notify(
+    tell_reassessment_due(point)
+
+
+def tell_reassessment_due(point: RiskPoint) -> int:
+    """The enterprise officers' to-do: assess the point again."""
+    assert point.reassess_on is not None
+    return jobs.notify(
         officers_of(point.enterprise),
-        f"风险点“{point.name}”应于 {point.reassess_on:%Y-%m-%d} 复评 / Risk point due for reassessment",
+        f"风险点“{point.name}”应于 {point.reassess_on:%Y-%m-%d} 复评",
         body=f"{point.enterprise.name}的风险点“{point.name}”（当前{point.level_label}）已到复评日期，请重新评价。",
         link=reverse("risks:point", args=[point.pk]),
         about=point,
+        task=REASSESS_TASK,
     )
 
 

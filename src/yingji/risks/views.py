@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
 from yingji.core.models import Region
-from yingji.core.registry import counties_for
+from yingji.core.registry import counties_for, county_filter
 from yingji.enterprises.models import INDUSTRY_CHOICES, Enterprise
 from yingji.enterprises.services import may_edit
 from yingji.risks import forms, grading, services
@@ -126,17 +127,11 @@ def _counties(request: HttpRequest) -> list[Region]:
     return list(counties_for(request.user).only("code", "name").order_by("code"))
 
 
-@login_required
-def point_list(request: HttpRequest) -> HttpResponse:
-    points = (
-        RiskPoint.objects.visible_to(request.user)
-        .select_related("enterprise", "enterprise__region")
-        .annotate(measure_count=Count("measures"))
-    )
-    params = request.GET
-    county = params.get("region", "")
-    counties = _counties(request)
-    region = next((c for c in counties if c.code == county), None)
+def listed_risk_points(user: Any, params: Mapping[str, str]) -> Any:
+    """The risk-point list's records: what the user sees by county (`region`), level, method, kind,
+    enterprise, `due=1` (due for reassessment) and name."""
+    points = RiskPoint.objects.visible_to(user)
+    region = county_filter(user, params.get("region"))
     if region is not None:
         points = points.in_region(region)
     filters = {"level": dict(LEVEL_CHOICES), "method": dict(METHOD_CHOICES), "kind": dict(KIND_CHOICES)}
@@ -150,7 +145,22 @@ def point_list(request: HttpRequest) -> HttpResponse:
         points = points.filter(reassessment_due=True)
     query = params.get("q", "").strip()[:50]
     if query:
-        points = points.filter(name__contains=query) | points.filter(enterprise__name__contains=query)
+        points = points.filter(Q(name__contains=query) | Q(enterprise__name__contains=query))
+    return points
+
+
+@login_required
+def point_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    points = (
+        listed_risk_points(request.user, params)
+        .select_related("enterprise", "enterprise__region")
+        .annotate(measure_count=Count("measures"))
+    )
+    county = params.get("region", "")
+    counties = _counties(request)
+    enterprise_id = params.get("enterprise_id", "")
+    query = params.get("q", "").strip()[:50]
     page = Paginator(points.order_by("enterprise__name", "name", "id"), PAGE_SIZE).get_page(
         params.get("page")
     )
@@ -226,7 +236,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.page_message)
         point = _visible_point(request, pk)
     banding, source = services.banding_in_force(point.enterprise.region, point.method)
     return render(
@@ -267,7 +277,7 @@ def point_create(request: HttpRequest) -> HttpResponse:
         try:
             point = services.create_risk_point(current_user(request), **form.service_fields())
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
         else:
             messages.success(
                 request,
@@ -292,7 +302,7 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_risk_point(current_user(request), point.pk, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
         else:
             return redirect("risks:point", pk=point.pk)
     return render(request, "risks/point_form.html", {"form": form, "point": point})
@@ -352,7 +362,7 @@ def bandings(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("risks:bandings")
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error.page_message)
     in_force = []
     for method, label in METHOD_CHOICES:
         banding, source = services.banding_in_force(actor.region, method)

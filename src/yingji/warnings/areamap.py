@@ -48,9 +48,6 @@ class County:
     def contains(self, lon: float, lat: float) -> bool:
         return bool(self._ready().covers(Point(lon, lat)))
 
-    def overlaps(self, item: dict[str, Any]) -> bool:
-        return bool(self._ready().intersects(shapely_shape(areas.drawable(item))))
-
 
 @dataclass
 class AreaIndex:
@@ -94,15 +91,6 @@ class AreaIndex:
                     touched[county.code] = INSIDE
                 elif path.startswith(county.path):
                     touched.setdefault(county.code, PARTIAL)
-        return touched
-
-    def counties_touched(self, warning: EarlyWarning) -> dict[str, str]:
-        """The coded counties, and PARTIAL for the other counties a shape crosses."""
-        touched = self.coded_counties(warning)
-        for item in warning.area_shapes:
-            for county in self.counties:
-                if county.code not in touched and county.overlaps(item):
-                    touched[county.code] = PARTIAL
         return touched
 
     def at_point(self, warning: EarlyWarning, lon: float, lat: float, county: County | None) -> str | None:

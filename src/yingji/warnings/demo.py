@@ -17,7 +17,7 @@ season of warnings up to the demo's now, every one through the real services, ou
   risk for the mountain townships after the rain; a hazardous-chemical leak in 忻府区 lifted after an
   hour; forest-fire danger in October; fog in November; and on air now a cold wave over the
   north-west, gales along the Yellow River, road icing in 忻府区's streets and forest-fire danger on
-  五台山 (a drawn polygon), plus a blizzard warning of 五寨县 waiting for the county's approval. Each is
+  五台山 (a drawn polygon), plus an orange blizzard warning of 五寨县 waiting for the city's approval. Each is
   drafted, submitted, approved and published by the demo accounts with `now=` at its time, its
   deliveries drained through the configured channels (the log channel by default) at that time and its
   coverage measured; the ended ones expire through the expiry handler at their expiry. The platform's
@@ -664,10 +664,11 @@ def season() -> tuple[Story, ...]:
             area_description="忻府区城区",
         ),
         Story(
-            "blizzard", "140928", "demo-duty-140928", "demo-county-140928", ("140928",),
+            "blizzard", "140928", "demo-duty-140928", "demo-city", ("140928",),
             at(11, 29, 7, 35), now + timedelta(days=2),
-            Version("blue", "五寨县暴雪蓝色预警",
-                    "预计今天夜间到明天白天五寨县将出现中到大雪，12小时降雪量将达4毫米以上。", BLIZZARD),
+            Version("orange", "五寨县暴雪橙色预警",
+                    "预计今天夜间到明天白天五寨县将出现大到暴雪，6小时降雪量将达10毫米以上，管涔山区道路可能被积雪阻断。",
+                    BLIZZARD),
             pending=True,
         ),
     )  # fmt: skip

@@ -25,7 +25,7 @@ from yingji.monitoring.models import Alarm
 from yingji.monitoring.sensortypes import LEVEL_NAMES
 from yingji.warnings import lifecycle, types
 from yingji.warnings.models import EarlyWarning, WarningType
-from yingji.warnings.services import bureau_of
+from yingji.warnings.services import CHECK_DRAFT_TASK, bureau_of
 
 SYSTEM_ACTOR = "monitoring"
 RED = 4
@@ -148,16 +148,19 @@ def draft_from_alarm(alarm: Alarm, now: datetime) -> EarlyWarning | None:
 
 
 def _tell_duty_officers(warning: EarlyWarning) -> None:
+    """Put the draft on the county duty officers' to-do lists (a raised draft replaces its earlier to-do)."""
     county = warning.region
     officers = list(jobs.users_with_role_at(roles.DUTY_OFFICER, county)) or list(
         jobs.users_with_role_at(roles.COUNTY_ADMIN, county)
     )
+    jobs.tasks_done(warning, CHECK_DRAFT_TASK)
     jobs.notify(
         officers,
         f"监测触发预警草稿：{warning.headline}",
-        body="请核实后修改并提交审批 / Check, edit and submit it for approval",
+        body="请核实后修改并提交审批。",
         link=f"/warnings/{warning.pk}/",
         about=warning,
+        task=CHECK_DRAFT_TASK,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import Organization, Region
@@ -64,6 +64,13 @@ class WarningType(models.Model):
         verbose_name_plural = "预警类型"
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the English name in English where the type has one."""
+        if (translation.get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 

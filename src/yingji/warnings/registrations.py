@@ -1,36 +1,54 @@
-"""What warnings add to shared pages: the nav entry, the 一张图 layer and the county count."""
+"""What warnings add to shared pages: the nav entry, the 一张图 layer, the county column and home items."""
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 from django.utils.translation import gettext_noop
 
+from yingji.core import roles
 from yingji.core.registry import (
+    ACT,
+    WATCH,
+    CountyCount,
+    HomeItem,
+    ListLink,
     MapLayer,
     NavItem,
     register_county_count,
+    register_home_item,
     register_map_layer,
     register_nav_item,
 )
-from yingji.warnings import areamap, services
-from yingji.warnings.maplayer import MAP_LEGEND, live
-from yingji.warnings.models import EarlyWarning
+from yingji.warnings import services
+from yingji.warnings.maplayer import MAP_LEGEND
+from yingji.warnings.views.staff import listed_warnings
 
 
-def count_live_warnings(user: Any) -> dict[str, int]:
-    """Live warnings per county whose area reaches into it (a city-wide one counts in every county)."""
-    if not services.may_view(user):
-        return {}
-    warnings = list(live(EarlyWarning.objects.visible_to(user)).only("pk", "area_codes", "area_shapes"))
-    if not warnings:
-        return {}
-    index = areamap.AreaIndex.build(warnings)
-    counts: Counter[str] = Counter()
-    for warning in warnings:
-        counts.update(index.counties_touched(warning).keys())
-    return dict(counts)
+def listed(*params: tuple[str, str]) -> ListLink:
+    return ListLink("warnings:list", listed_warnings, params)
+
+
+LIVE = ("tab", "live")
+HOME_ITEMS = (
+    HomeItem(
+        "warnings_awaiting_me",
+        gettext_noop("待我审批的预警"),
+        listed(("tab", "pending"), ("awaiting", "me")),
+        services.APPROVER_ROLES,
+        ACT,
+        order=25,
+    ),
+    HomeItem(
+        "warnings_platform_drafts",
+        gettext_noop("平台生成的预警草稿"),
+        listed(("tab", "draft"), ("source", "monitoring")),
+        frozenset({roles.DUTY_OFFICER}),
+        ACT,
+        order=25,
+    ),
+    HomeItem(
+        "warnings_live", gettext_noop("发布中的预警"), listed(LIVE), services.VIEW_ROLES, WATCH, order=60
+    ),
+)
 
 
 def register_all() -> None:
@@ -45,4 +63,7 @@ def register_all() -> None:
             order=60,
         )
     )
-    register_county_count("live_warnings", gettext_noop("生效预警"))(count_live_warnings)
+    # By the issuing region, as the list's county filter: a warning of the city is the city's own.
+    register_county_count(CountyCount("live_warnings", gettext_noop("生效预警"), link=listed(LIVE)))
+    for item in HOME_ITEMS:
+        register_home_item(item)

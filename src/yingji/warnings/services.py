@@ -11,11 +11,14 @@ that references the one it replaces.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import shape as shapely_shape
 
@@ -35,6 +38,10 @@ ISSUING_LEVELS = ("city", "county")
 MAX_SHAPE_VERTICES = 20_000
 MAX_CIRCLE_KM = 300.0
 EXPIRE = "warnings.expire"
+# To-dos (core.jobs): approve and publish a submitted warning; revise a returned one; check a platform draft.
+APPROVE_TASK = "warnings.approve"
+REVISE_TASK = "warnings.revise"
+CHECK_DRAFT_TASK = "warnings.check_draft"
 
 DRAFT_FIELDS = (
     "warning_type",
@@ -386,23 +393,53 @@ def submit(actor: User, warning_id: int) -> EarlyWarning:
     warning.submitted_at, warning.submitted_by, warning.note = timezone.now(), actor, ""
     warning.save()
     audit.record(actor, "warning.submitted", warning, before=before, after=audit.snapshot(warning))
+    jobs.tasks_done(warning, REVISE_TASK, CHECK_DRAFT_TASK)
     _tell_approvers(warning)
     return warning
 
 
-def _tell_approvers(warning: EarlyWarning) -> None:
-    """Notify whoever approves this warning that it waits for them."""
+def approvers_of(warning: EarlyWarning) -> Any:
+    """Whose approval the warning waits for: the county's administrators or the city's, by its tier."""
     if approver_tier_for(warning) == lifecycle.COUNTY:
-        approvers = jobs.users_with_role_at(roles.COUNTY_ADMIN, warning.region)
-    else:
-        city = warning.region.ancestor_at("city") or warning.region
-        approvers = jobs.users_with_role_at(roles.CITY_ADMIN, city)
+        return jobs.users_with_role_at(roles.COUNTY_ADMIN, warning.region)
+    city = warning.region.ancestor_at("city") or warning.region
+    return jobs.users_with_role_at(roles.CITY_ADMIN, city)
+
+
+def awaiting_approval_by(user: Any, warnings: Any) -> Any:
+    """Those of `warnings` that wait for `user`'s approval: submitted or approved, and the user among
+    their approvers (`approvers_of`, who also have them on their to-do lists)."""
+    waiting = warnings.filter(status__in=(EarlyWarning.SUBMITTED, EarlyWarning.APPROVED))
+    if not _active(user) or user.role not in APPROVER_ROLES:
+        return waiting.none()
+    mine = []
+    for region_id, level in set(waiting.values_list("region_id", "level")):
+        sample = EarlyWarning(region=Region.objects.get(pk=region_id), level=level)
+        if approvers_of(sample).filter(pk=user.pk).exists():
+            mine.append(Q(region_id=region_id, level=level))
+    return waiting.filter(reduce(operator.or_, mine)) if mine else waiting.none()
+
+
+@jobs.todo_task(APPROVE_TASK)
+def _awaits_approval(warning: EarlyWarning) -> bool:
+    return warning.status in (EarlyWarning.SUBMITTED, EarlyWarning.APPROVED)
+
+
+@jobs.todo_task(REVISE_TASK)
+@jobs.todo_task(CHECK_DRAFT_TASK)
+def _is_a_draft(warning: EarlyWarning) -> bool:
+    return warning.status == EarlyWarning.DRAFT
+
+
+def _tell_approvers(warning: EarlyWarning) -> None:
+    """Put the warning on its approvers' to-do lists until it is published, returned or cancelled."""
     jobs.notify(
-        approvers,
+        approvers_of(warning),
         f"待审批预警：{warning.headline}",
         body=f"{warning.region.name} {warning.get_level_display()}",
         link=f"/warnings/{warning.pk}/",
         about=warning,
+        task=APPROVE_TASK,
     )
 
 
@@ -416,6 +453,7 @@ def return_to_draft(actor: User, warning_id: int, note: str) -> EarlyWarning:
     warning.note = note
     warning.save()
     audit.record(actor, "warning.returned", warning, before=before, after=audit.snapshot(warning))
+    jobs.tasks_done(warning, APPROVE_TASK)
     if warning.submitted_by_id:
         jobs.notify(
             User.objects.filter(pk=warning.submitted_by_id),
@@ -423,6 +461,7 @@ def return_to_draft(actor: User, warning_id: int, note: str) -> EarlyWarning:
             body=note,
             link=f"/warnings/{warning.pk}/",
             about=warning,
+            task=REVISE_TASK,
         )
     return warning
 
@@ -501,6 +540,7 @@ def make_live(
         jobs.schedule(EXPIRE, warning, warning.expires)
     after = audit.snapshot(warning) | {"deliveries_queued": queued}
     audit.record(actor, "warning.published", warning, before=before, after=after)
+    jobs.tasks_done(warning, at=now)
     return queued
 
 
@@ -580,6 +620,7 @@ def _discard(actor: Any, warning: EarlyWarning, note: str, now: datetime) -> Non
     warning.ended_at, warning.note = now, note
     warning.save()
     audit.record(actor, "warning.discarded", warning, before=before, after=audit.snapshot(warning))
+    jobs.tasks_done(warning, at=now)
 
 
 @jobs.deadline_handler(EXPIRE)

@@ -140,6 +140,6 @@ def test_counts_are_at_most_their_max_age_old_and_say_when_they_were_counted(
 
 
 @committing
-def test_the_home_page_says_when_it_counted(demo: None, county_admin: Any, page_client: Any) -> None:
-    page = page_client(county_admin).get("/").content.decode()
+def test_the_region_page_says_when_it_counted(demo: None, county_admin: Any, page_client: Any) -> None:
+    page = page_client(county_admin).get(f"/regions/{county_admin.region_id}/").content.decode()
     assert 'id="counted-at"' in page and "每 30 秒更新" in page

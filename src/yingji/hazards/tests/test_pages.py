@@ -139,11 +139,11 @@ def test_the_dashboard_shows_rate_and_charts(county_admin: User, page_client: An
     assert 'id="rectification-rate">' in text and "%" in text.split('id="rectification-rate">')[1][:10]
 
 
-def test_the_home_dashboard_counts_open_hazards_per_county(county_admin: User, page_client: Any) -> None:
-    text = page_client(county_admin).get("/").content.decode()
+def test_the_county_table_counts_open_hazards_per_county(county_admin: User, page_client: Any) -> None:
+    text = page_client(county_admin).get(f"/regions/{county_admin.region_id}/").content.decode()
     assert "未销号隐患" in text and "隐患排查" in text
     open_count = Hazard.objects.visible_to(county_admin).exclude(status="closed").count()
-    assert f">{open_count}</td>" in text
+    assert f'?status=open&amp;county={county_admin.region_id}">{open_count}</a></td>' in text
 
 
 def test_the_enterprise_page_lists_its_open_hazards(officer: User, chemical: Any, page_client: Any) -> None:

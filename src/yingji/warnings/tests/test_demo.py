@@ -182,14 +182,34 @@ def test_the_story_times_replace_the_wall_clock():
         assert warning.published_at <= demo_clock().now
 
 
-def test_one_draft_waits_for_the_county_and_one_was_opened_by_the_platform():
-    pending = EarlyWarning.objects.get(status=EarlyWarning.SUBMITTED, headline="五寨县暴雪蓝色预警")
-    assert pending.region_id == "140928" and services.approver_tier_for(pending) == "county"
-    assert Notification.objects.filter(
-        recipient__username="demo-county-140928", object_id=str(pending.pk)
-    ).exists()
+def test_one_warning_waits_for_the_city_one_for_a_county_and_one_was_opened_by_the_platform():
+    for headline, tier in (("五寨县暴雪橙色预警", "city"), ("定襄县寒潮蓝色预警", "county")):
+        pending = EarlyWarning.objects.get(status=EarlyWarning.SUBMITTED, headline=headline)
+        assert services.approver_tier_for(pending) == tier
     platform = EarlyWarning.objects.get(source=EarlyWarning.MONITORING)
     assert platform.status == EarlyWarning.DRAFT and platform.region_id == "140932"
+
+
+def todo_headlines(username: str) -> set[str]:
+    return {
+        EarlyWarning.objects.get(pk=row.object_id).headline
+        for row in Notification.objects.filter(
+            recipient__username=username, object_type="early_warnings.earlywarning"
+        ).todo()
+    }
+
+
+def test_the_warning_to_do_lists_say_what_waits_for_whom():
+    """Issue 12: demo-city had 8 unread 待审批预警 of warnings long published, none of those waiting."""
+    assert todo_headlines("demo-city") == {"五寨县暴雪橙色预警"}
+    assert todo_headlines("demo-county-140921") == {"定襄县寒潮蓝色预警"}
+    assert todo_headlines("demo-county-140928") == set()
+    assert todo_headlines("demo-duty-140932") == {
+        EarlyWarning.objects.get(source=EarlyWarning.MONITORING).headline
+    }
+    for waiting in EarlyWarning.objects.filter(status=EarlyWarning.SUBMITTED):
+        approvers = set(services.approvers_of(waiting).values_list("username", flat=True))
+        assert approvers and all(waiting.headline in todo_headlines(name) for name in approvers)
 
 
 def test_the_live_forest_fire_danger_reaches_the_loudspeakers_inside_its_polygon_only():

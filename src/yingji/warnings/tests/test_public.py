@@ -182,7 +182,7 @@ def test_a_region_finds_the_warnings_touching_it(demo: None, client: Client) -> 
 def test_bad_places_are_a_400_page_that_says_why(demo: None, client: Client, query: dict[str, str]) -> None:
     answer = here(client, **query)
     assert answer.status_code == 400
-    assert "Invalid coordinates" in answer.content.decode() or "Unknown region" in answer.content.decode()
+    assert "经纬度无效" in answer.content.decode() or "未知的行政区划" in answer.content.decode()
 
 
 def test_a_point_outside_the_city_says_so(demo: None, client: Client) -> None:

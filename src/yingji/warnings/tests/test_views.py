@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from yingji.core import roles
 from yingji.core.models import User
+from yingji.core.registry import county_count_columns
 from yingji.messaging.models import Delivery
-from yingji.warnings import registrations, services
+from yingji.warnings import services
 from yingji.warnings.maplayer import feature_collection
 from yingji.warnings.models import EarlyWarning
 from yingji.warnings.tests.pages_fixtures import (
@@ -159,7 +160,7 @@ def test_the_list_costs_the_same_for_many_warnings(
 
 def test_a_new_form_is_prefilled_from_the_type_and_the_issuer(demo: None, page_client: Any) -> None:
     page = page_client(user(DUTY)).get(reverse("warnings:new")).content.decode()
-    assert "忻府区气象台发布暴雨蓝色预警信号" in page
+    assert "忻府区应急管理局发布暴雨蓝色预警" in page  # the issuer is the bureau, not the observatory
     assert "政府及相关部门按照职责做好防暴雨准备工作" in page  # the blue rainstorm instruction
     assert f'value="{TOWNSHIP}"' in page  # 秀容街道 is on offer
     assert f'value="{OTHER_COUNTY}"' not in page
@@ -372,13 +373,14 @@ def test_the_map_layer_and_the_county_count_follow_live_warnings(
     services.publish(city_admin, city_wide.pk)
     county = make_published("red", area_codes=[TOWNSHIP], area_shapes=[SQUARE])
     make_draft("blue")  # not live: not on the map, not counted
-    counts = registrations.count_live_warnings(city_admin)
-    assert counts[COUNTY] == 2 and counts[OTHER_COUNTY] == 1 and len(counts) == 14
-    assert registrations.count_live_warnings(county_admin) == {COUNTY: 1}
+    column = next(column for column in county_count_columns() if column.key == "live_warnings")
+    # Counted by the issuing region, as the list's county filter: the city's own warning is the city's.
+    assert column.count(city_admin) == {COUNTY: 1} and column.total(city_admin) == 2
+    assert column.count(county_admin) == {COUNTY: 1} and column.total(county_admin) == 1
     layer = feature_collection(county_admin)
     assert {f["properties"]["warning"] for f in layer["features"]} == {county.pk}
     shapes = [f for f in layer["features"] if f["geometry"] == SQUARE]
     assert len(shapes) == 1 and shapes[0]["properties"]["url"] == reverse("warnings:detail", args=[county.pk])
     dashed = [f for f in layer["features"] if f["properties"]["style"].get("dashArray")]
     assert len(dashed) == 1  # 忻府区, of which only 秀容街道 is coded
-    assert registrations.count_live_warnings(user("demo-ent-1")) == {}
+    assert column.count(user("demo-ent-1")) == {} and column.total(user("demo-ent-1")) == 0

@@ -115,7 +115,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.page_message)
         gaps_query = {"warning": warning_id}
     else:
         places = coverage.monthly_gaps(user, month, region or None)[:PLACES_LISTED]

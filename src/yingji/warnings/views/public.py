@@ -155,10 +155,7 @@ def here(request: HttpRequest) -> HttpResponse:
         lat = _coordinate(get.get("lat", ""), -90, 90)
         lon = _coordinate(get.get("lon", ""), -180, 180)
         if lat is None or lon is None:
-            context["error"] = _(
-                "经纬度无效：lat 为 -90～90、lon 为 -180～180 的数字 / "
-                "Invalid coordinates: lat is a number from -90 to 90, lon from -180 to 180"
-            )
+            context["error"] = _("经纬度无效：lat 为 -90～90、lon 为 -180～180 的数字")
             return render(request, "warnings/public_here.html", context, status=400)
         county = index.county_at(lon, lat)
         label = _("您的位置（%(lat).4f, %(lon).4f）") % {"lat": lat, "lon": lon}
@@ -171,7 +168,7 @@ def here(request: HttpRequest) -> HttpResponse:
         region = Region.objects.filter(code=get["region"].strip()[:12]).first()
         city = frame["city"]
         if region is None or city is None or not region.path.startswith(city.path):
-            context["error"] = _("未知的行政区划 / Unknown region")
+            context["error"] = _("未知的行政区划")
             return render(request, "warnings/public_here.html", context, status=400)
         place = Place(region.name, region=region)
         found = {w.pk: index.touching(w, region) for w in warnings}
@@ -272,7 +269,7 @@ class SubscribeForm(forms.Form):
         field = self.FIELD_OF.get(field, field)
         if field == "region" and self.cleaned_data.get("place") == "location":
             field = "place"  # no point was given, and the region select is not on screen
-        self.add_error(field if field in self.fields else None, failure.message)
+        self.add_error(field if field in self.fields else None, failure.page_message)
 
 
 @never_cache
@@ -295,7 +292,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         except InvalidInput as failure:
             form.show_error(failure)
         except DomainError as failure:
-            form.add_error(None, failure.message)
+            form.add_error(None, failure.page_message)
         else:
             link = request.build_absolute_uri(reverse("warnings_public:unsubscribe", args=[token]))
             return render(

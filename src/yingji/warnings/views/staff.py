@@ -9,6 +9,7 @@ as a message (actions), and nothing is saved.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,9 +29,9 @@ from django.utils.translation import gettext_lazy
 from yingji.core import regioncodes
 from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, InvalidInput, NotFound
-from yingji.core.forms import BoundedDateTimeField
-from yingji.core.models import Region
-from yingji.core.registry import counties_for
+from yingji.core.forms import ISO_DATETIME_LOCAL, BoundedDateTimeField, IsoDateTimeInput
+from yingji.core.models import Organization, Region
+from yingji.core.registry import counties_for, county_filter
 from yingji.messaging.models import Delivery
 from yingji.warnings import areamap, coverage, lifecycle, services
 from yingji.warnings.maplayer import popup_lines
@@ -43,12 +44,11 @@ LEVEL_WORDS = {
     "orange": gettext_lazy("橙色"),
     "red": gettext_lazy("红色"),
 }
-# A national meteorological signal is announced as the observatory's; other warnings as the region's.
-SIGNAL_HEADLINE = gettext_lazy("%(region)s气象台发布%(type)s%(level)s预警信号")
-OTHER_HEADLINE = gettext_lazy("%(region)s发布%(type)s%(level)s预警")
+# The usual headline names who issues the warning: the issuing region's emergency bureau.
+HEADLINE = gettext_lazy("%(issuer)s发布%(type)s%(level)s预警")
 DEFAULT_DURATION = timedelta(hours=24)
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local input sends, read in Beijing time
-INPUT_FORMATS = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"]
+# What a datetime-local input sends, read in Beijing time.
+INPUT_FORMATS = [ISO_DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"]
 OPEN = (EarlyWarning.SUBMITTED, EarlyWarning.APPROVED)
 
 
@@ -68,10 +68,18 @@ def _warning_or_404(user: Any, pk: int, *related: str) -> EarlyWarning:
         raise Http404 from None
 
 
-def suggested_headline(region_name: str, warning_type: WarningType, level: str) -> str:
-    """The usual headline: "忻府区气象台发布暴雨红色预警信号" (a signal) or "忻府区发布森林火险红色预警"."""
-    pattern = SIGNAL_HEADLINE if warning_type.signal_code else OTHER_HEADLINE
-    return pattern % {"region": region_name, "type": warning_type.name, "level": LEVEL_WORDS[level]}
+def suggested_headline(issuer: str, warning_type: WarningType, level: str) -> str:
+    """The usual headline in the reader's language, naming the issuer: "定襄县应急管理局发布暴雨蓝色预警"."""
+    return HEADLINE % {"issuer": issuer, "type": warning_type.display_name, "level": LEVEL_WORDS[level]}
+
+
+def issuer_names(regions: list[Region]) -> dict[str, str]:
+    """{region code: the name of the organization that issues its warnings}: its emergency bureau (the
+    organization a new draft gets, `services.bureau_of`), or the region's own name where it has none."""
+    names = {region.code: region.name for region in regions}
+    bureaus = Organization.objects.filter(region__in=regions, kind=Organization.BUREAU).order_by("-id")
+    names.update(bureaus.values_list("region_id", "name"))  # the lowest id last, as bureau_of picks
+    return names
 
 
 # The list ---------------------------------------------------------------------------------------
@@ -107,6 +115,34 @@ def _tabs(user: Any, now: datetime) -> list[Tab]:
     return [tabs[key] for key in order]
 
 
+LIST_FILTERS = ("tab", "level", "type", "county", "q", "awaiting", "source")
+
+
+def listed_warnings(user: Any, chosen: Mapping[str, str]) -> Any:
+    """The warning list's records: what the user sees, by tab, level, type, county, headline, source,
+    and `awaiting=me`: those waiting for the user's own approval (whose to-do lists they are on)."""
+    if not services.may_view(user):
+        return EarlyWarning.objects.none()
+    listed = EarlyWarning.objects.visible_to(user)
+    tab = next((t for t in _tabs(user, timezone.now()) if t.key == chosen.get("tab")), None)
+    if tab is not None:
+        listed = listed.filter(tab.condition)
+    if chosen.get("level") in lifecycle.LEVELS:
+        listed = listed.filter(level=chosen["level"])
+    if chosen.get("type"):
+        listed = listed.filter(warning_type__code=chosen["type"][:32], warning_type__active=True)
+    county = county_filter(user, chosen.get("county"))
+    if county is not None:
+        listed = listed.in_region(county)
+    if chosen.get("q"):
+        listed = listed.filter(headline__icontains=chosen["q"][:50])
+    if chosen.get("source") in dict(EarlyWarning.SOURCE_CHOICES):
+        listed = listed.filter(source=chosen["source"])
+    if chosen.get("awaiting") == "me":
+        listed = services.awaiting_approval_by(user, listed)
+    return listed
+
+
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
     """Warnings the user may see, by status tab, level, type and county, newest first."""
@@ -116,22 +152,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     tabs = _tabs(user, now)
     counts = visible.aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in tabs})
     default_tab = tabs[0].key if counts[tabs[0].key] else "all"
-    chosen = {key: request.GET.get(key, "").strip() for key in ("tab", "level", "type", "county", "q")}
+    chosen = {key: request.GET.get(key, "").strip() for key in LIST_FILTERS}
     if chosen["tab"] not in counts:
         chosen["tab"] = default_tab
-    tab = next(t for t in tabs if t.key == chosen["tab"])
-    listed = visible.filter(tab.condition)
-    if chosen["level"] in lifecycle.LEVELS:
-        listed = listed.filter(level=chosen["level"])
-    types = list(WarningType.objects.filter(active=True).values_list("code", "name"))
-    if chosen["type"] in dict(types):
-        listed = listed.filter(warning_type__code=chosen["type"])
+    listed = listed_warnings(user, chosen)
+    types = [(kind.code, kind.display_name) for kind in WarningType.objects.filter(active=True)]
     counties = list(counties_for(user).order_by("code"))
-    county = next((c for c in counties if c.code == chosen["county"]), None)
-    if county is not None:
-        listed = listed.in_region(county)
-    if chosen["q"]:
-        listed = listed.filter(headline__icontains=chosen["q"][:50])
     page = Paginator(
         listed.select_related("warning_type", "region").order_by("-created_at", "-id"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -154,19 +180,13 @@ def warning_list(request: HttpRequest) -> HttpResponse:
             "levels": LEVEL_CHOICES,
             "types": types,
             "counties": counties if len(counties) > 1 else [],
+            "source_label": dict(EarlyWarning.SOURCE_CHOICES).get(chosen["source"], ""),
             "may_draft": services.may_draft(user),
         },
     )
 
 
 # The draft form ---------------------------------------------------------------------------------
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self) -> None:
-        super().__init__(format=LOCAL_INPUT)
 
 
 class DraftForm(forms.Form):
@@ -181,10 +201,10 @@ class DraftForm(forms.Form):
         label=gettext_lazy("防御指南"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     onset = BoundedDateTimeField(
-        label=gettext_lazy("开始时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
+        label=gettext_lazy("开始时间（北京时间）"), input_formats=INPUT_FORMATS, widget=IsoDateTimeInput()
     )
     expires = BoundedDateTimeField(
-        label=gettext_lazy("失效时间（北京时间）"), input_formats=INPUT_FORMATS, widget=LocalDateTimeInput()
+        label=gettext_lazy("失效时间（北京时间）"), input_formats=INPUT_FORMATS, widget=IsoDateTimeInput()
     )
     area_codes = forms.MultipleChoiceField(label=gettext_lazy("预警区域"), required=False)
     area_description = forms.CharField(label=gettext_lazy("区域描述"), max_length=500, required=False)
@@ -193,9 +213,9 @@ class DraftForm(forms.Form):
     def __init__(self, *args: Any, issuers: list[Region], area_choices: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(region.code, region.name) for region in issuers]
-        self.fields["warning_type"].choices = list(
-            WarningType.objects.filter(active=True).values_list("code", "name")
-        )
+        self.fields["warning_type"].choices = [
+            (kind.code, kind.display_name) for kind in WarningType.objects.filter(active=True)
+        ]
         self.fields["area_codes"].choices = [(code, code) for code in area_choices]
 
     def clean_area_shapes(self) -> list[dict[str, Any]]:
@@ -204,7 +224,7 @@ class DraftForm(forms.Form):
         except ValueError:
             shapes = None
         if not isinstance(shapes, list):
-            raise forms.ValidationError(_("区域图形格式有误，请重新绘制 / The drawn shapes are malformed"))
+            raise forms.ValidationError(_("区域图形格式有误，请重新绘制"))
         return shapes
 
     def draft_input(self, region: str | None) -> services.DraftInput:
@@ -230,7 +250,7 @@ class DraftForm(forms.Form):
         field = "area_codes" if field == "area" else field
         if isinstance(failure, NotFound) and not field:
             field = "region"
-        self.add_error(field if field in self.fields else None, failure.message)
+        self.add_error(field if field in self.fields else None, failure.page_message)
 
 
 def _issuers(user: Any) -> list[Region]:
@@ -285,7 +305,7 @@ def _form_page(request: HttpRequest, user: Any, warning: EarlyWarning | None) ->
             except (InvalidInput, NotFound) as failure:
                 form.show_error(failure)
             except DomainError as failure:
-                form.add_error(None, failure.message)
+                form.add_error(None, failure.page_message)
             else:
                 messages.success(request, _("草稿已保存。") if warning else _("预警草稿已创建。"))
                 return redirect("warnings:detail", pk=saved.pk)
@@ -329,7 +349,7 @@ def _initial(user: Any, warning: EarlyWarning | None, issuers: list[Region]) -> 
         initial.update(
             warning_type=first_type.code,
             level=level,
-            headline=suggested_headline(issuers[0].name, first_type, level),
+            headline=suggested_headline(issuer_names(issuers[:1])[issuers[0].code], first_type, level),
             instruction=first_type.instructions.get(level, ""),
         )
     return initial
@@ -339,22 +359,22 @@ def _form_context(
     form: DraftForm, warning: EarlyWarning | None, issuers: list[Region], groups: list[AreaGroup]
 ) -> dict[str, Any]:
     types = WarningType.objects.filter(active=True)
+    names = issuer_names(issuers)
     city = next((region for region in issuers if region.level == regioncodes.CITY), None)
     editor = {
         "counties_url": reverse("warnings_public:counties"),
         "types": {
             kind.code: {
-                "name": kind.name,
+                "name": kind.display_name,
                 "levels": kind.levels,
                 "instructions": kind.instructions,
-                "signal": bool(kind.signal_code),
             }
             for kind in types
         },
-        "issuers": {region.code: {"name": region.name, "level": region.level} for region in issuers},
+        "issuers": {region.code: {"name": names[region.code], "level": region.level} for region in issuers},
         "level_words": {level: str(word) for level, word in LEVEL_WORDS.items()},
         "level_colors": areamap.LEVEL_COLORS,
-        "headline": {"signal": str(SIGNAL_HEADLINE), "other": str(OTHER_HEADLINE)},
+        "headline": str(HEADLINE),
         "texts": {
             "vertices": _("已取 %(n)s 个点，点击“完成多边形”结束"),
             "centre": _("点击地图确定圆心"),
@@ -393,7 +413,7 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _viewer(request)
     warning = _warning_or_404(user, pk)
     if "edit" not in services.allowed_actions(user, warning):
-        messages.error(request, _("只有草稿可以修改 / Only a draft can be edited"))
+        messages.error(request, _("只有草稿可以修改"))
         return redirect("warnings:detail", pk=pk)
     return _form_page(request, user, warning)
 
@@ -446,7 +466,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except DomainError as failure:
-            messages.error(request, failure.message)
+            messages.error(request, failure.page_message)
             return redirect("warnings:detail", pk=pk)
         messages.success(request, done)
         if action == "update":

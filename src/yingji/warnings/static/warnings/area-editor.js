@@ -27,8 +27,8 @@
   function suggestedHeadline() {
     const kind = type();
     if (!kind) { return ""; }
-    return (kind.signal ? config.headline.signal : config.headline.other)
-      .replace("%(region)s", issuer().name)
+    return config.headline
+      .replace("%(issuer)s", issuer().name)
       .replace("%(type)s", kind.name)
       .replace("%(level)s", config.level_words[levelSelect.value] || "");
   }
