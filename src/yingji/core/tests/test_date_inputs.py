@@ -39,7 +39,11 @@ def _subclasses(cls: type) -> list[type]:
 def page_forms() -> list[type[forms.BaseForm]]:
     _import_every_module()
     return sorted(
-        {cls for cls in _subclasses(forms.BaseForm) if cls.__module__.startswith("yingji.")},
+        {
+            cls
+            for cls in _subclasses(forms.BaseForm)
+            if cls.__module__.startswith("yingji.") and ".tests." not in cls.__module__  # pages' forms only
+        },
         key=lambda cls: f"{cls.__module__}.{cls.__qualname__}",
     )
 
