@@ -174,6 +174,9 @@ WARNINGS_COVERAGE_TARGET = env_float("WARNINGS_COVERAGE_TARGET", 0.9)  # the pla
 WARNINGS_RAIN_DRAFT_HOURS = env_float("WARNINGS_RAIN_DRAFT_HOURS", 6)
 WARNINGS_GAS_DRAFT_HOURS = env_float("WARNINGS_GAS_DRAFT_HOURS", 3)
 WARNINGS_TOXIC_GAS_RADIUS_KM = env_float("WARNINGS_TOXIC_GAS_RADIUS_KM", 3.0)
+# How far a warning's shapes may reach past the issuing region's boundary (metres); recipients
+# beyond the boundary are never reached whatever the shape.
+WARNINGS_AREA_TOLERANCE_M = env_float("WARNINGS_AREA_TOLERANCE_M", 500.0)
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import BEIJING, DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
+from yingji.core.errors import InvalidInput
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
 from yingji.geography import population
@@ -527,16 +528,24 @@ WUTAISHAN_FOREST = {
 
 
 def chemical_plant_circle(radius_km: float = 3.0) -> list[dict[str, Any]]:
-    """A circle around the first demo chemical plant of 忻府区 (the demo's enterprises are generated)."""
-    plant = (
+    """A circle around the first demo chemical plant of 忻府区 far enough from its boundary for the
+    circle to stay in the county (a county warns only its own people; the enterprises are generated)."""
+    county = Region.objects.get(code="140902")
+    plants = (
         Enterprise.objects.filter(
-            industry=HAZARDOUS_CHEMICALS, region__path__contains="/140902/", longitude__isnull=False
+            industry=HAZARDOUS_CHEMICALS, region__path__startswith=county.path, longitude__isnull=False
         )
         .order_by("id")
         .values_list("longitude", "latitude")
-        .first()
     )
-    lon, lat = plant if plant else (112.73, 38.42)  # 忻府区 centre, if the plants were not built
+    for lon, lat in plants:
+        circle = [{"type": "Circle", "coordinates": [lon, lat], "radius_km": radius_km}]
+        try:
+            services.check_shapes_within(county, circle)
+        except InvalidInput:
+            continue
+        return circle
+    lon, lat = (county.centroid_lon, county.centroid_lat) if county.centroid_lon else (112.73, 38.42)
     return [{"type": "Circle", "coordinates": [lon, lat], "radius_km": radius_km}]
 
 

@@ -20,6 +20,7 @@ from shapely.geometry import shape as shapely_shape
 from yingji.core import regioncodes
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import Region, User
+from yingji.geography import containment
 from yingji.warnings import services
 from yingji.warnings.cap import alerts
 from yingji.warnings.models import EarlyWarning
@@ -155,24 +156,34 @@ def _new_version(
 
 
 def issuing_region(codes: list[str], shapes: list[dict[str, Any]]) -> Region:
-    """The lowest region holding every region code and every shape's centre, at county level or above."""
+    """The lowest region holding every region code and every shape, at county level or above.
+
+    A shape is held by the county (else the city) around its centre whose boundary it stays within,
+    up to the tolerance (`services.area_tolerance_m`); a shape no region holds is a 400.
+    """
     paths = list(Region.objects.filter(code__in=codes).values_list("path", flat=True))
     if shapes:
         outlines = [
-            (path, shapely_shape(geometry))
+            (path, shapely_shape(geometry), geometry)
             for path, geometry in Region.objects.filter(
                 level__in=(regioncodes.COUNTY, regioncodes.CITY), geometry__isnull=False
             ).values_list("path", "geometry")
         ]
-        # Counties first, so a centre finds the county it lies in before the city around it.
+        # Counties first, so a shape finds the county it lies in before the city around it.
         outlines.sort(key=lambda item: -len(item[0]))
+        tolerance = services.area_tolerance_m()
         for index, item in enumerate(shapes):
             centre = _centre(item)
-            path = next((path for path, outline in outlines if outline.covers(centre)), None)
+            around = [(path, geometry) for path, outline, geometry in outlines if outline.covers(centre)]
+            path = next(
+                (path for path, geometry in around if not containment.beyond([item], geometry, tolerance)),
+                None,
+            )
             if path is None:
-                raise InvalidInput(
-                    "区域图形不在平台的行政区划内 / The shape lies outside the platform's regions",
-                    details={"field": f"area_shapes[{index}]"},
+                raise services.outside_region(
+                    f"area_shapes[{index}]",
+                    "区域图形超出平台的行政区划 / The shape reaches past the platform's regions",
+                    tolerance_m=tolerance,
                 )
             paths.append(path)
     codes_along = [regioncodes.codes_in_path(path) for path in paths]
