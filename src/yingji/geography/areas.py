@@ -268,11 +268,11 @@ def _clean_position(value: Any) -> list[float] | None:
 
 def _clean_rings(rings: Any) -> list[list[list[float]]] | None:
     """A polygon's rings as stored (closed, at least 4 positions each), or None."""
-    if not isinstance(rings, list) or not rings:
+    if not isinstance(rings, list | tuple) or not rings:
         return None
     cleaned = []
     for ring in rings:
-        if not isinstance(ring, list) or len(ring) < 4:
+        if not isinstance(ring, list | tuple) or len(ring) < 4:
             return None
         positions = [_clean_position(point) for point in ring]
         if any(position is None for position in positions) or positions[0] != positions[-1]:
@@ -312,7 +312,7 @@ def clean_shapes(
                 index,
             )
         parts = [item.get("coordinates")] if kind == "Polygon" else item.get("coordinates")
-        if not isinstance(parts, list) or not parts:
+        if not isinstance(parts, list | tuple) or not parts:
             parts = [None]
         polygons = [_clean_rings(rings) for rings in parts]
         if any(polygon is None for polygon in polygons):

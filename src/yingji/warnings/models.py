@@ -3,7 +3,8 @@
 An `EarlyWarning` (named so as not to shadow Python's `Warning`) is one version of a warning: an
 update or a cancellation is a new row that references the version it replaces (`supersedes`), so
 each published version keeps its own CAP message. Warning types are data
-(`WarningType`, seeded from data/warning_types.json). Approval is configuration (`ApprovalRule`).
+(`WarningType`, seeded from data/warning_types.json). Approval is configuration (`ApprovalRule`), and
+so is which CAP senders publish without it (`TrustedSender`).
 
 Recipients are of four kinds: platform users (duty officers, enterprise officers, disaster
 reporters), the responsible-person register (`Responder`: village heads, shelter managers, schools),
@@ -95,6 +96,30 @@ class ApprovalRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.level} → {self.approver_tier}"
+
+
+class TrustedSender(models.Model):
+    """A CAP sender the city trusts to put warnings on air at once, within one region.
+
+    The provincial or city observatory, say: its imported messages whose area lies in `region` are
+    published on arrival. Every other import waits for the ordinary approval (cap/importing.py).
+    """
+
+    sender = models.CharField("CAP 发送方", max_length=200, unique=True)
+    name = models.CharField("名称", max_length=100, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="trusted_cap_senders")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+
+    class Meta:
+        ordering = ["sender"]
+        verbose_name = "可信 CAP 发送方"
+        verbose_name_plural = "可信 CAP 发送方"
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.region_id}"
 
 
 class EarlyWarning(models.Model):

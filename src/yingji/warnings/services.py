@@ -121,7 +121,7 @@ def allowed_actions(user: Any, warning: EarlyWarning) -> list[str]:
             allowed = may_approve(user, warning)
         if allowed:
             found.append(action)
-    if warning.status == EarlyWarning.DRAFT and may_draft(user):
+    if warning.status == EarlyWarning.DRAFT and may_draft(user) and warning.source != EarlyWarning.IMPORTED:
         found.insert(0, "edit")
     if warning.status == EarlyWarning.PUBLISHED and _has_open_successor(warning):
         found = [action for action in found if action != lifecycle.UPDATE]
@@ -333,6 +333,11 @@ def edit_draft(actor: User, warning_id: int, data: DraftInput) -> EarlyWarning:
     warning = _locked(actor, warning_id)
     if warning.status not in lifecycle.EDITABLE:
         raise Conflict("只有草稿可以修改 / Only a draft can be edited")
+    if warning.source == EarlyWarning.IMPORTED:
+        raise Conflict(
+            "外部导入的预警按原消息发布或作废，不能修改 / An imported message is published or discarded "
+            "as received, never edited"
+        )
     if data.region not in (None, warning.region_id):
         raise _problem("region", "草稿的发布单位不能更改 / A draft's issuing region cannot change")
     before = audit.snapshot(warning)
@@ -370,11 +375,11 @@ def submit(actor: User, warning_id: int) -> EarlyWarning:
     warning.submitted_at, warning.submitted_by, warning.note = timezone.now(), actor, ""
     warning.save()
     audit.record(actor, "warning.submitted", warning, before=before, after=audit.snapshot(warning))
-    _tell_approvers(warning)
+    tell_approvers(warning)
     return warning
 
 
-def _tell_approvers(warning: EarlyWarning) -> None:
+def tell_approvers(warning: EarlyWarning) -> None:
     """Notify whoever approves this warning that it waits for them."""
     if approver_tier_for(warning) == lifecycle.COUNTY:
         approvers = jobs.users_with_role_at(roles.COUNTY_ADMIN, warning.region)

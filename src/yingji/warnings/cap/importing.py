@@ -2,10 +2,16 @@
 
 An Alert becomes a new warning; an Update or a Cancel a new version of the warning it references
 (found by sender and identifier). The issuing region is the lowest region that holds the whole area
-(its region codes and the centres of its shapes), never below a county, and it must lie in the
-importing user's region. The message is kept as received and goes out through the same
-`services.make_live` as the platform's own warnings. Everything happens in one transaction: a
-message that cannot be imported leaves nothing behind.
+(its region codes and its shapes, up to the boundary tolerance), never below a county, and it must
+lie in the importing user's region.
+
+Who may put it on air is the city's list of trusted senders (cap/trust.py), not the message's own
+`<sender>`, which anyone can write: a trusted sender's message whose area lies in the region it is
+trusted for is published at once, through the same `services.make_live` as the platform's own
+warnings. Any other message is kept as a submitted warning, and its approvers are told: it goes on
+air only when someone who may approve its level in its region publishes it (`ApprovalRule`). Either
+way the message is kept as received. Everything happens in one transaction: a message that cannot
+be imported leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,19 +23,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from shapely.geometry import shape as shapely_shape
 
-from yingji.core import regioncodes
+from yingji.core import audit, regioncodes
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import Region, User
 from yingji.geography import containment
 from yingji.warnings import services
-from yingji.warnings.cap import alerts
+from yingji.warnings.cap import alerts, trust
 from yingji.warnings.models import EarlyWarning
 
 ISSUING_DEPTH = regioncodes.LEVEL_DEPTH[regioncodes.COUNTY]
 
 
 def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> EarlyWarning:
-    """Import one CAP 1.2 message as `user`; the new version, published (or cancelled, for a Cancel).
+    """Import one CAP 1.2 message as `user`; the new version: published (or cancelled, for a Cancel)
+    when a trusted sender sent it for its region, else submitted for approval.
 
     400 for an invalid or hostile message, 403 when the area lies outside the user's region or the
     user may not import, 409 for a message already imported or a reference no longer on air.
@@ -55,7 +62,12 @@ def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> Early
         if warning.series_id is None:
             warning.series = warning
             warning.save(update_fields=["series"])
-        services.make_live(warning, user, now)
+        if trust.trusted_for(message.sender, warning.region) is not None:
+            warning.approved_at, warning.approved_by = now, user
+            services.make_live(warning, user, now)
+        else:
+            audit.record(user, "warning.imported", warning, after=audit.snapshot(warning))
+            services.tell_approvers(warning)
     return warning
 
 
@@ -148,10 +160,10 @@ def _new_version(
         sender=message.sender,
         identifier=message.identifier,
         cap_xml=message.text,
-        status=EarlyWarning.APPROVED,
+        status=EarlyWarning.SUBMITTED,
         created_by=user,
-        approved_at=now,
-        approved_by=user,
+        submitted_at=now,
+        submitted_by=user,
     )
 
 
