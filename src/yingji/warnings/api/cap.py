@@ -18,7 +18,7 @@ from ninja.responses import codes_4xx
 from yingji.core.api_common import AUTH, ErrorOut, current_user, id_path, responses
 from yingji.core.errors import Conflict, DomainError, InvalidInput
 from yingji.warnings import services
-from yingji.warnings.cap import importing, protocol, trust
+from yingji.warnings.cap import alerts, importing, protocol, trust
 from yingji.warnings.models import EarlyWarning
 
 router = Router(auth=AUTH, tags=["warnings"])
@@ -63,9 +63,9 @@ def get_cap(request: HttpRequest, warning_id: int = id_path()) -> Any:
     """The message of a version that was published (also once updated, cancelled or expired); 409 before."""
     user = current_user(request)
     services.require(services.may_view(user))
-    warning = EarlyWarning.objects.only("id", "status", "published_at", "cap_xml").get_visible_or_404(
-        user, pk=warning_id
-    )
+    warning = EarlyWarning.objects.only(
+        "id", "status", "published_at", "cap_xml", "source"
+    ).get_visible_or_404(user, pk=warning_id)
     if warning.published_at is None or not warning.cap_xml:
         raise Conflict(
             f"预警尚未发布，没有 CAP 消息（{warning.get_status_display()}）/ "
@@ -73,7 +73,7 @@ def get_cap(request: HttpRequest, warning_id: int = id_path()) -> Any:
             code="not_published",
             details={"status": warning.status},
         )
-    return HttpResponse(warning.cap_xml.encode(), content_type=XML_CONTENT_TYPE)
+    return HttpResponse(alerts.with_links_for(warning, request), content_type=XML_CONTENT_TYPE)
 
 
 @router.post(
