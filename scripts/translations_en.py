@@ -1005,6 +1005,38 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "接收哪里的预警": "Receive warnings for",
     "接收的最低级别": "Minimum level to receive",
     "退订链接无效或已失效。": "The unsubscribe link is invalid or has expired.",
+    "更改订阅": "Change of subscription",
+    "退订": "Unsubscribe",
+    "输入短信验证码": "Enter the SMS code",
+    "确认退订": "Confirm unsubscribing",
+    "确认订阅": "Confirm your subscription",
+    "验证码已发送至 %(number)s，%(minutes)s 分钟内有效，可以输入 5 次。": (
+        "A code was sent to %(number)s. It is valid for %(minutes)s minutes and may be tried 5 times."
+    ),
+    "该号码订阅了预警短信时才会收到验证码；输入验证码后即退订。": (
+        "The code arrives only if this number is subscribed; entering it ends the subscription."
+    ),
+    "输入验证码后订阅才生效；已订阅的号码将按这次的选择更新。": (
+        "The subscription takes effect once you enter the code; a number already subscribed is updated to "
+        "these choices."
+    ),
+    "没有收到或已过期？重新获取验证码": "No code, or too late? Ask for a new one",
+    "填写订阅的手机号，我们向它发送验证码，输入验证码后即退订。也可以打开订阅成功短信里的退订链接。": (
+        "Enter the subscribed number: we send it a code, and entering the code ends the subscription. "
+        "The unsubscribe link in the confirmation SMS works too."
+    ),
+    "获取验证码": "Send me a code",
+    "提交后，我们向该号码发送短信验证码，输入验证码后订阅才生效。已订阅的号码用同样的方式更改位置或级别。": (
+        "We send a code to this number by SMS; the subscription takes effect once you enter it. A subscribed "
+        "number changes its place or level the same way."
+    ),
+    "订阅已更新": "Subscription updated",
+    "退订链接已通过短信发送到这个号码，请保留那条短信。也可以随时在“退订”页面用验证码退订。": (
+        "The unsubscribe link was sent to this number by SMS: keep that message. You can also unsubscribe "
+        "at any time on the Unsubscribe page with a code."
+    ),
+    "短信验证码": "SMS code",
+    "没有这个验证请求，请重新填写。": "There is no such request: please fill in the form again.",
 }
 
 

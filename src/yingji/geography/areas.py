@@ -274,11 +274,11 @@ def _clean_rings(rings: Any) -> list[list[list[float]]] | None:
     for ring in rings:
         if not isinstance(ring, list | tuple) or len(ring) < 4:
             return None
-        positions = [_clean_position(point) for point in ring]
-        if any(position is None for position in positions) or positions[0] != positions[-1]:
+        positions = [position for position in map(_clean_position, ring) if position is not None]
+        if len(positions) != len(ring) or positions[0] != positions[-1]:
             return None
         cleaned.append(positions)
-    return cleaned  # type: ignore[return-value]
+    return cleaned
 
 
 def clean_shapes(
@@ -314,14 +314,15 @@ def clean_shapes(
         parts = [item.get("coordinates")] if kind == "Polygon" else item.get("coordinates")
         if not isinstance(parts, list | tuple) or not parts:
             parts = [None]
-        polygons = [_clean_rings(rings) for rings in parts]
-        if any(polygon is None for polygon in polygons):
+        found = [_clean_rings(rings) for rings in parts]
+        polygons = [polygon for polygon in found if polygon is not None]
+        if len(polygons) != len(found):
             raise ShapeError(
                 "多边形的每个环至少 4 个经纬度点（数字）且首尾相同 / Each polygon ring needs at least four "
                 "lon,lat points (numbers) and must be closed",
                 index,
             )
-        vertices += sum(len(ring) for polygon in polygons for ring in polygon)  # type: ignore[union-attr]
+        vertices += sum(len(ring) for polygon in polygons for ring in polygon)
         if vertices > max_vertices:
             raise ShapeError(f"区域图形超过 {max_vertices} 个点 / More than {max_vertices} vertices", index)
         geometry = {"type": kind, "coordinates": polygons[0] if kind == "Polygon" else polygons}

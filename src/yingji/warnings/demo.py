@@ -52,12 +52,14 @@ from yingji.geography import population
 from yingji.geography.models import PopulationGrid
 from yingji.messaging import delivery
 from yingji.warnings import coverage, services, subscribers, types
+from yingji.warnings.cap import trust
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,
     EarlyWarning,
     Responder,
     Subscriber,
+    TrustedSender,
     WarningType,
 )
 
@@ -102,6 +104,7 @@ def build_warnings(context: DemoContext) -> None:
         raise RuntimeError("the population grid of the city could not be built")
     Places(seed, grid).build()
     approval_rules()
+    trusted_senders()
     for block in range(context.scale):
         added = insert_subscribers(generate_subscribers(grid, seed, block))
         if added:
@@ -125,6 +128,19 @@ def approval_rules() -> None:
     for region, level, tier in APPROVAL_RULES:
         if not ApprovalRule.objects.filter(region_id=region, level=level, approver_tier=tier).exists():
             services.set_approval_rule(city, region, level, tier)
+
+
+def trusted_senders() -> None:
+    """The observatories whose CAP messages go on air without approval: the province's for the city,
+    each county's weather bureau for its county (made-up sender ids, as a deployment would list them)."""
+    if TrustedSender.objects.exists():
+        return
+    entries = [trust.Entry("sx-qxt@cma.example.cn", CITY, "山西省气象台")]
+    for code, name in Region.objects.filter(parent_id=CITY, level=regioncodes.COUNTY).values_list(
+        "code", "name"
+    ):
+        entries.append(trust.Entry(f"qxj-{code}@cma.example.cn", code, f"{name}气象局"))
+    trust.replace(User.objects.get(username="demo-city"), entries)
 
 
 # Loudspeakers and responsible people ----------------------------------------------------------

@@ -350,8 +350,7 @@ class SubscriptionCode(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     confirmed = models.BooleanField(default=False)
 
-    objects = ScopedQuerySet.as_manager()
-    scope_region_field = "region"
+    # Not scoped: no page or route lists codes; they belong to the public, not to a bureau.
     audit_exclude = ("address", "code_digest")
 
     class Meta:
