@@ -74,7 +74,15 @@ def beyond(shapes: list[dict[str, Any]], boundary: dict[str, Any], tolerance_m: 
     shapely.prepare(allowed)
     found = []
     for index, item in enumerate(shapes):
-        shape_m = _in_metres(_outline(item), transformer)
+        outline = _outline(item)
+        shape_m = _in_metres(outline, transformer)
+        if not np.isfinite(shapely.get_coordinates(shape_m)).all():
+            # A quarter of the globe away: the projection has no plane there. Far outside, by about
+            # the distance between the centres.
+            centre, home = outline.centroid, region.centroid
+            reach = float(areas.haversine_km(home.x, home.y, centre.x, centre.y)) * 1000
+            found.append(Overreach(index, round(max(reach, tolerance_m), 1)))
+            continue
         if allowed.covers(shape_m):
             continue
         outside = shape_m.difference(region_m)

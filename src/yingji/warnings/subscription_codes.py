@@ -280,7 +280,7 @@ def _carry_out(found: SubscriptionCode, site: str, now: datetime) -> None:
     subscriber.min_level, subscriber.active, subscriber.token_digest = found.min_level, True, digest
     subscriber.updated_at = now
     save_or_conflict(subscriber)
-    action = "subscriber.changed" if before is not None else "subscriber.subscribed"
+    action = "subscriber.changed" if before is not None and before["active"] else "subscriber.subscribed"
     audit.record(PUBLIC_ACTOR, action, subscriber, before=before, after=audit.snapshot(subscriber))
     link = site.rstrip("/") + reverse("warnings_public:unsubscribe", args=[token])
     _tell(
