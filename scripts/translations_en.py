@@ -1140,6 +1140,38 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "未按国家标准制定动火、进入受限空间等特殊作业管理制度，或制度未有效执行": "No rules for hot work, confined-space entry and other special work, or the rules not followed",  # noqa: E501
     "新开发的危险化学品生产工艺未经小试、中试、工业化试验直接工业化生产；国内首次使用的化工工艺未经省级有关部门组织安全可靠性论证；新建装置未制定试生产方案投料开车；精细化工企业未按规范开展反应安全风险评估": "New processes scaled up without laboratory, pilot and industrial trials; processes new to China without a provincial safety review; new units started without a trial-run plan; fine-chemical plants without a reaction risk assessment",  # noqa: E501
     "未按国家标准分区分类储存危险化学品，超量、超品种储存危险化学品，或相互禁配物质混放混存": "Hazardous chemicals stored without segregation, above the permitted quantities or kinds, or incompatible substances stored together",  # noqa: E501
+    "更改订阅": "Change of subscription",
+    "退订": "Unsubscribe",
+    "输入短信验证码": "Enter the SMS code",
+    "确认退订": "Confirm unsubscribing",
+    "确认订阅": "Confirm your subscription",
+    "验证码已发送至 %(number)s，%(minutes)s 分钟内有效，可以输入 5 次。": (
+        "A code was sent to %(number)s. It is valid for %(minutes)s minutes and may be tried 5 times."
+    ),
+    "该号码订阅了预警短信时才会收到验证码；输入验证码后即退订。": (
+        "The code arrives only if this number is subscribed; entering it ends the subscription."
+    ),
+    "输入验证码后订阅才生效；已订阅的号码将按这次的选择更新。": (
+        "The subscription takes effect once you enter the code; a number already subscribed is updated to "
+        "these choices."
+    ),
+    "没有收到或已过期？重新获取验证码": "No code, or too late? Ask for a new one",
+    "填写订阅的手机号，我们向它发送验证码，输入验证码后即退订。也可以打开订阅成功短信里的退订链接。": (
+        "Enter the subscribed number: we send it a code, and entering the code ends the subscription. "
+        "The unsubscribe link in the confirmation SMS works too."
+    ),
+    "获取验证码": "Send me a code",
+    "提交后，我们向该号码发送短信验证码，输入验证码后订阅才生效。已订阅的号码用同样的方式更改位置或级别。": (
+        "We send a code to this number by SMS; the subscription takes effect once you enter it. A subscribed "
+        "number changes its place or level the same way."
+    ),
+    "订阅已更新": "Subscription updated",
+    "退订链接已通过短信发送到这个号码，请保留那条短信。也可以随时在“退订”页面用验证码退订。": (
+        "The unsubscribe link was sent to this number by SMS: keep that message. You can also unsubscribe "
+        "at any time on the Unsubscribe page with a code."
+    ),
+    "短信验证码": "SMS code",
+    "没有这个验证请求，请重新填写。": "There is no such request: please fill in the form again.",
 }
 
 # Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).

@@ -166,7 +166,9 @@ MESSAGING_HTTP_TIMEOUT = env_float("MESSAGING_HTTP_TIMEOUT", env_float("WARNINGS
 MESSAGING_RECEIPT_TOKEN = _messaging("RECEIPT_TOKEN")  # what gateways post receipts with; blank: no route
 
 # Warnings (docs/warnings.md): identity of the CAP messages, the SMS signature, platform drafts.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")  # absolute links in CAP and the feed
+# The public address for absolute links (CAP <web>, the Atom feed, SMS links); unset, pages and feeds
+# use the host each request came to, and the worker http://localhost:8000 (warnings/cap/alerts.py).
+SITE_URL = os.environ.get("SITE_URL", "")
 WARNINGS_CAP_SENDER = os.environ.get("WARNINGS_CAP_SENDER", "")  # blank: yingji@<city code>
 WARNINGS_SECTOR_CODE = os.environ.get("WARNINGS_SECTOR_CODE", "324")  # GB/T 4657 digits of the identifier
 WARNINGS_SMS_SIGNATURE = os.environ.get("WARNINGS_SMS_SIGNATURE", "")  # blank: 【<city>应急】
@@ -174,6 +176,16 @@ WARNINGS_COVERAGE_TARGET = env_float("WARNINGS_COVERAGE_TARGET", 0.9)  # the pla
 WARNINGS_RAIN_DRAFT_HOURS = env_float("WARNINGS_RAIN_DRAFT_HOURS", 6)
 WARNINGS_GAS_DRAFT_HOURS = env_float("WARNINGS_GAS_DRAFT_HOURS", 3)
 WARNINGS_TOXIC_GAS_RADIUS_KM = env_float("WARNINGS_TOXIC_GAS_RADIUS_KM", 3.0)
+# How far a warning's shapes may reach past the issuing region's boundary (metres); recipients
+# beyond the boundary are never reached whatever the shape.
+WARNINGS_AREA_TOLERANCE_M = env_float("WARNINGS_AREA_TOLERANCE_M", 500.0)
+# Public subscriptions (confirmed by an SMS code): requests for a code per client address and per
+# number, and tries of a code per client address, in each window (a fixed window: at most twice as
+# many across a window's edge).
+WARNINGS_SUBSCRIBE_WINDOW_SECONDS = env_int("WARNINGS_SUBSCRIBE_WINDOW_SECONDS", 3600)
+WARNINGS_SUBSCRIBE_REQUESTS_PER_CLIENT = env_int("WARNINGS_SUBSCRIBE_REQUESTS_PER_CLIENT", 20)
+WARNINGS_SUBSCRIBE_CODES_PER_NUMBER = env_int("WARNINGS_SUBSCRIBE_CODES_PER_NUMBER", 5)
+WARNINGS_SUBSCRIBE_CHECKS_PER_CLIENT = env_int("WARNINGS_SUBSCRIBE_CHECKS_PER_CLIENT", 50)
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

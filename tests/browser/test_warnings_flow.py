@@ -130,7 +130,8 @@ def test_a_red_rainstorm_warning_goes_from_the_duty_officer_to_the_public(page: 
     card.click()
     page.wait_for_url(f"**/public/warnings/{warning.pk}/")
     assert page.locator("#public-instruction").inner_text().startswith(RED_INSTRUCTION)
-    assert page.locator("#public-cap-link").get_attribute("href") == f"/cap/{warning.identifier}.xml"
+    cap_link = f"{page.base_url}/cap/{warning.identifier}.xml"  # on the host the visitor came to
+    assert page.locator("#public-cap-link").get_attribute("href") == cap_link
     page.wait_for_selector("#public-warning-map[data-loaded]")
     screenshot(page, "warnings-5-public-detail")
     assert elsewhere == []  # nothing leaves the server: no tiles, no CDN

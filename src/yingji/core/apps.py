@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from yingji.core import counts, maplayers, navigation
+        from yingji.core import counts, maplayers, navigation, ratelimit  # noqa: F401 (registers its check)
 
         maplayers.register_core_layers()
         counts.register_core_counts()

@@ -443,3 +443,26 @@ class CacheStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.token}"
+
+
+class RateCounter(models.Model):
+    """How many requests of one kind came from one key (a phone number, a client address) in one window.
+
+    Written by core/ratelimit.py; the key is kept only as a keyed digest, so the table holds no
+    numbers or addresses. Counters of windows long past are deleted by the worker.
+    """
+
+    kind = models.CharField(max_length=48)
+    key_digest = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key_digest", "window_start"], name="rate_counter_one_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key_digest[:8]} {self.window_start:%Y-%m-%d %H:%M} ×{self.count}"

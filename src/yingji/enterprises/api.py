@@ -13,6 +13,7 @@ from yingji.core.api_common import AUTH, BoundedDate, Page, current_user, id_pat
 from yingji.core.errors import InvalidInput
 from yingji.enterprises import ledger, services
 from yingji.enterprises.models import Enterprise, Licence
+from yingji.geography.coordinates import Latitude, Longitude
 
 router = Router(auth=AUTH, tags=["enterprises"])
 
@@ -88,8 +89,8 @@ class EnterpriseIn(Schema):
     scale: Scale = "small"
     status: OperatingStatus = "operating"
     address: str = Field("", max_length=200)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     legal_representative: str = Field(min_length=1, max_length=64)
     legal_representative_phone: str = Field("", max_length=32)
     safety_officer: str = Field("", max_length=64)
@@ -105,8 +106,8 @@ class EnterprisePatch(Schema):
     scale: Scale | None = None
     status: OperatingStatus | None = None
     address: str | None = Field(None, max_length=200)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     legal_representative: str | None = Field(None, min_length=1, max_length=64)
     legal_representative_phone: str | None = Field(None, max_length=32)
     safety_officer: str | None = Field(None, max_length=64)

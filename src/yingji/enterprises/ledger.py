@@ -139,6 +139,8 @@ def _row_values(row: tuple[Any, ...], positions: dict[str, int]) -> dict[str, An
             values[column.field] = by_label.get(text, text)
         elif column.field in NUMERIC:
             try:
+                if isinstance(cell, bool):  # a TRUE/FALSE cell is not a number (float(True) would be 1.0)
+                    raise ValueError(cell)
                 values[column.field] = NUMERIC[column.field](cell)
             except (TypeError, ValueError):
                 raise ValueError(f"“{column.header}”须为数字 / {column.field} must be a number") from None

@@ -17,6 +17,7 @@ from yingji.core.models import Organization, User
 from yingji.core.services import region_in_scope, require_permission, save_or_conflict, validate_model
 from yingji.enterprises.gb32100 import InvalidCreditCode, validate_credit_code
 from yingji.enterprises.models import Enterprise, Licence
+from yingji.geography import coordinates
 
 MANAGE_ENTERPRISES = roles.MANAGE_ORGANIZATIONS
 IDENTITY_FIELDS = ("name", "credit_code", "industry", "region_code")
@@ -66,7 +67,7 @@ def prepare_enterprise(
         region=region,
         **{k: v for k, v in details.items() if k in DETAIL_FIELDS and v is not None},
     )
-    _check_coordinates(enterprise)
+    coordinates.check_location(enterprise.longitude, enterprise.latitude)
     _check_code_is_new(enterprise.credit_code)
     validate_model(enterprise, exclude=["organization"])
     return enterprise
@@ -123,7 +124,7 @@ def update_enterprise(actor: User, enterprise_id: int, **changes: Any) -> Enterp
     for key in DETAIL_FIELDS:
         if key in changes and changes[key] is not None:
             setattr(enterprise, key, changes[key])
-    _check_coordinates(enterprise)
+    coordinates.check_location(enterprise.longitude, enterprise.latitude)
     validate_model(enterprise)
     save_or_conflict(enterprise)
     organization = enterprise.organization
@@ -155,18 +156,6 @@ def remove_licence(actor: User, licence_id: int) -> Licence:
     audit.record(actor, "licence.deleted", licence, before=before)
     licence.delete()
     return licence
-
-
-def _check_coordinates(enterprise: Enterprise) -> None:
-    lon, lat = enterprise.longitude, enterprise.latitude
-    if (lon is None) != (lat is None):
-        raise InvalidInput(
-            "经纬度须同时填写 / Give both longitude and latitude", details={"field": "longitude"}
-        )
-    if lon is not None and lat is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise InvalidInput(
-            "坐标不在中国境内 / The coordinates are outside China", details={"field": "longitude"}
-        )
 
 
 def _check_licence_dates(licence: Licence) -> None:

@@ -17,6 +17,8 @@ A point is in the area if it is in any of them: inside a polygon or on its bound
   every other cell lies wholly inside or wholly outside, as its centre does. Points in those cells
   are answered from the raster; only points in boundary cells get shapely's exact test.
 - `drawable(shape)` is a shape as plain GeoJSON for maps and shapely (a circle becomes a polygon).
+- `clean_shapes(shapes)` checks shapes as they are typed in (API, CAP import) and returns them as
+  stored; `parse_shapes` reads stored ones quickly and trusts that they were cleaned.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
+from shapely.geometry import shape as shapely_shape
+
+from yingji.geography.coordinates import is_number
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 KM_PER_DEGREE = (
@@ -40,7 +45,11 @@ CIRCLE_POINTS = 72  # vertices of a circle drawn as a polygon
 
 
 class ShapeError(ValueError):
-    """An area geometry that is not one of the accepted GeoJSON forms."""
+    """An area geometry that is not one of the accepted GeoJSON forms (`index`: which one, from 0)."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass(frozen=True)
@@ -247,6 +256,80 @@ def shape_problems(shapes: Any) -> list[str]:
         if not part.exact.is_valid:
             problems.append(f"polygon {number}: {shapely.is_valid_reason(part.exact)}")
     return problems
+
+
+def _clean_position(value: Any) -> list[float] | None:
+    """A position as stored ([lon, lat] floats), or None if it is not two numbers in range."""
+    if not isinstance(value, list | tuple) or len(value) != 2 or not all(is_number(v) for v in value):
+        return None
+    lon, lat = float(value[0]), float(value[1])
+    return [lon, lat] if -180 <= lon <= 180 and -90 <= lat <= 90 else None
+
+
+def _clean_rings(rings: Any) -> list[list[list[float]]] | None:
+    """A polygon's rings as stored (closed, at least 4 positions each), or None."""
+    if not isinstance(rings, list | tuple) or not rings:
+        return None
+    cleaned = []
+    for ring in rings:
+        if not isinstance(ring, list | tuple) or len(ring) < 4:
+            return None
+        positions = [position for position in map(_clean_position, ring) if position is not None]
+        if len(positions) != len(ring) or positions[0] != positions[-1]:
+            return None
+        cleaned.append(positions)
+    return cleaned
+
+
+def clean_shapes(
+    shapes: Any, *, max_vertices: int = 20_000, max_radius_km: float = 300.0
+) -> list[dict[str, Any]]:
+    """An area's shapes as typed in, checked and as stored; ShapeError (with the shape's index) otherwise.
+
+    Stricter than `parse_shapes`, which reads shapes already stored: every coordinate must be a
+    number (never true/false or text: `coordinates.is_number`), rings closed, polygons valid (no
+    self-intersection), circles 0 < r ≤ `max_radius_km`, and at most `max_vertices` in all.
+    """
+    if not isinstance(shapes, list):
+        raise ShapeError("区域图形应为列表 / area_shapes must be a list")
+    cleaned: list[dict[str, Any]] = []
+    vertices = 0
+    for index, item in enumerate(shapes):
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "Circle":
+            centre, radius = _clean_position(item.get("coordinates")), item.get("radius_km")
+            if centre is None or not is_number(radius) or not 0 < radius <= max_radius_km:
+                raise ShapeError(
+                    f"圆需要中心经纬度（数字）和 0–{max_radius_km:g} 千米的半径 / A circle needs a lon,lat "
+                    f"centre (numbers) and a radius of 0–{max_radius_km:g} km",
+                    index,
+                )
+            cleaned.append({"type": "Circle", "coordinates": centre, "radius_km": float(radius)})
+            continue
+        if kind not in ("Polygon", "MultiPolygon"):
+            raise ShapeError(
+                "区域图形应为 Polygon、MultiPolygon 或 Circle / Shapes are Polygon, MultiPolygon or Circle",
+                index,
+            )
+        parts = [item.get("coordinates")] if kind == "Polygon" else item.get("coordinates")
+        if not isinstance(parts, list | tuple) or not parts:
+            parts = [None]
+        found = [_clean_rings(rings) for rings in parts]
+        polygons = [polygon for polygon in found if polygon is not None]
+        if len(polygons) != len(found):
+            raise ShapeError(
+                "多边形的每个环至少 4 个经纬度点（数字）且首尾相同 / Each polygon ring needs at least four "
+                "lon,lat points (numbers) and must be closed",
+                index,
+            )
+        vertices += sum(len(ring) for polygon in polygons for ring in polygon)
+        if vertices > max_vertices:
+            raise ShapeError(f"区域图形超过 {max_vertices} 个点 / More than {max_vertices} vertices", index)
+        geometry = {"type": kind, "coordinates": polygons[0] if kind == "Polygon" else polygons}
+        if not shapely_shape(geometry).is_valid:
+            raise ShapeError("多边形自相交或无效 / The polygon intersects itself or is invalid", index)
+        cleaned.append(geometry)
+    return cleaned
 
 
 # Distances -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -366,6 +366,12 @@ class LoadedGrid:
 
     def township_number(self, code: str) -> int:
         return self.township_codes.index(code) if code in self.township_codes else -1
+
+    def cells_of_counties(self, codes: Collection[str]) -> np.ndarray:
+        """Which cells belong to one of the counties `codes` (flat bool array): a region's cells, for
+        clipping an area to it."""
+        numbers = [number for number, code in enumerate(self.county_codes) if code in codes]
+        return np.isin(self.county_index, numbers)
 
 
 _loaded: dict[str, LoadedGrid] = {}

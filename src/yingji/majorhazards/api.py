@@ -22,6 +22,7 @@ from yingji.core.api_common import (
     region_filter,
     responses,
 )
+from yingji.geography.coordinates import Latitude, Longitude
 from yingji.majorhazards import gb18218, services
 from yingji.majorhazards.models import (
     LEVEL_LABELS,
@@ -159,15 +160,15 @@ class InstallationIn(Schema):
     enterprise_id: int = Field(ge=1, le=2**53)
     name: str = Field(min_length=1, max_length=128)
     exposed_population: int = Field(0, ge=0, le=MAX_POPULATION, description="厂界外500米内常住人数")
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
 
 
 class InstallationPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=128)
     exposed_population: int | None = Field(None, ge=0, le=MAX_POPULATION)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
 
 
 class FilingIn(Schema):

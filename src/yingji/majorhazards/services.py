@@ -23,6 +23,7 @@ from yingji.core.models import Deadline, User
 from yingji.core.services import require_permission, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit, officers_of
+from yingji.geography import coordinates
 from yingji.majorhazards import gb18218
 from yingji.majorhazards.models import (
     FILED,
@@ -73,7 +74,7 @@ def create_installation(actor: User, *, enterprise_id: int, **fields: Any) -> In
         raise Forbidden()
     installation = Installation(enterprise=enterprise, **_only(fields, INSTALLATION_FIELDS))
     installation.name = installation.name.strip()
-    _check_coordinates(installation)
+    coordinates.check_location(installation.longitude, installation.latitude)
     validate_model(installation)
     save_or_conflict(installation)
     audit.record(actor, "major_hazard.created", installation, after=audit.snapshot(installation))
@@ -89,7 +90,7 @@ def update_installation(actor: User, installation_id: int, **changes: Any) -> In
         if name in changes and (changes[name] is not None or name in ("longitude", "latitude")):
             setattr(installation, name, changes[name])
     installation.name = installation.name.strip()
-    _check_coordinates(installation)
+    coordinates.check_location(installation.longitude, installation.latitude)
     validate_model(installation)
     save_or_conflict(installation)
     audit.record(
@@ -430,18 +431,6 @@ def _check_kind(kind: str) -> None:
             "单元类型应为 production（生产单元）或 storage（储存单元） / "
             "The kind must be production or storage",
             details={"field": "kind"},
-        )
-
-
-def _check_coordinates(installation: Installation) -> None:
-    lon, lat = installation.longitude, installation.latitude
-    if (lon is None) != (lat is None):
-        raise InvalidInput(
-            "经纬度须同时填写 / Give both longitude and latitude", details={"field": "longitude"}
-        )
-    if lon is not None and lat is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise InvalidInput(
-            "坐标不在中国境内 / The coordinates are outside China", details={"field": "longitude"}
         )
 
 

@@ -182,6 +182,12 @@ def withdraw(about: models.Model, reason: str) -> int:
     )
 
 
+def redact(about: models.Model, replacement: str) -> int:
+    """Replace the text of the messages about `about` once it must not be kept (a one-time code used,
+    replaced or expired); the deliveries still say who was sent a message on which channel and when."""
+    return Message.objects.about(about).update(body=replacement, subject="", link="")
+
+
 def _columns(batch: Batch) -> tuple[Sequence[Any], ...]:
     return (batch.channel, batch.kind, batch.recipient_id, batch.address, batch.region, batch.cell, batch.key)
 

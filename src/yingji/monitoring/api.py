@@ -26,6 +26,7 @@ from yingji.core.api_common import (
     responses,
 )
 from yingji.core.errors import InvalidInput
+from yingji.geography.coordinates import Latitude, Longitude
 from yingji.monitoring import alarms, pipeline, queries, services
 from yingji.monitoring.maplayer import map_features
 from yingji.monitoring.models import Alarm, AlarmEvent, Gateway, Sensor, Site
@@ -211,16 +212,16 @@ class SensorIn(Schema):
     risk_point_id: int | None = Field(None, ge=1, le=MAX_ID)
     site_id: int | None = Field(None, ge=1, le=MAX_ID)
     location: str = Field("", max_length=100)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     offline_after_s: int | None = Field(None, ge=10, le=7 * 86400)
 
 
 class SensorPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     location: str | None = Field(None, max_length=100)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     offline_after_s: int | None = Field(None, ge=10, le=7 * 86400)
     active: bool | None = None
 
@@ -653,8 +654,8 @@ class SiteIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     kind: SiteKind
     region_code: str = Field(min_length=6, max_length=12)
-    longitude: float = Field(ge=-180, le=180)
-    latitude: float = Field(ge=-90, le=90)
+    longitude: Longitude
+    latitude: Latitude
 
 
 @router.get("/monitoring/sites", response=responses(list[SiteOut]), summary="自然灾害监测站点 / Sites")

@@ -20,6 +20,7 @@ from yingji.core.models import Organization, User, new_secret, secret_digest
 from yingji.core.services import region_in_scope, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit as may_edit_enterprise
+from yingji.geography import coordinates
 from yingji.majorhazards.models import Installation, Unit
 from yingji.monitoring import rules
 from yingji.monitoring.models import Gateway, Sensor, SensorState, Site, ThresholdRule, WindowRule
@@ -218,6 +219,7 @@ def create_site(
         latitude=fields.get("latitude"),
         organization_id=fields.get("organization_id"),
     )
+    coordinates.check_location(site.longitude, site.latitude)
     validate_model(site)
     save_or_conflict(site)
     audit.record(actor, "monitoring_site.created", site, after=audit.snapshot(site))
@@ -260,6 +262,7 @@ def create_sensor(
     for field in SENSOR_FIELDS:
         if fields.get(field) is not None:
             setattr(sensor, field, fields[field])
+    coordinates.check_location(sensor.longitude, sensor.latitude)
     if site_id is not None:
         if enterprise_id or installation_id or hazard_unit_id or risk_point_id:
             raise InvalidInput(
@@ -373,6 +376,7 @@ def update_sensor(actor: User, sensor_id: int, **changes: Any) -> Sensor:
             changes[field] is not None or field in ("longitude", "latitude", "offline_after_s")
         ):
             setattr(sensor, field, changes[field])
+    coordinates.check_location(sensor.longitude, sensor.latitude)
     sensor.name = sensor.name.strip()
     validate_model(sensor)
     sensor.save()

@@ -21,6 +21,7 @@ from yingji.core.api_common import (
 from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
 from yingji.core.scoping import scope_for
+from yingji.geography.coordinates import Latitude, Longitude
 from yingji.risks import maplayer, services
 from yingji.risks.models import RiskBanding, RiskPoint
 
@@ -146,8 +147,8 @@ class RiskPointIn(Factors):
     kind: Kind
     method: Method
     location: str = Field("", max_length=200)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     accident_types: str = Field("", max_length=200)
     reassess_on: BoundedDate | None = None
     responsible_level: ResponsibleLevel | None = Field(
@@ -160,8 +161,8 @@ class RiskPointPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: Kind | None = None
     location: str | None = Field(None, max_length=200)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     accident_types: str | None = Field(None, max_length=200)
     reassess_on: BoundedDate | None = None
     responsible_level: ResponsibleLevel | None = None

@@ -23,6 +23,7 @@ from yingji.core.scoping import scope_for
 from yingji.core.services import region_in_scope, save_or_conflict, validate_model
 from yingji.enterprises.models import Enterprise
 from yingji.enterprises.services import may_edit, officers_of
+from yingji.geography import coordinates
 from yingji.risks import grading
 from yingji.risks.models import (
     DEFAULT_RESPONSIBLE_LEVEL,
@@ -141,18 +142,6 @@ def _editable_point(actor: User, point_id: int) -> RiskPoint:
     return point
 
 
-def _check_coordinates(point: RiskPoint) -> None:
-    lon, lat = point.longitude, point.latitude
-    if (lon is None) != (lat is None):
-        raise InvalidInput(
-            "经纬度须同时填写 / Give both longitude and latitude", details={"field": "longitude"}
-        )
-    if lon is not None and lat is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise InvalidInput(
-            "坐标不在中国境内 / The coordinates are outside China", details={"field": "longitude"}
-        )
-
-
 @transaction.atomic
 def create_risk_point(actor: User, *, enterprise_id: int, method: str, **fields: Any) -> RiskPoint:
     """A new risk point of an enterprise, graded at once with the banding in force there.
@@ -166,7 +155,7 @@ def create_risk_point(actor: User, *, enterprise_id: int, method: str, **fields:
     if not point.responsible_level:
         point.responsible_level = DEFAULT_RESPONSIBLE_LEVEL[point.level]
     point.name = (point.name or "").strip()
-    _check_coordinates(point)
+    coordinates.check_location(point.longitude, point.latitude)
     validate_model(point)
     save_or_conflict(point)
     schedule_reassessment(point)
@@ -188,7 +177,7 @@ def update_risk_point(actor: User, point_id: int, **changes: Any) -> RiskPoint:
         setattr(point, name, value.strip() if isinstance(value, str) else value)
     if "reassess_on" in changes and (point.reassess_on is None or point.reassess_on > timezone.localdate()):
         point.reassessment_due = False
-    _check_coordinates(point)
+    coordinates.check_location(point.longitude, point.latitude)
     validate_model(point)
     save_or_conflict(point)
     if "reassess_on" in changes:

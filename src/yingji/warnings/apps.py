@@ -7,8 +7,15 @@ class WarningsConfig(AppConfig):
     verbose_name = "预警发布"
 
     def ready(self) -> None:
-        # The expiry handler, the coverage check, the demo step and the listener that opens drafts
-        # from monitoring alarms register themselves on import.
-        from yingji.warnings import coverage, demo, drafts, registrations, services  # noqa: F401
+        # The expiry handler, the coverage and subscription-code checks, the demo step and the
+        # listener that opens drafts from monitoring alarms register themselves on import.
+        from yingji.warnings import (  # noqa: F401
+            coverage,
+            demo,
+            drafts,
+            registrations,
+            services,
+            subscription_codes,
+        )
 
         registrations.register_all()

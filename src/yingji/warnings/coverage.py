@@ -2,10 +2,11 @@
 
 Measured on the population grid (population.py), cell by cell:
 
-- **Target cells**: the cells whose centre lies in a shape (`areas.area_mask`), and the cells of the
-  area codes: for a county (or the city) every cell of the counties inside it; for a township or
-  village its boundary if the data has one, else its centroid's cell, else the grid's own place for
-  it (the township's zone, the village's settlement cell).
+- **Target cells**: the cells of the issuing region whose centre lies in a shape
+  (`areas.area_mask`), and the cells of the area codes: for a county (or the city) every cell of
+  the counties inside it; for a township or village its boundary if the data has one, else its
+  centroid's cell, else the grid's own place for it (the township's zone, the village's settlement
+  cell).
 - **Reached people of a cell**: all its people if a broadcast terminal whose delivery was confirmed
   (`delivered`) covers the cell's centre with its audible radius; otherwise the number of distinct
   people whose SMS or app message was delivered and whose location lies in the cell, at most the
@@ -69,7 +70,17 @@ def _ratio(reached: float, target: float) -> float | None:
 
 
 def target_cells(warning: EarlyWarning, loaded: population.LoadedGrid) -> np.ndarray:
-    """Which cells of the grid the warning's area covers (flat bool array)."""
+    """Which cells of the grid the warning's area covers (flat bool array), never past the issuing
+    region: a shape reaching over the boundary (within the tolerance) targets no one beyond it."""
+    issuer_counties = set(
+        Region.objects.filter(code__in=loaded.county_codes, path__startswith=warning.region.path).values_list(
+            "code", flat=True
+        )
+    )
+    return _area_cells(warning, loaded) & loaded.cells_of_counties(issuer_counties)
+
+
+def _area_cells(warning: EarlyWarning, loaded: population.LoadedGrid) -> np.ndarray:
     grid = loaded.grid
     mask = np.zeros(grid.size, dtype=bool)
     shapes = areas.parse_shapes(warning.area_shapes or [])

@@ -45,18 +45,21 @@ from django.utils import timezone
 
 from yingji.core import audit, jobs, regioncodes
 from yingji.core.demo import BEIJING, DEMO_ACTOR, DemoContext, demo_clock, person_name, register_demo_step
+from yingji.core.errors import InvalidInput
 from yingji.core.models import Deadline, Organization, Region, User
 from yingji.enterprises.models import HAZARDOUS_CHEMICALS, Enterprise
 from yingji.geography import population
 from yingji.geography.models import PopulationGrid
 from yingji.messaging import delivery
 from yingji.warnings import coverage, services, subscribers, types
+from yingji.warnings.cap import trust
 from yingji.warnings.models import (
     ApprovalRule,
     BroadcastTerminal,
     EarlyWarning,
     Responder,
     Subscriber,
+    TrustedSender,
     WarningType,
 )
 
@@ -101,6 +104,7 @@ def build_warnings(context: DemoContext) -> None:
         raise RuntimeError("the population grid of the city could not be built")
     Places(seed, grid).build()
     approval_rules()
+    trusted_senders()
     for block in range(context.scale):
         added = insert_subscribers(generate_subscribers(grid, seed, block))
         if added:
@@ -124,6 +128,19 @@ def approval_rules() -> None:
     for region, level, tier in APPROVAL_RULES:
         if not ApprovalRule.objects.filter(region_id=region, level=level, approver_tier=tier).exists():
             services.set_approval_rule(city, region, level, tier)
+
+
+def trusted_senders() -> None:
+    """The observatories whose CAP messages go on air without approval: the province's for the city,
+    each county's weather bureau for its county (made-up sender ids, as a deployment would list them)."""
+    if TrustedSender.objects.exists():
+        return
+    entries = [trust.Entry("sx-qxt@cma.example.cn", CITY, "山西省气象台")]
+    for code, name in Region.objects.filter(parent_id=CITY, level=regioncodes.COUNTY).values_list(
+        "code", "name"
+    ):
+        entries.append(trust.Entry(f"qxj-{code}@cma.example.cn", code, f"{name}气象局"))
+    trust.replace(User.objects.get(username="demo-city"), entries)
 
 
 # Loudspeakers and responsible people ----------------------------------------------------------
@@ -527,16 +544,24 @@ WUTAISHAN_FOREST = {
 
 
 def chemical_plant_circle(radius_km: float = 3.0) -> list[dict[str, Any]]:
-    """A circle around the first demo chemical plant of 忻府区 (the demo's enterprises are generated)."""
-    plant = (
+    """A circle around the first demo chemical plant of 忻府区 far enough from its boundary for the
+    circle to stay in the county (a county warns only its own people; the enterprises are generated)."""
+    county = Region.objects.get(code="140902")
+    plants = (
         Enterprise.objects.filter(
-            industry=HAZARDOUS_CHEMICALS, region__path__contains="/140902/", longitude__isnull=False
+            industry=HAZARDOUS_CHEMICALS, region__path__startswith=county.path, longitude__isnull=False
         )
         .order_by("id")
         .values_list("longitude", "latitude")
-        .first()
     )
-    lon, lat = plant if plant else (112.73, 38.42)  # 忻府区 centre, if the plants were not built
+    for lon, lat in plants:
+        circle = [{"type": "Circle", "coordinates": [lon, lat], "radius_km": radius_km}]
+        try:
+            services.check_shapes_within(county, circle)
+        except InvalidInput:
+            continue
+        return circle
+    lon, lat = (county.centroid_lon, county.centroid_lat) if county.centroid_lon else (112.73, 38.42)
     return [{"type": "Circle", "coordinates": [lon, lat], "radius_km": radius_km}]
 
 

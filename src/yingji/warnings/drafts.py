@@ -19,11 +19,12 @@ from typing import Any
 from django.conf import settings
 
 from yingji.core import audit, jobs, roles
+from yingji.core.errors import InvalidInput
 from yingji.core.models import Region
 from yingji.monitoring.alarms import on_alarm_rising
 from yingji.monitoring.models import Alarm
 from yingji.monitoring.sensortypes import LEVEL_NAMES
-from yingji.warnings import lifecycle, types
+from yingji.warnings import lifecycle, services, types
 from yingji.warnings.models import EarlyWarning, WarningType
 from yingji.warnings.services import CHECK_DRAFT_TASK, bureau_of
 
@@ -48,6 +49,16 @@ def _wanted(alarm: Alarm) -> str | None:
 
 def _county(region: Region) -> Region:
     return region.ancestor_at("county") or region
+
+
+def _issuer(county: Region, shapes: list[dict[str, Any]]) -> Region:
+    """The county, or the city above it when the draft's circle reaches into a neighbouring county:
+    a county warns only its own people (services.check_shapes_within)."""
+    try:
+        services.check_shapes_within(county, shapes)
+    except InvalidInput:
+        return county.ancestor_at("city") or county
+    return county
 
 
 def _prefill(alarm: Alarm, type_code: str, now: datetime) -> dict[str, Any]:
@@ -127,15 +138,15 @@ def draft_from_alarm(alarm: Alarm, now: datetime) -> EarlyWarning | None:
         )
         _tell_duty_officers(open_draft)
         return open_draft
-    county = _county(alarm.sensor.region)
+    issuer = _issuer(_county(alarm.sensor.region), fields["area_shapes"])
     warning_type = fields["warning_type"]
     warning = EarlyWarning(
         **fields,
         category=warning_type.category,
         instruction=warning_type.instructions.get(fields["level"], ""),
         onset=now,
-        region=county,
-        organization=bureau_of(county),
+        region=issuer,
+        organization=bureau_of(issuer),
         source=EarlyWarning.MONITORING,
         source_key=key,
     )

@@ -3,7 +3,8 @@
 An `EarlyWarning` (named so as not to shadow Python's `Warning`) is one version of a warning: an
 update or a cancellation is a new row that references the version it replaces (`supersedes`), so
 each published version keeps its own CAP message. Warning types are data
-(`WarningType`, seeded from data/warning_types.json). Approval is configuration (`ApprovalRule`).
+(`WarningType`, seeded from data/warning_types.json). Approval is configuration (`ApprovalRule`), and
+so is which CAP senders publish without it (`TrustedSender`).
 
 Recipients are of four kinds: platform users (duty officers, enterprise officers, disaster
 reporters), the responsible-person register (`Responder`: village heads, shelter managers, schools),
@@ -102,6 +103,30 @@ class ApprovalRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.level} → {self.approver_tier}"
+
+
+class TrustedSender(models.Model):
+    """A CAP sender the city trusts to put warnings on air at once, within one region.
+
+    The provincial or city observatory, say: its imported messages whose area lies in `region` are
+    published on arrival. Every other import waits for the ordinary approval (cap/importing.py).
+    """
+
+    sender = models.CharField("CAP 发送方", max_length=200, unique=True)
+    name = models.CharField("名称", max_length=100, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="trusted_cap_senders")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+
+    class Meta:
+        ordering = ["sender"]
+        verbose_name = "可信 CAP 发送方"
+        verbose_name_plural = "可信 CAP 发送方"
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.region_id}"
 
 
 class EarlyWarning(models.Model):
@@ -301,6 +326,46 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.address[:3]}…{self.address[-2:]}"
+
+
+class SubscriptionCode(models.Model):
+    """A one-time code sent by SMS to a number, to confirm that its owner subscribes, changes or ends
+    a public subscription (subscriptions.py). Nothing changes until the code comes back.
+
+    The code is kept only as an HMAC keyed with the secret key and this row's `reference` (the
+    random name of the confirmation page): a copy of the database does not give it away. It expires
+    after 10 minutes and allows 5 tries; the text of its SMS is blanked in the outbox once it is used,
+    replaced or expired.
+    """
+
+    SUBSCRIBE, CHANGE, END = "subscribe", "change", "end"
+    PURPOSE_CHOICES = [(SUBSCRIBE, _("订阅")), (CHANGE, _("更改订阅")), (END, _("退订"))]
+
+    reference = models.CharField(max_length=32, unique=True)
+    purpose = models.CharField("用途", max_length=10, choices=PURPOSE_CHOICES)
+    address = models.CharField("手机号", max_length=20, db_index=True)
+    # What the subscription becomes once confirmed (for an end: the subscription's own region).
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    min_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, default=BLUE)
+    code_digest = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    # When it stopped counting: confirmed, replaced by a newer code, or found expired by the worker.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    confirmed = models.BooleanField(default=False)
+
+    # Not scoped: no page or route lists codes; they belong to the public, not to a bureau.
+    audit_exclude = ("address", "code_digest")
+
+    class Meta:
+        verbose_name = "订阅验证码"
+        verbose_name_plural = "订阅验证码"
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.address[:3]}****{self.address[-4:]}"
 
 
 class SubscriberSnapshot(models.Model):

@@ -10,22 +10,24 @@ that references the one it replaces.
 
 from __future__ import annotations
 
-import math
 import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from shapely.geometry import mapping
 from shapely.geometry import shape as shapely_shape
+from shapely.ops import unary_union
 
 from yingji.core import audit, datebounds, jobs, regioncodes, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Organization, Region, User
-from yingji.geography import areas
+from yingji.geography import areas, containment
 from yingji.messaging import outbox
 from yingji.warnings import lifecycle
 from yingji.warnings.models import ApprovalRule, EarlyWarning, WarningType
@@ -37,6 +39,8 @@ APPROVER_ROLES = frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN})
 ISSUING_LEVELS = ("city", "county")
 MAX_SHAPE_VERTICES = 20_000
 MAX_CIRCLE_KM = 300.0
+DEFAULT_AREA_TOLERANCE_M = 500.0
+AREA_OUTSIDE_REGION = "area_outside_region"
 EXPIRE = "warnings.expire"
 # To-dos (core.jobs): approve and publish a submitted warning; revise a returned one; check a platform draft.
 APPROVE_TASK = "warnings.approve"
@@ -124,7 +128,7 @@ def allowed_actions(user: Any, warning: EarlyWarning) -> list[str]:
             allowed = may_approve(user, warning)
         if allowed:
             found.append(action)
-    if warning.status == EarlyWarning.DRAFT and may_draft(user):
+    if warning.status == EarlyWarning.DRAFT and may_draft(user) and warning.source != EarlyWarning.IMPORTED:
         found.insert(0, "edit")
     if warning.status == EarlyWarning.PUBLISHED and _has_open_successor(warning):
         found = [action for action in found if action != lifecycle.UPDATE]
@@ -201,76 +205,62 @@ def _text(value: str, field_name: str, limit: int, *, required: bool) -> str:
     return value
 
 
-def _ring_ok(ring: Any) -> bool:
-    if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
-        return False
-    return all(_lonlat_ok(point) for point in ring)
-
-
-def _lonlat_ok(point: Any) -> bool:
-    return (
-        isinstance(point, list | tuple)
-        and len(point) == 2
-        and all(isinstance(value, int | float) and math.isfinite(value) for value in point)
-        and -180 <= point[0] <= 180
-        and -90 <= point[1] <= 90
-    )
-
-
 def clean_shapes(shapes: Any) -> list[dict[str, Any]]:
-    """Area shapes as stored: Polygon / MultiPolygon (closed lon,lat rings) and Circle dicts; else 400."""
-    if not isinstance(shapes, list):
-        raise _problem("area_shapes", "区域图形应为列表 / area_shapes must be a list")
-    cleaned, vertices = [], 0
-    for index, item in enumerate(shapes):
-        kind = item.get("type") if isinstance(item, dict) else None
-        where = f"area_shapes[{index}]"
-        if kind == "Circle":
-            center, radius = item.get("coordinates"), item.get("radius_km")
-            if (
-                not _lonlat_ok(center)
-                or not isinstance(radius, int | float)
-                or not math.isfinite(radius)
-                or not 0 < radius <= MAX_CIRCLE_KM
-            ):
-                raise _problem(
-                    where,
-                    f"圆需要中心经纬度和 0–{MAX_CIRCLE_KM:g} 千米的半径 / A circle needs a lon,lat centre "
-                    f"and a radius of 0–{MAX_CIRCLE_KM:g} km",
-                )
-            cleaned.append({"type": "Circle", "coordinates": list(center), "radius_km": float(radius)})
-            continue
-        if kind == "Polygon":
-            polygons = [item.get("coordinates")]
-        elif kind == "MultiPolygon":
-            polygons = item.get("coordinates")
-            if not isinstance(polygons, list) or not polygons:
-                polygons = [None]
-        else:
-            raise _problem(
-                where,
-                "区域图形应为 Polygon、MultiPolygon 或 Circle / Shapes are Polygon, MultiPolygon or Circle",
-            )
-        for rings in polygons:
-            if not isinstance(rings, list) or not rings or not all(_ring_ok(ring) for ring in rings):
-                raise _problem(
-                    where,
-                    "多边形的每个环至少 4 个经纬度点且首尾相同 / Each polygon ring needs at least four "
-                    "lon,lat points and must be closed",
-                )
-            vertices += sum(len(ring) for ring in rings)
-        if vertices > MAX_SHAPE_VERTICES:
-            raise _problem(
-                where, f"区域图形超过 {MAX_SHAPE_VERTICES} 个点 / More than {MAX_SHAPE_VERTICES} vertices"
-            )
-        if not shapely_shape(item).is_valid:
-            raise _problem(where, "多边形自相交或无效 / The polygon intersects itself or is invalid")
-        cleaned.append({"type": kind, "coordinates": item["coordinates"]})
-    return cleaned
+    """Area shapes as stored (`geography.areas.clean_shapes`: numbers only, closed, valid); else 400."""
+    try:
+        return areas.clean_shapes(shapes, max_vertices=MAX_SHAPE_VERTICES, max_radius_km=MAX_CIRCLE_KM)
+    except areas.ShapeError as error:
+        where = "area_shapes" if error.index is None else f"area_shapes[{error.index}]"
+        raise _problem(where, str(error)) from None
+
+
+def area_tolerance_m() -> float:
+    """How far a shape may reach past the issuing region's boundary (WARNINGS_AREA_TOLERANCE_M, 500 m)."""
+    return float(getattr(settings, "WARNINGS_AREA_TOLERANCE_M", DEFAULT_AREA_TOLERANCE_M))
+
+
+def outside_region(field_name: str, message: str, **details: Any) -> InvalidInput:
+    """The 400 of an area that reaches past the issuing region (`area_outside_region`)."""
+    return InvalidInput(message, code=AREA_OUTSIDE_REGION, details={"field": field_name, **details})
+
+
+def boundary_of(region: Region) -> dict[str, Any] | None:
+    """The region's boundary (GeoJSON), or the union of its counties' where it has none of its own."""
+    if region.geometry:
+        return region.geometry
+    parts = [
+        shapely_shape(geometry)
+        for geometry in Region.objects.filter(
+            path__startswith=region.path, level=regioncodes.COUNTY, geometry__isnull=False
+        ).values_list("geometry", flat=True)
+    ]
+    return mapping(unary_union(parts)) if parts else None
+
+
+def check_shapes_within(issuer: Region, shapes: list[dict[str, Any]]) -> None:
+    """Every shape within the issuing region's boundary, up to the tolerance; else 400 naming the shape.
+
+    A region without any known boundary cannot be checked: targeting still keeps every recipient
+    inside it (targeting.py).
+    """
+    boundary = boundary_of(issuer) if shapes else None
+    if boundary is None:
+        return
+    tolerance = area_tolerance_m()
+    for found in containment.beyond(shapes, boundary, tolerance):
+        raise outside_region(
+            f"area_shapes[{found.index}]",
+            f"区域图形超出发布单位辖区（{issuer.name}）约 {found.reach_m / 1000:.1f} 千米，允许误差 "
+            f"{tolerance:g} 米 / The shape reaches about {found.reach_m / 1000:.1f} km past the issuing "
+            f"region {issuer.code}; {tolerance:g} m are allowed",
+            region=issuer.code,
+            reach_m=found.reach_m,
+            tolerance_m=tolerance,
+        )
 
 
 def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) -> list[str]:
-    """The area's region codes, each inside the issuing region; the shapes must touch it. 400 otherwise."""
+    """The area's region codes, each inside the issuing region, and shapes within it; 400 otherwise."""
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
         raise _problem("area_codes", "区域代码应为字符串列表 / area_codes must be a list of codes")
     codes = list(dict.fromkeys(code.strip() for code in codes))
@@ -281,18 +271,12 @@ def _check_area(issuer: Region, codes: list[str], shapes: list[dict[str, Any]]) 
         if code not in found:
             raise _problem("area_codes", f"未知的行政区划代码 {code} / Unknown region code {code}")
         if not found[code].startswith(issuer.path):
-            raise _problem(
+            raise outside_region(
                 "area_codes",
                 f"{code} 不在发布单位辖区内 / {code} lies outside the issuing region {issuer.code}",
+                region=issuer.code,
             )
-    if shapes and issuer.geometry:
-        boundary = shapely_shape(issuer.geometry).buffer(0.01)
-        for index, item in enumerate(shapes):
-            if not shapely_shape(areas.drawable(item)).intersects(boundary):
-                raise _problem(
-                    f"area_shapes[{index}]",
-                    "区域图形不在发布单位辖区内 / The shape lies outside the issuing region",
-                )
+    check_shapes_within(issuer, shapes)
     return codes
 
 
@@ -356,6 +340,11 @@ def edit_draft(actor: User, warning_id: int, data: DraftInput) -> EarlyWarning:
     warning = _locked(actor, warning_id)
     if warning.status not in lifecycle.EDITABLE:
         raise Conflict("只有草稿可以修改 / Only a draft can be edited")
+    if warning.source == EarlyWarning.IMPORTED:
+        raise Conflict(
+            "外部导入的预警按原消息发布或作废，不能修改 / An imported message is published or discarded "
+            "as received, never edited"
+        )
     if data.region not in (None, warning.region_id):
         raise _problem("region", "草稿的发布单位不能更改 / A draft's issuing region cannot change")
     before = audit.snapshot(warning)
@@ -394,7 +383,7 @@ def submit(actor: User, warning_id: int) -> EarlyWarning:
     warning.save()
     audit.record(actor, "warning.submitted", warning, before=before, after=audit.snapshot(warning))
     jobs.tasks_done(warning, REVISE_TASK, CHECK_DRAFT_TASK)
-    _tell_approvers(warning)
+    tell_approvers(warning)
     return warning
 
 
@@ -431,7 +420,7 @@ def _is_a_draft(warning: EarlyWarning) -> bool:
     return warning.status == EarlyWarning.DRAFT
 
 
-def _tell_approvers(warning: EarlyWarning) -> None:
+def tell_approvers(warning: EarlyWarning) -> None:
     """Put the warning on its approvers' to-do lists until it is published, returned or cancelled."""
     jobs.notify(
         approvers_of(warning),

@@ -1,9 +1,11 @@
-"""Public subscriptions to warnings: by SMS or app push, for a location or a region.
+"""Subscriptions to warnings by SMS or app push, for a location or a region: the rules they share,
+staff registration and management, and the unsubscribe link.
 
-A member of the public subscribes on the public page without an account and gets an unsubscribe link
-(its token is shown once; only the digest is kept). Bureau staff register subscriptions for people
-who cannot (an elderly villager's phone) and manage those of their region. Numbers are personal data:
-lists show them masked.
+Members of the public subscribe, change or end a subscription on the public pages by confirming a
+one-time SMS code (subscription_codes.py). Bureau staff register subscriptions for people who cannot
+(an elderly villager's phone), with no code, and manage those of their region. Each confirmed
+subscription gets an unsubscribe link, sent to its number (only the token's digest is kept).
+Numbers are personal data: lists show them masked and the audit log never holds them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from shapely.geometry import shape as shapely_shape
 
 from yingji.core import audit, roles
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from yingji.core.models import Region, User, new_secret, secret_digest
+from yingji.core.models import Region, User, secret_digest
+from yingji.geography import coordinates
 from yingji.warnings import lifecycle
 from yingji.warnings.models import Subscriber
 
@@ -40,7 +43,7 @@ def may_manage(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and user.role in MANAGER_ROLES
 
 
-def _clean_address(channel: str, address: str) -> str:
+def clean_address(channel: str, address: str) -> str:
     address = (address or "").strip().replace(" ", "")
     if channel == Subscriber.SMS:
         address = address.removeprefix("+86")
@@ -67,17 +70,12 @@ def _county_at(longitude: float, latitude: float) -> Region | None:
     return None
 
 
-def _place(
+def place_of(
     region_code: str | None, longitude: float | None, latitude: float | None
 ) -> tuple[Region, float | None, float | None]:
     """The subscription's region and location: a point picks its county, a code its region."""
-    if (longitude is None) != (latitude is None):
-        raise InvalidInput(
-            "经纬度须同时给出 / Give both longitude and latitude", details={"field": "longitude"}
-        )
+    coordinates.check_location(longitude, latitude)
     if longitude is not None and latitude is not None:
-        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-            raise InvalidInput("经纬度超出范围 / Coordinates out of range", details={"field": "longitude"})
         county = _county_at(longitude, latitude)
         if county is None:
             raise InvalidInput(
@@ -97,40 +95,13 @@ def _place(
     return region, None, None
 
 
-def _clean_level(level: str) -> str:
+def clean_level(level: str) -> str:
     if level not in lifecycle.LEVELS:
         raise InvalidInput(
             "级别应为 blue、yellow、orange 或 red / Level is blue, yellow, orange or red",
             details={"field": "min_level"},
         )
     return level
-
-
-@transaction.atomic
-def subscribe_public(
-    channel: str,
-    address: str,
-    region_code: str | None = None,
-    longitude: float | None = None,
-    latitude: float | None = None,
-    min_level: str = "blue",
-) -> tuple[Subscriber, str]:
-    """Subscribe (or re-subscribe) without an account; returns the subscriber and its unsubscribe token."""
-    address = _clean_address(channel, address)
-    region, longitude, latitude = _place(region_code, longitude, latitude)
-    token, digest = new_secret(TOKEN_PREFIX)
-    subscriber = Subscriber.objects.select_for_update().filter(channel=channel, address=address).first()
-    before = audit.snapshot(subscriber) if subscriber else None
-    if subscriber is None:
-        subscriber = Subscriber(channel=channel, address=address)
-    subscriber.region, subscriber.longitude, subscriber.latitude = region, longitude, latitude
-    subscriber.min_level, subscriber.active, subscriber.token_digest = _clean_level(min_level), True, digest
-    subscriber.updated_at = timezone.now()
-    subscriber.save()
-    audit.record(
-        PUBLIC_ACTOR, "subscriber.subscribed", subscriber, before=before, after=audit.snapshot(subscriber)
-    )
-    return subscriber, token
 
 
 def find_by_token(token: str, *, lock: bool = False) -> Subscriber | None:
@@ -185,8 +156,8 @@ def create(
 ) -> Subscriber:
     """Staff register a subscription for someone in their region."""
     require_manage(actor)
-    address = _clean_address(channel, address)
-    region, longitude, latitude = _place(region_code, longitude, latitude)
+    address = clean_address(channel, address)
+    region, longitude, latitude = place_of(region_code, longitude, latitude)
     _in_scope(actor, region)
     if Subscriber.objects.filter(channel=channel, address=address).exists():
         raise Conflict("该号码已订阅 / This number is already subscribed", details={"field": "address"})
@@ -196,7 +167,7 @@ def create(
         region=region,
         longitude=longitude,
         latitude=latitude,
-        min_level=_clean_level(min_level),
+        min_level=clean_level(min_level),
         created_at=timezone.now(),
     )
     subscriber.save()
@@ -211,11 +182,11 @@ def update(actor: User, subscriber_id: int, **changes: Any) -> Subscriber:
     subscriber = Subscriber.objects.select_for_update().get_visible_or_404(actor, pk=subscriber_id)
     before = audit.snapshot(subscriber)
     if "min_level" in changes and changes["min_level"] is not None:
-        subscriber.min_level = _clean_level(changes["min_level"])
+        subscriber.min_level = clean_level(changes["min_level"])
     if "active" in changes and changes["active"] is not None:
         subscriber.active = bool(changes["active"])
     if any(changes.get(name) is not None for name in ("region", "longitude", "latitude")):
-        region, longitude, latitude = _place(
+        region, longitude, latitude = place_of(
             changes.get("region"), changes.get("longitude"), changes.get("latitude")
         )
         subscriber.region = _in_scope(actor, region)

@@ -11,6 +11,10 @@ The area is `area_codes` (regions: a code covers everything below it, by the reg
   its boundary (counties), else when its centroid lies in a shape, else as its parent is (the
   bundled township and village rows have neither boundary nor centroid, so they go with their
   county: better one warning too many than one too few).
+- Nothing past the issuing region: every recipient's region lies in the issuer's (a county's
+  warning never reaches the next county, whatever its shapes: they may reach past the boundary by
+  the tolerance `services.area_tolerance_m`, and what lies there belongs to the neighbour). The one
+  exception is the duty room above the issuer, which hears of every warning issued below it.
 - Duty officers of every county the area covers and of the city above it (inbox, and SMS if they
   have a phone); enterprise safety officers whose enterprise is in the area (by its location, else
   its region); disaster reporters whose region overlaps the area (inbox + SMS).
@@ -131,7 +135,8 @@ class TargetArea:
 
     shapes: areas.Area
     regions: RegionIndex
-    codes: list[str]  # the area codes that exist
+    issuer: str  # the issuing region's path: no recipient lies outside it
+    codes: list[str]  # the area codes that exist, inside the issuing region
     inside: set[str]  # regions inside an area code (the codes themselves included)
     containing: set[str]  # regions an area code lies inside (strict ancestors)
     touched: set[str]  # regions a shape touches (see the module's rules)
@@ -140,6 +145,11 @@ class TargetArea:
     def overlaps(self, code: str) -> bool:
         """The regional rule: a recipient with this region (and no location) is in the area."""
         return code in self.inside or code in self.containing or code in self.touched
+
+    def within_issuer(self, code: str) -> bool:
+        """Whether a region lies in the issuing region (recipients elsewhere are never reached)."""
+        path = self.regions.path.get(code)
+        return path is not None and path.startswith(self.issuer)
 
 
 def _circle_outline(circle: areas.Circle) -> Any:
@@ -181,22 +191,24 @@ def _touched(shapes: areas.Area, regions: RegionIndex) -> set[str]:
 
 
 def target_area(warning: EarlyWarning) -> TargetArea:
-    """The warning's area against the region tree around its issuing region."""
+    """The warning's area against the region tree around its issuing region, clipped to that region."""
     regions = RegionIndex.around(warning.region)
+    issuer = warning.region.path
+    within = {code for code, path in regions.path.items() if path.startswith(issuer)}
     shapes = areas.parse_shapes(warning.area_shapes or [])
-    codes = [code for code in dict.fromkeys(warning.area_codes or []) if code in regions.path]
+    codes = [code for code in dict.fromkeys(warning.area_codes or []) if code in within]
     area_paths = [regions.path[code] for code in codes]
-    inside = {code for code, path in regions.path.items() if any(path.startswith(p) for p in area_paths)}
+    inside = {code for code in within if any(regions.path[code].startswith(p) for p in area_paths)}
     containing = {
         ancestor for code in codes for ancestor in regioncodes.codes_in_path(regions.path[code])[:-1]
     }
-    touched = _touched(shapes, regions)
+    touched = _touched(shapes, regions) & within
     counties = {
         regions.county[code]
         for code in inside | touched
         if regions.level.get(regions.county[code]) == regioncodes.COUNTY
     }
-    return TargetArea(shapes, regions, codes, inside, containing & set(regions.path), touched, counties)
+    return TargetArea(shapes, regions, issuer, codes, inside, containing & within, touched, counties)
 
 
 # Reading rows ------------------------------------------------------------------------------------
@@ -327,7 +339,8 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
     codes = table.region_codes
     inside = np.fromiter((code in area.inside for code in codes), dtype=bool, count=len(codes))
     overlaps = np.fromiter((area.overlaps(code) for code in codes), dtype=bool, count=len(codes))
-    wanted = table.active & (table.level <= lifecycle.level_rank(warning.level))
+    within = np.fromiter((area.within_issuer(code) for code in codes), dtype=bool, count=len(codes))
+    wanted = table.active & (table.level <= lifecycle.level_rank(warning.level)) & within[table.region]
     located = table.located
     chosen = wanted & (inside[table.region] | (~located & overlaps[table.region]))
     bounds = area.shapes.bounds
@@ -355,7 +368,7 @@ def _subscribers(collect: _Collector, warning: EarlyWarning) -> None:
 
 def _responders(collect: _Collector) -> None:
     rows = list(
-        Responder.objects.filter(active=True, region__path__startswith=collect.area.regions.root).values_list(
+        Responder.objects.filter(active=True, region__path__startswith=collect.area.issuer).values_list(
             "id", "phone", "region_id", "longitude", "latitude"
         )
     )
@@ -376,7 +389,7 @@ def _responders(collect: _Collector) -> None:
 def _terminals(collect: _Collector) -> None:
     rows = list(
         BroadcastTerminal.objects.filter(
-            active=True, region__path__startswith=collect.area.regions.root
+            active=True, region__path__startswith=collect.area.issuer
         ).values_list("id", "code", "region_id", "longitude", "latitude")
     )
     ids, code, region, lon_values, lat_values = _columns(rows, 5)
@@ -432,7 +445,7 @@ def _users(collect: _Collector) -> None:
         for row in people.filter(role=roles.DISASTER_REPORTER).values_list(
             "id", "username", "phone", "region_id"
         )
-        if area.overlaps(row[3])
+        if area.overlaps(row[3]) and area.within_issuer(row[3])
     ]
     _add_users(collect, reporters, [-1] * len(reporters))
 
@@ -444,7 +457,7 @@ def _users(collect: _Collector) -> None:
     enterprises = {
         organization: (region, lon, lat, phone)
         for organization, region, lon, lat, phone in Enterprise.objects.filter(
-            organization_id__in={row[3] for row in officers}
+            organization_id__in={row[3] for row in officers}, region__path__startswith=area.issuer
         ).values_list("organization_id", "region_id", "longitude", "latitude", "safety_officer_phone")
     }
     officers = [row for row in officers if row[3] in enterprises]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import orjson
 from django.conf import settings
 
+from yingji.core.models import Region
 from yingji.messaging.models import Delivery
 from yingji.messaging.outbox import Text
 from yingji.warnings.cap import alerts
@@ -37,11 +38,15 @@ def _advice(warning: EarlyWarning) -> str:
 
 
 def _signature(warning: EarlyWarning) -> str:
+    return sms_signature(warning.region)
+
+
+def sms_signature(region: Region) -> str:
     """The SMS signature 【…】: the setting, else the city's name and 应急 (e.g. 忻州应急)."""
     configured = getattr(settings, "WARNINGS_SMS_SIGNATURE", "")
     if configured:
         return str(configured)
-    city = warning.region.ancestor_at("city") or warning.region
+    city = region.ancestor_at("city") or region
     return f"{city.name.removesuffix('市')}应急"
 
 

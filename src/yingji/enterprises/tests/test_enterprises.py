@@ -157,6 +157,21 @@ def test_one_bad_row_rejects_the_whole_file_with_row_numbers(county_admin: Any) 
     assert Enterprise.objects.count() == before
 
 
+def test_a_true_or_false_cell_is_not_a_coordinate(county_admin: Any) -> None:
+    """Excel's TRUE is not a longitude (float(True) would have made it 1.0)."""
+    rows = [
+        _row("甲煤业", 31, longitude=True, latitude=38.4),
+        _row("乙煤业", 32, longitude=112.7, latitude=False),
+        _row("丙煤业", 33, longitude=112.7, latitude=38.4),
+    ]
+    with pytest.raises(InvalidInput) as error:
+        ledger.import_workbook(county_admin, _workbook(rows))
+    assert [(e["row"], "must be a number" in e["message"]) for e in error.value.details["errors"]] == [
+        (2, True),
+        (3, True),
+    ]
+
+
 def test_an_exported_ledger_imports_back_after_removal(county_admin: Any, api_client: Any) -> None:
     content = api_client(county_admin).get("/api/v1/enterprises/export").content
     sheet = load_workbook(BytesIO(content)).active

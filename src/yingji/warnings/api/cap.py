@@ -1,4 +1,5 @@
-"""CAP 1.2 over the API: a published version's message, and the import of foreign messages.
+"""CAP 1.2 over the API: a published version's message, the import of foreign messages, and the
+city's list of senders trusted to publish without approval.
 
 Warning ids in paths are `{int:…}`, so the static `POST /warnings/cap` is never taken for an id,
 whichever order the routers are mounted in.
@@ -6,17 +7,18 @@ whichever order the routers are mounted in.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from yingji.core.api_common import AUTH, ErrorOut, current_user, id_path, responses
 from yingji.core.errors import Conflict, DomainError, InvalidInput
 from yingji.warnings import services
-from yingji.warnings.cap import importing, protocol
+from yingji.warnings.cap import alerts, importing, protocol, trust
 from yingji.warnings.models import EarlyWarning
 
 router = Router(auth=AUTH, tags=["warnings"])
@@ -61,9 +63,9 @@ def get_cap(request: HttpRequest, warning_id: int = id_path()) -> Any:
     """The message of a version that was published (also once updated, cancelled or expired); 409 before."""
     user = current_user(request)
     services.require(services.may_view(user))
-    warning = EarlyWarning.objects.only("id", "status", "published_at", "cap_xml").get_visible_or_404(
-        user, pk=warning_id
-    )
+    warning = EarlyWarning.objects.only(
+        "id", "status", "published_at", "cap_xml", "source"
+    ).get_visible_or_404(user, pk=warning_id)
     if warning.published_at is None or not warning.cap_xml:
         raise Conflict(
             f"预警尚未发布，没有 CAP 消息（{warning.get_status_display()}）/ "
@@ -71,7 +73,7 @@ def get_cap(request: HttpRequest, warning_id: int = id_path()) -> Any:
             code="not_published",
             details={"status": warning.status},
         )
-    return HttpResponse(warning.cap_xml.encode(), content_type=XML_CONTENT_TYPE)
+    return HttpResponse(alerts.with_links_for(warning, request), content_type=XML_CONTENT_TYPE)
 
 
 @router.post(
@@ -115,3 +117,43 @@ def import_cap(request: HttpRequest) -> Any:
             "region_code": warning.region_id,
         },
     )
+
+
+# Trusted senders --------------------------------------------------------------------------------
+
+
+class TrustedSenderOut(Schema):
+    sender: str
+    name: str
+    region_code: str = Field(alias="region_id")
+    updated_at: datetime
+
+
+class TrustedSenderIn(Schema):
+    sender: str = Field(min_length=1, max_length=200, description="CAP <sender>，如 / e.g. sxqx@cma.gov.cn")
+    region_code: str = Field(max_length=12, description="可直接发布的区域：市或县 / where it may publish")
+    name: str = Field("", max_length=100, description="名称，如山西省气象台 / a name for people")
+
+
+class TrustedSendersIn(Schema):
+    senders: list[TrustedSenderIn] = Field(max_length=trust.MAX_SENDERS)
+
+
+@router.get(
+    "/warnings/trusted-senders",
+    response=responses(list[TrustedSenderOut]),
+    summary="可直接发布的 CAP 发送方（市级管理员）/ CAP senders trusted to publish directly (city admins)",
+)
+def list_trusted_senders(request: HttpRequest) -> Any:
+    return trust.listed(current_user(request))
+
+
+@router.put(
+    "/warnings/trusted-senders",
+    response=responses(list[TrustedSenderOut]),
+    summary="设置可信发送方（整表替换）/ Replace the list of trusted senders",
+)
+def put_trusted_senders(request: HttpRequest, payload: TrustedSendersIn) -> Any:
+    """Senders not on the list (or outside their region) are imported as warnings awaiting approval."""
+    entries = [trust.Entry(item.sender, item.region_code, item.name) for item in payload.senders]
+    return trust.replace(current_user(request), entries)

@@ -23,6 +23,7 @@ from yingji.core.api_common import (
     region_filter,
     responses,
 )
+from yingji.geography.coordinates import Latitude, Longitude
 from yingji.warnings import maplayer, services, subscriptions
 from yingji.warnings.models import ApprovalRule, EarlyWarning, Subscriber, WarningType
 
@@ -305,15 +306,15 @@ class SubscriberIn(Schema):
     channel: Literal["sms", "app"]
     address: str = Field(min_length=1, max_length=200, description="手机号或推送标识 / number or push token")
     region_code: str | None = Field(None, max_length=12)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     min_level: Level = "blue"
 
 
 class SubscriberPatch(Schema):
     region_code: str | None = Field(None, max_length=12)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     min_level: Level | None = None
     active: bool | None = None
 

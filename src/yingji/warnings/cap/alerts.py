@@ -10,7 +10,7 @@
 
 Settings (read with defaults, so none is required): `WARNINGS_CAP_SENDER` (default
 "yingji@<city code>"), `WARNINGS_SECTOR_CODE` (the GB/T 4657 sector digits of the identifier) and
-`SITE_URL` (absolute links to the public pages).
+`SITE_URL` (absolute links to the public pages; unset, links follow the request's host: `site_url`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from lxml import etree
 
 from yingji.core import regioncodes
@@ -59,14 +60,36 @@ MAX_AREA_DESCRIPTION = 500
 # Settings and formats ----------------------------------------------------------------------------
 
 
-def site_url() -> str:
-    """The platform's public address, without a trailing slash."""
-    return str(getattr(settings, "SITE_URL", DEFAULT_SITE_URL)).rstrip("/")
+def site_url(request: HttpRequest | None = None) -> str:
+    """The platform's public address for absolute links, without a trailing slash.
+
+    `SITE_URL` when it is set; else the address the request came to (its scheme and its host, which
+    Django checks against ALLOWED_HOSTS), so that a reader who opened the platform by its IP address
+    or another name gets links that work for them; else http://localhost:8000 (the worker and the
+    commands, which have no request: set SITE_URL where their links matter, as SMS links do).
+    """
+    configured = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    if configured:
+        return configured
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return DEFAULT_SITE_URL
 
 
-def public_url(warning_id: int) -> str:
+def public_url(warning_id: int, request: HttpRequest | None = None) -> str:
     """The absolute address of a warning's public page."""
-    return f"{site_url()}/public/warnings/{warning_id}/"
+    return f"{site_url(request)}/public/warnings/{warning_id}/"
+
+
+def with_links_for(warning: EarlyWarning, request: HttpRequest) -> bytes:
+    """A version's stored CAP message as served to this request: a platform message published while
+    no SITE_URL was set carries the default address in `<web>`, which is replaced by this request's
+    (`site_url`). Imported messages are served exactly as received."""
+    stored = warning.cap_xml
+    default_web = f"<web>{DEFAULT_SITE_URL}/"
+    if warning.source != EarlyWarning.IMPORTED and default_web in stored:
+        stored = stored.replace(default_web, f"<web>{site_url(request)}/", 1)
+    return stored.encode()
 
 
 def sector_code() -> str:

@@ -34,9 +34,9 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 LEVEL_LABELS = {level: str(label) for level, label in LEVEL_CHOICES}
 
 
-def cap_url(identifier: str) -> str:
-    """The absolute address of a version's public CAP message."""
-    return f"{alerts.site_url()}/cap/{quote(identifier, safe='')}.xml"
+def cap_url(identifier: str, base: str) -> str:
+    """The absolute address of a version's public CAP message, on the site at `base`."""
+    return f"{base}/cap/{quote(identifier, safe='')}.xml"
 
 
 def live_warnings(now: datetime) -> list[EarlyWarning]:
@@ -81,11 +81,11 @@ def _feed_title() -> str:
     return f"{city or ''}突发事件预警信息"
 
 
-def render_feed(warnings: list[EarlyWarning], updated: datetime) -> bytes:
-    """The Atom 1.0 document of `warnings` (built as a tree: every text escaped by the serializer)."""
+def render_feed(warnings: list[EarlyWarning], updated: datetime, base: str) -> bytes:
+    """The Atom 1.0 document of `warnings`, its links on the site at `base` (built as a tree: every
+    text escaped by the serializer)."""
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", alerts.LANGUAGE)
-    base = alerts.site_url()
     _add(feed, "id", f"{base}/cap/feed.atom")
     _add(feed, "title", _feed_title())
     _add(feed, "subtitle", "生效中的预警（CAP 1.2）/ Warnings in force, with their CAP 1.2 messages")
@@ -95,7 +95,7 @@ def render_feed(warnings: list[EarlyWarning], updated: datetime) -> bytes:
     _add(feed, "generator", "Yingji")
     for warning in warnings:
         entry = _add(feed, "entry")
-        _add(entry, "id", cap_url(warning.identifier))
+        _add(entry, "id", cap_url(warning.identifier, base))
         _add(entry, "title", warning.headline)
         sent = warning.published_at or warning.created_at
         _add(entry, "updated", alerts.cap_time(sent))
@@ -103,8 +103,8 @@ def render_feed(warnings: list[EarlyWarning], updated: datetime) -> bytes:
         author = _add(entry, "author")
         _add(author, "name", warning.organization.name if warning.organization else warning.region.name)
         _add(entry, "summary", warning.description)
-        _add(entry, "link", rel="alternate", type="text/html", href=alerts.public_url(warning.pk))
-        _add(entry, "link", rel="related", type="application/cap+xml", href=cap_url(warning.identifier))
+        _add(entry, "link", rel="alternate", type="text/html", href=f"{base}/public/warnings/{warning.pk}/")
+        _add(entry, "link", rel="related", type="application/cap+xml", href=cap_url(warning.identifier, base))
         _add(entry, "category", term=warning.level, label=LEVEL_LABELS[warning.level])
         _add(entry, "category", term=warning.warning_type.code, label=warning.warning_type.name)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -125,17 +125,19 @@ def _conditional(
 
 @require_safe
 def atom_feed(request: HttpRequest) -> HttpResponse:
-    """`/cap/feed.atom`: the warnings on air.
+    """`/cap/feed.atom`: the warnings on air, linked on the site the reader came to (`site_url`).
 
     The document is built once per process for each state of the live warnings, of the feed's
-    `updated` time and of the regions (the title names the city): see `on_air_state`.
+    `updated` time, of the regions (the title names the city) and of the site address its links
+    use (SITE_URL, or this request's host when none is set): see `on_air_state`.
     """
     now = timezone.now()
     updated = last_change(now)
+    base = alerts.site_url(request)
     body = caching.per_process(
         "warnings.feed",
-        lambda: (caching.stamp(caching.REGIONS), on_air_state(now), updated),
-        lambda: render_feed(live_warnings(now), updated),
+        lambda: (caching.stamp(caching.REGIONS), on_air_state(now), updated, base),
+        lambda: render_feed(live_warnings(now), updated, base),
     )
     return _conditional(request, body, updated, ATOM_CONTENT_TYPE)
 
@@ -146,11 +148,13 @@ def cap_message(request: HttpRequest, identifier: str) -> HttpResponse:
     version = (
         EarlyWarning.objects.filter(identifier=identifier, published_at__isnull=False)
         .exclude(cap_xml="")
-        .only("cap_xml", "published_at")
+        .only("cap_xml", "published_at", "source")
         .order_by("-published_at")
         .first()
     )
     if version is None:
         raise Http404("unknown CAP identifier")
     assert version.published_at is not None
-    return _conditional(request, version.cap_xml.encode(), version.published_at, CAP_CONTENT_TYPE)
+    return _conditional(
+        request, alerts.with_links_for(version, request), version.published_at, CAP_CONTENT_TYPE
+    )

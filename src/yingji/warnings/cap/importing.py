@@ -2,10 +2,16 @@
 
 An Alert becomes a new warning; an Update or a Cancel a new version of the warning it references
 (found by sender and identifier). The issuing region is the lowest region that holds the whole area
-(its region codes and the centres of its shapes), never below a county, and it must lie in the
-importing user's region. The message is kept as received and goes out through the same
-`services.make_live` as the platform's own warnings. Everything happens in one transaction: a
-message that cannot be imported leaves nothing behind.
+(its region codes and its shapes, up to the boundary tolerance), never below a county, and it must
+lie in the importing user's region.
+
+Who may put it on air is the city's list of trusted senders (cap/trust.py), not the message's own
+`<sender>`, which anyone can write: a trusted sender's message whose area lies in the region it is
+trusted for is published at once, through the same `services.make_live` as the platform's own
+warnings. Any other message is kept as a submitted warning, and its approvers are told: it goes on
+air only when someone who may approve its level in its region publishes it (`ApprovalRule`). Either
+way the message is kept as received. Everything happens in one transaction: a message that cannot
+be imported leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,18 +23,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from shapely.geometry import shape as shapely_shape
 
-from yingji.core import regioncodes
+from yingji.core import audit, regioncodes
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import Region, User
+from yingji.geography import containment
 from yingji.warnings import services
-from yingji.warnings.cap import alerts
+from yingji.warnings.cap import alerts, trust
 from yingji.warnings.models import EarlyWarning
 
 ISSUING_DEPTH = regioncodes.LEVEL_DEPTH[regioncodes.COUNTY]
 
 
 def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> EarlyWarning:
-    """Import one CAP 1.2 message as `user`; the new version, published (or cancelled, for a Cancel).
+    """Import one CAP 1.2 message as `user`; the new version: published (or cancelled, for a Cancel)
+    when a trusted sender sent it for its region, else submitted for approval.
 
     400 for an invalid or hostile message, 403 when the area lies outside the user's region or the
     user may not import, 409 for a message already imported or a reference no longer on air.
@@ -54,7 +62,12 @@ def import_cap(user: User, data: bytes, *, now: datetime | None = None) -> Early
         if warning.series_id is None:
             warning.series = warning
             warning.save(update_fields=["series"])
-        services.make_live(warning, user, now)
+        if trust.trusted_for(message.sender, warning.region) is not None:
+            warning.approved_at, warning.approved_by = now, user
+            services.make_live(warning, user, now)
+        else:
+            audit.record(user, "warning.imported", warning, after=audit.snapshot(warning))
+            services.tell_approvers(warning)
     return warning
 
 
@@ -147,32 +160,42 @@ def _new_version(
         sender=message.sender,
         identifier=message.identifier,
         cap_xml=message.text,
-        status=EarlyWarning.APPROVED,
+        status=EarlyWarning.SUBMITTED,
         created_by=user,
-        approved_at=now,
-        approved_by=user,
+        submitted_at=now,
+        submitted_by=user,
     )
 
 
 def issuing_region(codes: list[str], shapes: list[dict[str, Any]]) -> Region:
-    """The lowest region holding every region code and every shape's centre, at county level or above."""
+    """The lowest region holding every region code and every shape, at county level or above.
+
+    A shape is held by the county (else the city) around its centre whose boundary it stays within,
+    up to the tolerance (`services.area_tolerance_m`); a shape no region holds is a 400.
+    """
     paths = list(Region.objects.filter(code__in=codes).values_list("path", flat=True))
     if shapes:
         outlines = [
-            (path, shapely_shape(geometry))
+            (path, shapely_shape(geometry), geometry)
             for path, geometry in Region.objects.filter(
                 level__in=(regioncodes.COUNTY, regioncodes.CITY), geometry__isnull=False
             ).values_list("path", "geometry")
         ]
-        # Counties first, so a centre finds the county it lies in before the city around it.
+        # Counties first, so a shape finds the county it lies in before the city around it.
         outlines.sort(key=lambda item: -len(item[0]))
+        tolerance = services.area_tolerance_m()
         for index, item in enumerate(shapes):
             centre = _centre(item)
-            path = next((path for path, outline in outlines if outline.covers(centre)), None)
+            around = [(path, geometry) for path, outline, geometry in outlines if outline.covers(centre)]
+            path = next(
+                (path for path, geometry in around if not containment.beyond([item], geometry, tolerance)),
+                None,
+            )
             if path is None:
-                raise InvalidInput(
-                    "区域图形不在平台的行政区划内 / The shape lies outside the platform's regions",
-                    details={"field": f"area_shapes[{index}]"},
+                raise services.outside_region(
+                    f"area_shapes[{index}]",
+                    "区域图形超出平台的行政区划 / The shape reaches past the platform's regions",
+                    tolerance_m=tolerance,
                 )
             paths.append(path)
     codes_along = [regioncodes.codes_in_path(path) for path in paths]

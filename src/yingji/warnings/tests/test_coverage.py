@@ -167,7 +167,7 @@ def test_township_and_shape_targets(grid):
 
 
 def test_uncovered_places_come_most_unreached_first(grid):
-    measured = coverage.measure(warning(codes=["140921"]), uncovered_limit=50)
+    measured = coverage.measure(warning(codes=["140921"], region="140921"), uncovered_limit=50)
     unreached = [place["unreached"] for place in measured["uncovered"]]
     assert len(unreached) == 50 and unreached == sorted(unreached, reverse=True)
     assert measured["uncovered_cells"] == measured["target_cells"]

@@ -37,6 +37,11 @@ def feed_entries(client: Client | None = None) -> dict[str, etree._Element]:
     return entries
 
 
+def served(stored: str, site: str = "http://testserver") -> str:
+    """A message published with no SITE_URL as it is served: its <web> link on the reader's site."""
+    return stored.replace(f"<web>{alerts.DEFAULT_SITE_URL}/", f"<web>{site}/")
+
+
 def test_the_feed_lists_live_warnings_with_their_links(demo: None) -> None:
     at = timezone.now()
     live = published(at=at, headline='忻府区暴雨红色预警 <急> & "立即转移"')
@@ -46,9 +51,7 @@ def test_the_feed_lists_live_warnings_with_their_links(demo: None) -> None:
     assert entry.findtext("atom:summary", namespaces=ATOM) == live.description
     assert entry.findtext("atom:author/atom:name", namespaces=ATOM) == "忻府区应急管理局"
     alternate = entry.find("atom:link[@rel='alternate']", ATOM)
-    assert (
-        alternate is not None and alternate.get("href") == f"http://localhost:8000/public/warnings/{live.pk}/"
-    )
+    assert alternate is not None and alternate.get("href") == f"http://testserver/public/warnings/{live.pk}/"
     assert [c.get("term") for c in entry.findall("atom:category", ATOM)] == ["red", "rainstorm"]
 
 
@@ -82,7 +85,7 @@ def test_every_version_that_went_out_has_its_public_message(demo: None) -> None:
     ended = published(status=EarlyWarning.EXPIRED)
     answer = Client().get(f"/cap/{ended.identifier}.xml")
     assert answer.status_code == 200 and answer["Content-Type"].startswith("application/cap+xml")
-    assert answer.content.decode() == ended.cap_xml and protocol.problems(answer.content) == []
+    assert answer.content.decode() == served(ended.cap_xml) and protocol.problems(answer.content) == []
     assert Client().get("/cap/14090232400000_20000101000000_0.xml").status_code == 404
     assert Client().post(f"/cap/{ended.identifier}.xml").status_code == 405
 
@@ -93,7 +96,7 @@ def test_the_api_serves_a_published_versions_message_in_scope(
     warning = published()
     answer = api_client(county_admin).get(f"/api/v1/warnings/{warning.pk}/cap.xml")
     assert answer.status_code == 200 and answer["Content-Type"] == "application/xml; charset=utf-8"
-    assert answer.content.decode() == warning.cap_xml
+    assert answer.content.decode() == served(warning.cap_xml)
     assert api_client(city_admin).get(f"/api/v1/warnings/{warning.pk}/cap.xml").status_code == 200
     assert api_client(other_county_admin).get(f"/api/v1/warnings/{warning.pk}/cap.xml").status_code == 404
     assert Client().get(f"/api/v1/warnings/{warning.pk}/cap.xml").status_code == 401
@@ -107,3 +110,47 @@ def test_a_version_never_published_has_no_message(
     answer = api_client(county_admin).get(f"/api/v1/warnings/{draft.pk}/cap.xml")
     assert answer.status_code == 409 and answer.json()["code"] == "not_published"
     assert Client().get(f"/cap/{draft.identifier}.xml").status_code == 404
+
+
+def test_links_follow_the_host_the_reader_came_to_unless_site_url_is_set(
+    demo: None, settings: object
+) -> None:
+    """A newcomer opening the demo by the machine's address gets links to that address, not localhost."""
+    live = published()
+    by_address = Client(HTTP_HOST="127.0.0.1:8000")
+    entry = feed_entries(by_address)[live.identifier]
+    related = entry.find("atom:link[@rel='related']", ATOM)
+    assert related is not None and related.get("href", "").startswith("http://127.0.0.1:8000/cap/")
+    # The cached document is per site address: a second host gets its own links, the first keeps its.
+    by_name = Client(HTTP_HOST="localhost")
+    assert (
+        feed_entries(by_name)[live.identifier].find("atom:id", ATOM).text.startswith("http://localhost/cap/")
+    )
+    assert (
+        feed_entries(by_address)[live.identifier]
+        .find("atom:id", ATOM)
+        .text.startswith("http://127.0.0.1:8000/")
+    )
+    message = by_address.get(f"/cap/{live.identifier}.xml").content.decode()
+    assert f"<web>http://127.0.0.1:8000/public/warnings/{live.pk}/</web>" in message
+    page = by_address.get(f"/public/warnings/{live.pk}/").content.decode()
+    assert 'href="http://127.0.0.1:8000/cap/feed.atom"' in page
+    assert f'href="http://127.0.0.1:8000/cap/{live.identifier}.xml"' in page
+
+    settings.SITE_URL = "https://yj.example.cn/"  # type: ignore[attr-defined]
+    entry = feed_entries(by_address)[live.identifier]
+    assert entry.find("atom:id", ATOM).text == f"https://yj.example.cn/cap/{live.identifier}.xml"
+    assert (
+        "<web>https://yj.example.cn/public/warnings/"
+        in by_address.get(f"/cap/{live.identifier}.xml").content.decode()
+    )
+    assert (
+        'href="https://yj.example.cn/cap/feed.atom"' in by_address.get("/public/warnings/").content.decode()
+    )
+
+
+def test_imported_messages_are_served_as_received(demo: None) -> None:
+    own = published()
+    EarlyWarning.objects.filter(pk=own.pk).update(source=EarlyWarning.IMPORTED, sender="other@example.cn")
+    answer = Client(HTTP_HOST="127.0.0.1").get(f"/cap/{own.identifier}.xml")
+    assert answer.content.decode() == own.cap_xml

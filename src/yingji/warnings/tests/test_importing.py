@@ -15,7 +15,7 @@ from django.utils import timezone
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
 from yingji.core.models import AuditEntry, User
 from yingji.warnings.cap import importing, protocol
-from yingji.warnings.models import EarlyWarning
+from yingji.warnings.models import EarlyWarning, TrustedSender
 
 from .capfixtures import COUNTY, FOREIGN_SENDER, OTHER_COUNTY, centre_of, message, published, square
 
@@ -37,6 +37,13 @@ def post(client: Client, data: bytes, content_type: str = "application/cap+xml")
 def sent_of(warning: EarlyWarning) -> str:
     """The <sent> of the message a version went out with, as a reference cites it."""
     return protocol.parse(warning.cap_xml.encode()).findtext("cap:sent", namespaces=protocol.NS) or ""
+
+
+@pytest.fixture(autouse=True)
+def trusted(demo: None) -> TrustedSender:
+    """The observatory is trusted for the whole city here: these tests are about what an import does
+    once it may go on air (test_trusted_senders.py is about who may put it there)."""
+    return TrustedSender.objects.create(sender=FOREIGN_SENDER, region_id="140900", name="忻州市气象台")
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Public pages of warnings, with no sign-in: only what was published, no staff data, "where I am",
-and subscribing and unsubscribing by SMS."""
+"""Public pages of warnings, with no sign-in: only what was published, no staff data, "where I am"
+(subscribing by SMS: test_subscription_codes.py)."""
 
 from __future__ import annotations
 
@@ -190,59 +190,6 @@ def test_a_point_outside_the_city_says_so(demo: None, client: Client) -> None:
     answer = here(client, lat="39.9", lon="116.4")
     assert answer.status_code == 200 and answer.context["outside"]
     assert not answer.context["inside"] and 'id="outside"' in answer.content.decode()
-
-
-# Subscriptions ----------------------------------------------------------------------------------
-
-
-def test_subscribing_shows_the_unsubscribe_link_once_and_it_works(demo: None) -> None:
-    client = Client(enforce_csrf_checks=True)
-    url = reverse("warnings_public:subscribe")
-    client.get(url)
-    answer = client.post(
-        url,
-        {
-            "phone": "13700001111",
-            "place": "location",
-            "latitude": str(INSIDE_LAT),
-            "longitude": str(INSIDE_LON),
-            "region": "",
-            "min_level": "yellow",
-            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
-        },
-    )
-    subscriber = Subscriber.objects.get(address="13700001111")
-    assert (subscriber.region_id, subscriber.min_level, subscriber.active) == (COUNTY, "yellow", True)
-    body = answer.content.decode()
-    assert "137****1111" in body and "13700001111" not in body
-    link = re.search(r'id="unsubscribe-link"><a href="([^"]+)"', body).group(1)
-    path = link.removeprefix("http://testserver")
-    assert "退订" in client.get(path).content.decode()
-    subscriber.refresh_from_db()
-    assert subscriber.active  # opening the link only asks
-    client.post(path, {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
-    subscriber.refresh_from_db()
-    assert not subscriber.active
-
-
-def test_a_bad_number_is_shown_at_its_field_and_nothing_is_kept(demo: None, client: Client) -> None:
-    answer = client.post(
-        reverse("warnings_public:subscribe"),
-        {"phone": "12345", "place": "region", "region": COUNTY, "min_level": "blue"},
-    )
-    assert answer.status_code == 200 and "phone" in answer.context["form"].errors
-    assert not Subscriber.objects.filter(address="12345").exists()
-    answer = client.post(
-        reverse("warnings_public:subscribe"),
-        {"phone": "13700002222", "place": "location", "region": "", "min_level": "blue"},
-    )
-    assert "place" in answer.context["form"].errors  # neither a point nor a region
-    assert not Subscriber.objects.filter(address="13700002222").exists()
-
-
-def test_an_unknown_unsubscribe_link_is_404(demo: None, client: Client) -> None:
-    assert client.get(reverse("warnings_public:unsubscribe", args=["yju_nothing"])).status_code == 404
-    assert client.post(reverse("warnings_public:unsubscribe", args=["nothing"])).status_code == 404
 
 
 def test_the_base_map_is_the_citys_counties(demo: None, client: Client) -> None:

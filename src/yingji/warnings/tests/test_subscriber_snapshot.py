@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from yingji.warnings import subscribers, subscriptions
+from yingji.messaging.models import Message
+from yingji.warnings import subscribers, subscription_codes, subscriptions
 from yingji.warnings.models import Subscriber, SubscriberSnapshot
 
 WHERE = {"longitude": 112.73, "latitude": 38.42}
@@ -23,6 +25,14 @@ def fresh_process() -> Any:
     subscribers.forget()
     yield
     subscribers.forget()
+
+
+def confirmed(number: str) -> Subscriber:
+    """A public subscription, confirmed with the code sent to the number."""
+    pending = subscription_codes.request_subscription(number, client="203.0.113.1", **WHERE)
+    code = re.search(r"验证码 (\d{6})", Message.objects.about(pending).get().body).group(1)  # type: ignore[union-attr]
+    subscription_codes.confirm(pending.reference, code, client="203.0.113.1", site="http://testserver")
+    return Subscriber.objects.get(address=number)
 
 
 def row(table: subscribers.Snapshot, pk: int) -> int | None:
@@ -53,14 +63,14 @@ def test_the_arrays_follow_every_change_from_the_stored_ones(demo: None, county_
     subscribers.store(subscribers.read_table())
     assert_is_the_table(subscribers.snapshot())
 
-    added, token = subscriptions.subscribe_public("sms", "13900001111", **WHERE)
+    added = confirmed("13900001111")
     second = subscribers.snapshot()
     assert second.active[row(second, added.pk)]
 
     subscriptions.update(county_admin, added.pk, min_level="red")
     assert subscribers.snapshot().level[row(subscribers.snapshot(), added.pk)] == 3
 
-    subscriptions.unsubscribe_public(token)
+    subscriptions.update(county_admin, added.pk, active=False)
     third = subscribers.snapshot()
     assert not third.active[row(third, added.pk)]
 
@@ -79,7 +89,7 @@ def test_kept_arrays_are_brought_up_to_date_by_the_rows_changed_since(
     assert subscribers.refresh(kept).ids is kept.ids  # nothing changed: the same arrays, nothing copied
     some = Subscriber.objects.visible_to(county_admin).filter(active=True).first()
     subscriptions.update(county_admin, some.pk, min_level="red", active=False)
-    added, _ = subscriptions.subscribe_public("app", "push-token-0000000001", **WHERE)
+    added = subscriptions.create(county_admin, channel="app", address="push-token-0000000001", **WHERE)
     current = subscribers.snapshot()
     assert current.ids is not kept.ids
     assert not current.active[row(current, some.pk)] and current.level[row(current, some.pk)] == 3
@@ -121,7 +131,7 @@ def test_rows_deleted_or_inserted_with_an_old_stamp_are_found_by_count_and_last_
 
 def test_what_a_transaction_rolled_back_is_not_kept(demo: None) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
-        added, _ = subscriptions.subscribe_public("sms", "13900003333", **WHERE)
+        added = confirmed("13900003333")
         assert row(subscribers.snapshot(), added.pk) is not None
         raise RuntimeError("rolled back")
     assert not subscribers._kept
@@ -154,7 +164,7 @@ def test_the_worker_stores_the_arrays_when_none_or_when_much_changed(
     stored = SubscriberSnapshot.objects.get()
     assert stored.rows == Subscriber.objects.count()
     assert subscribers.keep_stored(now) == 0  # nothing changed
-    subscriptions.subscribe_public("sms", "13900004444", **WHERE)
+    confirmed("13900004444")
     assert subscribers.keep_stored(now) == 0  # one change: read from the table by whoever loads
     monkeypatch.setattr(subscribers, "STORE_AFTER", 1)
     assert subscribers.keep_stored(now) == 1

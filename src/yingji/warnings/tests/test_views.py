@@ -196,7 +196,7 @@ def test_posting_the_form_creates_the_draft_with_its_area(demo: None, page_clien
         (
             {"area_shapes": json.dumps([{"type": "Circle", "coordinates": [100.0, 30.0], "radius_km": 3}])},
             "area_shapes",
-            "区域图形不在发布单位辖区内",
+            "区域图形超出发布单位辖区",
         ),
         ({"area_shapes": "{not json"}, "area_shapes", "区域图形格式有误"),
         ({"headline": "   "}, "headline", ""),

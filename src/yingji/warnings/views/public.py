@@ -1,5 +1,6 @@
 """Public pages of warnings, with no sign-in: what is on air now (map and list), the warnings where I
-am (by location or region), each published warning with its instructions, and SMS subscription.
+am (by location or region) and each published warning with its instructions (SMS subscription:
+views/subscribe.py).
 
 Only what was published is shown: headline, content, instruction, area, times, level and the issuing
 bureau. Drafts and discarded versions do not exist here (404); no staff names, no phone numbers.
@@ -12,23 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from yingji.core import caching, regioncodes
-from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import Region
-from yingji.warnings import areamap, subscriptions
+from yingji.warnings import areamap
+from yingji.warnings.cap import alerts, feed
 from yingji.warnings.maplayer import live, on_air_state, popup_lines
-from yingji.warnings.models import LEVEL_CHOICES, EarlyWarning, Subscriber
+from yingji.warnings.models import EarlyWarning
 
 PUBLIC_STATUSES = (EarlyWarning.PUBLISHED, *EarlyWarning.ENDED_STATUSES)
 FEED_URL = "/cap/feed.atom"
@@ -38,9 +38,10 @@ def _city() -> Region | None:
     return Region.objects.filter(level=regioncodes.CITY).defer("geometry").order_by("code").first()
 
 
-def _frame(section: str) -> dict[str, Any]:
-    """What every public page's frame shows: the city's name, the current section, the feed."""
-    return {"city": _city(), "section": section, "feed_url": FEED_URL}
+def page_frame(section: str, request: HttpRequest) -> dict[str, Any]:
+    """What every public page's frame shows: the city's name, the current section, the feed (on
+    SITE_URL, or on the host the visitor came to)."""
+    return {"city": _city(), "section": section, "feed_url": alerts.site_url(request) + FEED_URL}
 
 
 def _published() -> Any:
@@ -52,8 +53,10 @@ def _published() -> Any:
     )
 
 
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "warnings/public_404.html", {**_frame(""), "message": message}, status=404)
+def not_found_page(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "warnings/public_404.html", {**page_frame("", request), "message": message}, status=404
+    )
 
 
 def _features(warnings: list[EarlyWarning]) -> dict[str, Any]:
@@ -86,26 +89,28 @@ def active_list(request: HttpRequest) -> HttpResponse:
     """The warnings on air now, on a map and as a list (highest level first).
 
     The whole page is rendered once per process for each state of the live warnings and of the
-    regions, and each language (`on_air_state`, core/caching.py); a request fills in only the
-    visitor's own CSRF token and path (`caching.for_visitor`).
+    regions, each language and each site address its feed link uses (`on_air_state`,
+    core/caching.py); a request fills in only the visitor's own CSRF token and path
+    (`caching.for_visitor`).
     """
     now = timezone.now()
+    frame = page_frame("list", request)
     page = caching.per_process(
         f"warnings.public_list.{get_language()}",
-        lambda: (caching.stamp(caching.REGIONS), on_air_state(now)),
-        lambda: caching.render_shared("warnings/public_list.html", _on_air(now)),
+        lambda: (caching.stamp(caching.REGIONS), on_air_state(now), frame["feed_url"]),
+        lambda: caching.render_shared("warnings/public_list.html", _on_air(now, frame)),
     )
     return caching.for_visitor(page, request)
 
 
-def _on_air(now: datetime) -> dict[str, Any]:
+def _on_air(now: datetime, frame: dict[str, Any]) -> dict[str, Any]:
     """The public list's context: its frame, the live warnings with their area names, the map of
     them, and the list rendered (`content`)."""
     warnings = _by_level(live(_published(), now))
     names = _area_names(warnings)
     for warning in warnings:
         warning.area_text = names[warning.pk]
-    shown = {**_frame("list"), "warnings": warnings, "map_config": _map_config(warnings, "city")}
+    shown = {**frame, "warnings": warnings, "map_config": _map_config(warnings, "city")}
     return shown | {"content": render_to_string("warnings/_public_list_content.html", shown)}
 
 
@@ -131,7 +136,7 @@ def _coordinate(raw: str, low: float, high: float) -> float | None:
     return value if math.isfinite(value) and low <= value <= high else None
 
 
-def _region_choices(city: Region | None) -> list[tuple[Region, list[tuple[str, str]]]]:
+def region_choices(city: Region | None) -> list[tuple[Region, list[tuple[str, str]]]]:
     """The city's counties with their townships, for the region selects (two queries)."""
     if city is None:
         return []
@@ -146,8 +151,8 @@ def _region_choices(city: Region | None) -> list[tuple[Region, list[tuple[str, s
 @require_GET
 def here(request: HttpRequest) -> HttpResponse:
     """The live warnings at a point (`?lat=&lon=`) or touching a region (`?region=CODE`)."""
-    frame = _frame("here")
-    context: dict[str, Any] = {**frame, "regions": _region_choices(frame["city"]), "place": None}
+    frame = page_frame("here", request)
+    context: dict[str, Any] = {**frame, "regions": region_choices(frame["city"]), "place": None}
     get = request.GET
     warnings = list(live(_published()))
     index = areamap.AreaIndex.build(warnings)
@@ -199,7 +204,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One published warning: what to do first, then what, where and when; or why it ended."""
     warning = _published().select_related("supersedes").filter(pk=pk).first()
     if warning is None:
-        return _not_found(request, _("没有这条已发布的预警。"))
+        return not_found_page(request, _("没有这条已发布的预警。"))
     now = timezone.now()
     index = areamap.AreaIndex.build([warning])
     ended = warning.status in EarlyWarning.ENDED_STATUSES or warning.expires <= now
@@ -215,13 +220,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "warnings/public_detail.html",
         {
-            **_frame("list"),
+            **page_frame("list", request),
             "warning": warning,
             "ended": ended,
             "ended_label": _ended_label(warning, now),
             "newer": newer,
             "area_names": index.names(warning),
-            "cap_url": f"/cap/{warning.identifier}.xml" if warning.identifier else "",
+            "cap_url": (
+                feed.cap_url(warning.identifier, alerts.site_url(request)) if warning.identifier else ""
+            ),
             "map_config": {
                 "counties_url": reverse("warnings_public:counties"),
                 "features": {
@@ -244,98 +251,6 @@ def _ended_label(warning: EarlyWarning, now: Any) -> str:
     if warning.status == EarlyWarning.EXPIRED or warning.expires <= now:
         return _("已过期")
     return ""
-
-
-# Subscriptions ----------------------------------------------------------------------------------
-
-PLACE_CHOICES = [("location", gettext_lazy("按位置")), ("region", gettext_lazy("按行政区划"))]
-
-
-class SubscribeForm(forms.Form):
-    """A phone number, where (a point or a region) and from which level on."""
-
-    phone = forms.CharField(label=gettext_lazy("手机号码"), max_length=20)
-    place = forms.ChoiceField(label=gettext_lazy("接收哪里的预警"), choices=PLACE_CHOICES, initial="location")
-    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    region = forms.CharField(required=False, max_length=12)
-    min_level = forms.ChoiceField(label=gettext_lazy("接收的最低级别"), choices=LEVEL_CHOICES, initial="blue")
-
-    FIELD_OF = {"address": "phone", "channel": "phone", "longitude": "place", "latitude": "place"}
-
-    def show_error(self, failure: DomainError) -> None:
-        """Put the service's error where the visitor looks: the number, the place chosen, the level."""
-        field = failure.details.get("field", "") if isinstance(failure.details, dict) else ""
-        field = self.FIELD_OF.get(field, field)
-        if field == "region" and self.cleaned_data.get("place") == "location":
-            field = "place"  # no point was given, and the region select is not on screen
-        self.add_error(field if field in self.fields else None, failure.page_message)
-
-
-@never_cache
-def subscribe(request: HttpRequest) -> HttpResponse:
-    """Subscribe a phone to the warnings of a place; the answer shows the link that ends it."""
-    frame = _frame("subscribe")
-    form = SubscribeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        by_location = data["place"] == "location"
-        try:
-            subscriber, token = subscriptions.subscribe_public(
-                Subscriber.SMS,
-                data["phone"],
-                region_code=None if by_location else (data["region"] or None),
-                longitude=data["longitude"] if by_location else None,
-                latitude=data["latitude"] if by_location else None,
-                min_level=data["min_level"],
-            )
-        except InvalidInput as failure:
-            form.show_error(failure)
-        except DomainError as failure:
-            form.add_error(None, failure.page_message)
-        else:
-            link = request.build_absolute_uri(reverse("warnings_public:unsubscribe", args=[token]))
-            return render(
-                request,
-                "warnings/public_subscribed.html",
-                {
-                    **frame,
-                    "number": subscriptions.masked(subscriber.address),
-                    "region": subscriber.region,
-                    "located": subscriber.latitude is not None,
-                    "level": subscriber.get_min_level_display(),
-                    "unsubscribe_link": link,
-                },
-            )
-    return render(
-        request,
-        "warnings/public_subscribe.html",
-        {
-            **frame,
-            "form": form,
-            "regions": _region_choices(frame["city"]),
-            "pick_config": {"counties_url": reverse("warnings_public:counties")},
-        },
-    )
-
-
-@never_cache
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """End a subscription from its link: a confirmation first (link previews must not end it), then done."""
-    if subscriptions.find_by_token(token) is None:
-        return _not_found(request, _("退订链接无效或已失效。"))
-    frame = _frame("subscribe")
-    if request.method == "POST":
-        try:
-            subscriber = subscriptions.unsubscribe_public(token)
-        except NotFound:
-            return _not_found(request, _("退订链接无效或已失效。"))
-        return render(
-            request,
-            "warnings/public_unsubscribe.html",
-            {**frame, "done": True, "number": subscriptions.masked(subscriber.address)},
-        )
-    return render(request, "warnings/public_unsubscribe.html", {**frame, "done": False})
 
 
 # Boundaries for the maps ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """`yingji cap validate FILE` and `yingji cap import FILE --user USERNAME`.
 
 validate exits 0 for a valid CAP 1.2 message and 1 with every problem listed otherwise; import puts
-a foreign message on air as that user (the same rules as `POST /api/v1/warnings/cap`), printing the
-new warning, or exits 1 with every problem and nothing written.
+a foreign message on air as that user, or submits it for approval when its sender is not trusted for
+its area (the same rules as `POST /api/v1/warnings/cap`), printing the new warning, or exits 1 with
+every problem and nothing written.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from yingji.core.errors import DomainError
 from yingji.core.models import User
 from yingji.warnings.cap import importing, protocol
+from yingji.warnings.models import EarlyWarning
 
 INVALID = 1
 
@@ -27,7 +29,10 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         validate = actions.add_parser("validate", help="list every problem of a CAP file")
         validate.add_argument("file", type=Path)
-        imported = actions.add_parser("import", help="import a CAP file as a published warning")
+        imported = actions.add_parser(
+            "import",
+            help="import a CAP file: published if its sender is trusted for its area, else submitted",
+        )
         imported.add_argument("file", type=Path)
         imported.add_argument("--user", required=True, help="the account the import is made as")
 
@@ -60,6 +65,11 @@ class Command(BaseCommand):
             f"{file}: 已导入 / imported: warning {warning.pk} {warning.identifier} "
             f"({warning.msg_type}, {warning.status})"
         )
+        if warning.status == EarlyWarning.SUBMITTED:
+            self.stdout.write(
+                f"{file}: 发送方 {warning.sender} 未获准在该区域直接发布，已提交审批 / the sender is not "
+                "trusted for this area: the warning waits for approval"
+            )
 
     def _fail(self, file: Path, problems: list[str]) -> NoReturn:
         for problem in problems:
