@@ -35,7 +35,7 @@ class ServiceErrors:
     def show_error(self: Any, failure: DomainError) -> None:
         field = failure.details.get("field", "") if isinstance(failure.details, dict) else ""
         field = self.FIELD_OF.get(field, field)
-        self.add_error(field if field in self.fields else None, failure.message)
+        self.add_error(field if field in self.fields else None, failure.page_message)
 
 
 class SubscribeForm(ServiceErrors, forms.Form):
@@ -53,7 +53,7 @@ class SubscribeForm(ServiceErrors, forms.Form):
     def show_error(self, failure: DomainError) -> None:
         field = failure.details.get("field", "") if isinstance(failure.details, dict) else ""
         if field == "region" and self.cleaned_data.get("place") == "location":
-            self.add_error("place", failure.message)  # no point was given; the region select is hidden
+            self.add_error("place", failure.page_message)  # no point was given; the region select is hidden
             return
         super().show_error(failure)
 
