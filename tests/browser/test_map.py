@@ -35,7 +35,7 @@ def test_a_county_admin_sees_fourteen_labelled_county_shapes(page: Any) -> None:
     )
     sign_in(page, "demo-county-140902")
     page.goto(page.base_url + "/map/")
-    page.wait_for_function("document.getElementById('map').dataset.loaded_counties === '14'")
+    page.wait_for_function("() => document.getElementById('map').dataset.loaded_counties === '14'")
     shapes = page.locator("#map path.leaflet-interactive")
     assert shapes.count() == 14
     labels = page.locator(".leaflet-tooltip.region-label").all_inner_texts()
@@ -47,7 +47,7 @@ def test_a_county_admin_sees_fourteen_labelled_county_shapes(page: Any) -> None:
 def test_clicking_the_users_own_county_opens_its_page(page: Any) -> None:
     sign_in(page, "demo-county-140902")
     page.goto(page.base_url + "/map/")
-    page.wait_for_function("document.getElementById('map').dataset.loaded_counties === '14'")
+    page.wait_for_function("() => document.getElementById('map').dataset.loaded_counties === '14'")
     # The label sits over its shape; the click lands on the shape beneath it, as a person's would.
     page.locator(".leaflet-tooltip.region-label", has_text="忻府区").click(force=True)
     page.wait_for_url(page.base_url + "/regions/140902/")
@@ -57,7 +57,7 @@ def test_clicking_the_users_own_county_opens_its_page(page: Any) -> None:
 def test_the_density_layer_switches_on_with_its_legend(page: Any) -> None:
     sign_in(page, "demo-city")
     page.goto(page.base_url + "/map/")
-    page.wait_for_function("document.getElementById('map').dataset.loaded_population_density === '14'")
+    page.wait_for_function("() => document.getElementById('map').dataset.loaded_population_density === '14'")
     page.get_by_label("人口密度").check()
     assert page.locator("#legend").is_visible()
     assert "人/km²" in page.locator("#legend").inner_text()

@@ -1,6 +1,7 @@
 // The 一张图 map: no tile server is reachable, so the base layer is the county boundaries themselves.
 // Every layer comes from the server's registry (map-config); its features carry their own style,
-// label, popup lines and link, so a new domain adds a layer without touching this file.
+// label, popup lines and link, so a new domain adds a layer without touching this file. Labels and
+// popup lines are data: they are drawn as text nodes (core/safe-dom.js), never as HTML.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -12,7 +13,7 @@
   let fitted = false;
 
   function renderLegend() {
-    legend.innerHTML = "";
+    legend.replaceChildren();
     visibleLegends.forEach((entries, title) => {
       const heading = document.createElement("h3");
       heading.textContent = title;
@@ -29,16 +30,6 @@
     legend.hidden = visibleLegends.size === 0;
   }
 
-  function popupContent(lines) {
-    const box = document.createElement("div");
-    lines.forEach((line, index) => {
-      const element = document.createElement(index === 0 ? "strong" : "div");
-      element.textContent = line;
-      box.appendChild(element);
-    });
-    return box;
-  }
-
   function buildLayer(spec, data) {
     const pane = map.createPane("pane-" + spec.key);
     pane.style.zIndex = String(400 + config.layers.indexOf(spec));
@@ -49,14 +40,14 @@
       onEachFeature: (feature, layer) => {
         const p = feature.properties;
         if (p.label) {
-          layer.bindTooltip(p.label, { permanent: true, direction: "center", className: "region-label" });
+          layer.bindTooltip(SafeDom.text(p.label), { permanent: true, direction: "center", className: "region-label" });
         }
         if (p.url) {
           // A region the user may open: a click goes to its page; the figures show on hover.
           layer.on("click", () => { window.location.href = p.url; });
-          if (p.popup && p.popup.length && !p.label) { layer.bindTooltip(popupContent(p.popup), { sticky: true }); }
+          if (p.popup && p.popup.length && !p.label) { layer.bindTooltip(SafeDom.lines(p.popup), { sticky: true }); }
         } else if (p.popup && p.popup.length) {
-          layer.bindPopup(() => popupContent(p.popup));
+          layer.bindPopup(() => SafeDom.lines(p.popup));
         }
       },
     });
