@@ -22,6 +22,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "村（居）": "Villages",
     "县级行政区": "Counties",
     "人口密度": "Population density",
+    "图例": "Legend",
     "未找到": "Not found",
     "您要找的页面不存在，或不在您的管辖范围内。": "The page does not exist or is outside your jurisdiction.",
     "返回首页": "Back to the home page",

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yingji.core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yingji.core.middleware.RejectUnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -64,6 +65,16 @@ MIDDLEWARE = [
     "yingji.core.middleware.DomainErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# Pages run only the scripts this server serves: no inline scripts, no on* handlers, no eval; data
+# reaches pages as text (docs/security.md, "Pages and scripts"). Inline styles stay allowed: ECharts'
+# tooltips and Leaflet set them. Sent on every response by core/middleware.py.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# Scripts take the CSRF token from the page (<meta name="csrf-token">), so the cookie can be HttpOnly.
+CSRF_COOKIE_HTTPONLY = True
 
 ROOT_URLCONF = "yingji.urls"
 WSGI_APPLICATION = "yingji.wsgi.application"

@@ -502,7 +502,7 @@ class MapLayerOut(Schema):
     summary="Layers of the 一张图 map",
 )
 def map_layers(request: HttpRequest) -> Any:
-    return [layer.as_config() for layer in map_layers_for(request.user)]
+    return [layer.as_config(request.user) for layer in map_layers_for(request.user)]
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""The core layers of the 一张图 map: county boundaries (the offline base layer) and population density."""
+"""The core layers of the 一张图 map: county boundaries (the offline base layer) and population density,
+and where the map opens for each user."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Any
 import orjson
 from django.urls import reverse
 from django.utils.translation import gettext_noop
+from shapely.geometry import shape
 
-from yingji.core import caching, regioncodes
+from yingji.core import caching, regioncodes, roles
 from yingji.core.models import Region
-from yingji.core.registry import MapLayer, register_map_layer
+from yingji.core.registry import MapLayer, map_focus_for, register_map_layer
 from yingji.core.scoping import scope_for
+
+# How close the map opens on a user whose work is at one place (an enterprise): a few kilometres across.
+FOCUS_ZOOM = 14
 
 # Persons per km², upper bounds of each class, with a sequential palette light → dark.
 DENSITY_CLASSES = [
@@ -50,12 +55,21 @@ class Boundary:
     geometry: bytes
 
 
+# West, south, east, north in degrees.
+Bounds = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class Boundaries:
-    """What the region layers draw: every region with a boundary, by parent, and the first city loaded."""
+    """What the region layers draw: every region with a boundary, by parent, and the first city loaded.
+
+    `bounds` has the extent of every region with a boundary and of every parent of such regions
+    (the union of its children's: the city, whose own outline is not loaded).
+    """
 
     first_city: str
     by_parent: dict[str, list[Boundary]]
+    bounds: dict[str, Bounds]
 
 
 def boundaries() -> Boundaries:
@@ -71,6 +85,7 @@ def boundaries() -> Boundaries:
 
 def _load_boundaries() -> Boundaries:
     by_parent: dict[str, list[Boundary]] = {}
+    bounds: dict[str, Bounds] = {}
     rows = (
         Region.objects.filter(geometry__isnull=False, parent__isnull=False)
         .order_by("code")
@@ -79,10 +94,39 @@ def _load_boundaries() -> Boundaries:
     for parent, code, name, path, population, area_km2, geometry in rows:
         boundary = Boundary(code, name, path, population, area_km2, orjson.dumps(geometry))
         by_parent.setdefault(parent, []).append(boundary)
+        bounds[code] = shape(geometry).bounds
+    for parent, children in by_parent.items():
+        if parent not in bounds:  # a parent with an outline of its own keeps it
+            bounds[parent] = _union([bounds[child.code] for child in children])
     first_city = (
         Region.objects.filter(level=regioncodes.CITY).order_by("code").values_list("code", flat=True).first()
     )
-    return Boundaries(first_city or "", by_parent)
+    return Boundaries(first_city or "", by_parent, bounds)
+
+
+def _union(extents: list[Bounds]) -> Bounds:
+    west, south, east, north = zip(*extents, strict=True)
+    return (min(west), min(south), max(east), max(north))
+
+
+def start_view(user: Any) -> dict[str, Any]:
+    """Where the 一张图 opens for a user, as Leaflet wants it.
+
+    An enterprise officer's enterprise (a registered map focus) up close; otherwise the extent of the
+    user's region, or of the nearest region above it that has a boundary (a township user sees
+    their county; a city user the whole city).
+    """
+    focus = map_focus_for(user)
+    if focus is not None:
+        longitude, latitude = focus
+        return {"center": [latitude, longitude], "zoom": FOCUS_ZOOM}
+    layer = boundaries()
+    codes = regioncodes.codes_in_path(user.region.path) if getattr(user, "is_authenticated", False) else []
+    for code in [*reversed(codes), layer.first_city]:
+        if code in layer.bounds:
+            west, south, east, north = layer.bounds[code]
+            return {"bounds": [[south, west], [north, east]]}
+    return {"center": [35.0, 105.0], "zoom": 4}  # no boundaries loaded: the whole country
 
 
 def region_features(user: Any, *, density: bool = False) -> dict[str, Any]:
@@ -154,5 +198,6 @@ def register_core_layers() -> None:
             url_name="api:map_population_density",
             legend=density_legend(),
             order=10,
+            on_for_roles=frozenset({roles.DISASTER_REPORTER}),
         )
     )

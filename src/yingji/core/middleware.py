@@ -1,4 +1,4 @@
-"""Request guards that every route needs, so no view has to remember them."""
+"""Request guards and response headers that every route needs, so no view has to remember them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,23 @@ from django.utils import translation
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send `settings.CONTENT_SECURITY_POLICY` with every response: pages, API answers, errors, files.
+
+    The first middleware, so that even the answers of the ones after it (a 400 for unstorable text,
+    WhiteNoise's static files, a 500 page) carry it. A view may send a policy of its own.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
 
 
 class RejectUnstorableTextMiddleware:

@@ -55,6 +55,10 @@ class ListLink:
         return reverse(self.url_name) + (f"?{query}" if query else "")
 
 
+# user → (longitude, latitude) of the one place the user works at, or None.
+MapFocus = Callable[[Any], "tuple[float, float] | None"]
+
+
 @dataclass(frozen=True)
 class CountyCount:
     """One column of the county table: what it counts, per county and in all.
@@ -122,7 +126,11 @@ class HomeItem:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """A layer of the 一张图 map: a GeoJSON endpoint whose features carry their own style and popup."""
+    """A layer of the 一张图 map: a GeoJSON endpoint whose features carry their own style and popup.
+
+    The map opens with the layer switched on for everyone (`visible_by_default`, the base layer) or
+    for the roles that use it most (`on_for_roles`); anyone it is available to may switch it on.
+    """
 
     key: str
     title: str
@@ -131,13 +139,18 @@ class MapLayer:
     legend: list[tuple[str, str]] = field(default_factory=list)
     is_available: Callable[[Any], bool] = lambda user: True
     order: int = 100
+    on_for_roles: frozenset[str] = frozenset()
 
-    def as_config(self) -> dict[str, Any]:
+    def is_on_for(self, user: Any) -> bool:
+        """Whether the map opens with this layer switched on for `user`."""
+        return self.visible_by_default or getattr(user, "role", None) in self.on_for_roles
+
+    def as_config(self, user: Any = None) -> dict[str, Any]:
         return {
             "key": self.key,
             "title": gettext(self.title),
             "url": reverse(self.url_name),
-            "visible": self.visible_by_default,
+            "visible": self.is_on_for(user),
             "legend": [{"color": color, "label": gettext(label)} for color, label in self.legend],
         }
 
@@ -156,6 +169,7 @@ _nav_items: dict[str, NavItem] = {}
 _county_counts: dict[str, CountyCount] = {}
 _map_layers: dict[str, MapLayer] = {}
 _home_items: dict[str, HomeItem] = {}
+_map_focuses: list[MapFocus] = []
 
 
 def register_county_count(column: CountyCount) -> None:
@@ -193,6 +207,21 @@ def nav_items_for(user: Any) -> list[NavItem]:
 
 def register_map_layer(layer: MapLayer) -> None:
     _map_layers[layer.key] = layer
+
+
+def register_map_focus(focus: MapFocus) -> None:
+    """Add a place the 一张图 may open on: `focus(user)` gives the (longitude, latitude) of the one
+    place a user works at (an enterprise officer's enterprise), or None to leave it to the region."""
+    _map_focuses.append(focus)
+
+
+def map_focus_for(user: Any) -> tuple[float, float] | None:
+    """The first registered focus that has a place for this user, or None."""
+    for focus in _map_focuses:
+        place = focus(user)
+        if place is not None:
+            return place
+    return None
 
 
 def county_count_columns() -> list[CountyCount]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from yingji.core import regioncodes, roles, services
+from yingji.core import maplayers, regioncodes, roles, services
 from yingji.core.api_common import current_user
 from yingji.core.authentication import check_password_login
 from yingji.core.errors import DomainError, NotFound
@@ -131,8 +131,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
-    """The 一张图 map: county boundaries as the offline base layer, every registered layer switchable."""
-    config = {"layers": [layer.as_config() for layer in map_layers_for(request.user)]}
+    """The 一张图 map: county boundaries as the offline base layer, every registered layer switchable.
+
+    It opens where the user works (`maplayers.start_view`) with their role's layers switched on.
+    """
+    config = {
+        "layers": [layer.as_config(request.user) for layer in map_layers_for(request.user)],
+        "view": maplayers.start_view(request.user),
+        "texts": {"legend": gettext("图例")},
+    }
     return render(request, "core/map.html", {"map_config": config})
 
 

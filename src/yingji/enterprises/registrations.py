@@ -1,4 +1,5 @@
-"""What the enterprise register adds to shared pages: the nav entry, the county column, the home item."""
+"""What the enterprise register adds to shared pages: the nav entry, the county column, the home item,
+and where an enterprise officer's 一张图 opens."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from yingji.core.registry import (
     NavItem,
     register_county_count,
     register_home_item,
+    register_map_focus,
     register_nav_item,
 )
 from yingji.enterprises import views
+from yingji.enterprises.mapfocus import own_enterprise_location
 
 
 def register_all() -> None:
@@ -35,3 +38,4 @@ def register_all() -> None:
             order=23,
         )
     )
+    register_map_focus(own_enterprise_location)

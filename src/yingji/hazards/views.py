@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -230,7 +229,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
         "counties": list(counties_for(user).only("code", "name")) if not officer else [],
         "form": form if enterprises else None,
         "officer": officer,
-        "industries_json": json.dumps({str(k): v for k, v in form.enterprise_industries.items()}),
+        "industries": {str(k): v for k, v in form.enterprise_industries.items()},
         "open_form": status == 400,
     }
     return render(request, "hazards/list.html", context, status=status)
@@ -452,7 +451,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "result": result,
             "rate": None if result.rectification_rate is None else round(result.rectification_rate * 100, 1),
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart": chart,
         },
     )
 

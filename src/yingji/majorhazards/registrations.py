@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
+from yingji.core import roles
 from yingji.core.registry import (
     CountyCount,
     ListLink,
@@ -57,6 +58,7 @@ def register_all() -> None:
             ],
             is_available=services.may_view,
             order=60,
+            on_for_roles=frozenset({roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.ENTERPRISE_OFFICER}),
         )
     )
     from yingji.majorhazards.views import listed_installations

@@ -98,6 +98,9 @@ def register_all() -> None:
             legend=MAP_LEGEND,
             is_available=services.may_view,
             order=70,
+            on_for_roles=frozenset(
+                {roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.ENTERPRISE_OFFICER}
+            ),
         )
     )
     register_county_count(

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_noop
 
+from yingji.core import roles
 from yingji.core.registry import MapLayer, register_map_layer
 from yingji.enterprises.models import INDUSTRY_LABELS, Enterprise
 from yingji.risks import grading
@@ -94,5 +95,6 @@ def register_layer() -> None:
             legend=LEGEND,
             is_available=lambda user: getattr(user, "is_authenticated", False),
             order=30,
+            on_for_roles=frozenset({roles.ENTERPRISE_OFFICER, roles.DEPARTMENT_STAFF}),
         )
     )

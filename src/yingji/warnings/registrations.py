@@ -61,6 +61,9 @@ def register_all() -> None:
             legend=MAP_LEGEND,
             is_available=services.may_view,
             order=60,
+            on_for_roles=frozenset(
+                {roles.CITY_ADMIN, roles.COUNTY_ADMIN, roles.DUTY_OFFICER, roles.DEPARTMENT_STAFF}
+            ),
         )
     )
     # By the issuing region, as the list's county filter: a warning of the city is the city's own.

@@ -1,4 +1,5 @@
 // The four-color map of one enterprise's risk points around its site (no tiles are reachable offline).
+// Names are data: they go into tooltips as text nodes (core/safe-dom.js), never as HTML.
 (function () {
   "use strict";
   const element = document.getElementById("risk-points-map");
@@ -14,14 +15,14 @@
     const site = L.circle([data.site.lat, data.site.lon], {
       radius: 200, color: "#0f3d68", weight: 1, dashArray: "4 4", fillColor: "#9cc3e6", fillOpacity: 0.25,
     }).addTo(map);
-    site.bindTooltip(data.site.name, { direction: "bottom" });
+    site.bindTooltip(SafeDom.text(data.site.name), { direction: "bottom" });
   }
   // Lowest levels first, so the higher ones are drawn on top where markers overlap.
   data.points.slice().reverse().forEach((point) => {
     const marker = L.circleMarker([point.lat, point.lon], {
       radius: 9, color: "#ffffff", weight: 2, fillColor: point.color, fillOpacity: 0.95,
     });
-    marker.bindTooltip(point.name + " · " + point.level, { direction: "top" });
+    marker.bindTooltip(SafeDom.text(point.name + " · " + point.level), { direction: "top" });
     marker.on("click", () => { window.location.href = point.url; });
     marker.addTo(map);
   });

@@ -124,7 +124,7 @@
   }
   function renderShapes() {
     drawn.clearLayers();
-    shapeList.innerHTML = "";
+    shapeList.replaceChildren();
     shapes.forEach((shape, index) => {
       drawn.addLayer(shapeLayer(shape));
       const item = document.createElement("li");

@@ -1,8 +1,9 @@
 // Maps of warning areas. No tile server is reachable, so the base layer is the county boundaries
 // (fetched once from the page's counties_url); the areas come as GeoJSON features carrying their own
-// style, popup lines and link. Any element with data-area-map="<id of a json_script>" is drawn on
-// load (with config.marker, a [lat, lon] is marked); the draft form's editor and the public pages
-// location picker use the same functions through window.WarningMaps.
+// style, popup lines (shown as text: core/safe-dom.js) and link. Any element with
+// data-area-map="<id of a json_script>" is drawn on load (with config.marker, a [lat, lon] is
+// marked); the draft form's editor and the public pages' location picker use the same functions
+// through window.WarningMaps.
 (function () {
   "use strict";
   const BASE_STYLE = { color: "#8795a3", weight: 1, fillColor: "#eef3f8", fillOpacity: 0.75 };
@@ -31,20 +32,10 @@
       interactive: false,
       onEachFeature: (feature, layer) => {
         if (labels !== false) {
-          layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "region-label county-name" });
+          layer.bindTooltip(SafeDom.text(feature.properties.name), { permanent: true, direction: "center", className: "region-label county-name" });
         }
       },
     }).addTo(map);
-  }
-
-  function popupContent(lines) {
-    const box = document.createElement("div");
-    lines.forEach((line, index) => {
-      const element = document.createElement(index === 0 ? "strong" : "div");
-      element.textContent = line;
-      box.appendChild(element);
-    });
-    return box;
   }
 
   function addAreas(map, collection) {
@@ -52,7 +43,7 @@
       style: (feature) => feature.properties.style || {},
       onEachFeature: (feature, layer) => {
         const p = feature.properties;
-        if (p.popup && p.popup.length) { layer.bindTooltip(popupContent(p.popup), { sticky: true }); }
+        if (p.popup && p.popup.length) { layer.bindTooltip(SafeDom.lines(p.popup), { sticky: true }); }
         if (p.url) { layer.on("click", () => { window.location.href = p.url; }); }
       },
     }).addTo(map);
@@ -75,6 +66,6 @@
     return map;
   }
 
-  window.WarningMaps = { loadCounties, create, addBase, addAreas, popupContent };
+  window.WarningMaps = { loadCounties, create, addBase, addAreas };
   document.querySelectorAll("[data-area-map]").forEach(draw);
 })();
