@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 from yingji.core import maplayers, regioncodes, roles, services
 from yingji.core.api_common import (
     AUTH,
+    OPEN,
     PUBLIC,
     Page,
     current_user,
@@ -55,7 +56,7 @@ class TokenOut(Schema):
 
 @router.post(
     "/auth/token",
-    auth=None,
+    auth=OPEN,
     response=responses(TokenOut),
     tags=["auth"],
     summary="Exchange a password for a token",
@@ -136,7 +137,7 @@ REGION_LIST_FIELDS = (
 
 
 @router.get(
-    "/regions", auth=None, response=responses(list[RegionOut]), tags=["regions"], summary="List regions"
+    "/regions", auth=PUBLIC, response=responses(list[RegionOut]), tags=["regions"], summary="List regions"
 )
 @paginate(Page)
 def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
@@ -152,7 +153,7 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
 
 @router.get(
     "/regions/{code}",
-    auth=None,
+    auth=PUBLIC,
     response=responses(RegionDetailOut),
     tags=["regions"],
     summary="One region with its boundary",
