@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from yingji.api import api
-from yingji.core import jobs, services
+from yingji.core import jobs, roles, services
 from yingji.core.models import Organization, Region, User
 
 # Routes whose answer is the same for everyone, with the reason.
@@ -114,8 +114,14 @@ class Walk:
         self.b_only_names = self._names_only_b_sees()
 
     def _give_every_model_an_object_in_county_b(self) -> None:
-        reporter = User.objects.get(username=f"demo-reporter-{COUNTY_B}")
-        services.create_api_key(self.user_b, user_id=reporter.pk, name="定襄县雨量站网关")
+        integration = services.create_user(
+            self.user_b,
+            username="walk-integration",
+            password=None,
+            role=roles.INTEGRATION,
+            region_code=COUNTY_B,
+        )
+        services.create_api_key(self.user_b, user_id=integration.pk, name="定襄县数据交换接口")
         jobs.notify([self.user_b], "定襄县测试通知")
 
     def _objects_only_b_sees(self) -> dict[str, list[str]]:

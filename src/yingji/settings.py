@@ -6,7 +6,15 @@ import os
 import secrets
 from pathlib import Path
 
-from yingji.config import env_bool, env_float, env_int, env_list, env_mapping, parse_database_url
+from yingji.config import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_mapping,
+    env_networks,
+    parse_database_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("YINGJI_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -61,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yingji.core.middleware.PasswordChangeRequiredMiddleware",
     "yingji.core.middleware.DomainErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -130,9 +139,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Failed logins allowed per username and per client address inside the window before refusal.
+# Sign-in limits (core/authentication.py, decision 0008), each per client address inside the window:
+# failures for one username; failures on existing accounts; failures on usernames with no account.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_UNKNOWN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_UNKNOWN_USERNAME_FAILURE_LIMIT", 100)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g. 127.0.0.1,10.0.0.0/8).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
 # Monitoring (docs/monitoring.md): how readings are accepted, kept, and turned into alarms.

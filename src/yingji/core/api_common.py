@@ -15,7 +15,7 @@ from ninja.responses import codes_4xx
 from ninja.security import APIKeyCookie, HttpBearer
 
 from yingji.core.authentication import user_for_bearer
-from yingji.core.errors import InvalidInput, NotAuthenticated
+from yingji.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from yingji.core.models import Region, User
 
 _DJANGO_ENCODER = DjangoJSONEncoder()
@@ -40,7 +40,7 @@ class BearerAuth(HttpBearer):
         if user is None:
             raise NotAuthenticated(BAD_CREDENTIALS)
         request.user = user
-        return user
+        return admitted(request, user)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         return user_for_bearer(token)
@@ -65,7 +65,24 @@ class SessionAuth(APIKeyCookie):
         return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if request.user.is_authenticated else None
+        return admitted(request, request.user) if request.user.is_authenticated else None
+
+
+# The routes an account whose password was reset may still use: to change it, see who it is, sign out.
+PASSWORD_CHANGE_ROUTES = frozenset({"auth_password", "auth_me", "auth_token"})
+
+
+def admitted(request: HttpRequest, user: Any) -> Any:
+    """The user, unless an administrator's reset requires a new password first (403)."""
+    if getattr(user, "must_change_password", False):
+        route = request.resolver_match.url_name if request.resolver_match else None
+        if route not in PASSWORD_CHANGE_ROUTES:
+            raise Forbidden(
+                "请先修改密码（POST /api/v1/auth/password）/ Change your password first "
+                "(POST /api/v1/auth/password)",
+                code="password_change_required",
+            )
+    return user
 
 
 def anonymous_allowed(request: HttpRequest) -> Any:

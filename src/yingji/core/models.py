@@ -138,6 +138,8 @@ class User(AbstractUser):
     )
     full_name = models.CharField("姓名", max_length=64, blank=True)
     phone = models.CharField("手机", max_length=32, blank=True)
+    # Set by an administrator's password reset: nothing but changing the password works until it is.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects: ClassVar[ScopedUserManager] = ScopedUserManager()
     scope_region_field = "region"
@@ -160,6 +162,11 @@ class User(AbstractUser):
 
     def has_role_permission(self, permission: str) -> bool:
         return self.is_active and roles.has_permission(self.role, permission)
+
+    @property
+    def is_machine(self) -> bool:
+        """A machine account (an integration): API keys only, never a password or a page."""
+        return roles.is_machine(self.role)
 
     @property
     def scope(self) -> Scope:
@@ -225,19 +232,41 @@ class Credential(models.Model):
         found = next(iter(matches), None)
         if found is None or (found.expires_at is not None and found.expires_at <= now):
             return None
+        if found.kind == cls.API_KEY and not found.user.is_machine:
+            # A key issued to a person's account before keys were kept for machine accounts: it would
+            # act as that person without their password, so it opens nothing (docs/security.md).
+            return None
         return found
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, kept to rate-limit guessing across every web and API process."""
+    """One sign-in attempt, kept to rate-limit guessing across every web and API process.
+
+    The row is written (and committed) before the password is checked, as `pending`, so that
+    attempts running in parallel count each other; it then becomes `succeeded`, `failed` or
+    `refused` (over a limit, the password never checked). See core/authentication.py.
+    """
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUSED = "refused"
+    OUTCOME_CHOICES = [(PENDING, "检查中"), (SUCCEEDED, "成功"), (FAILED, "失败"), (REFUSED, "已拒绝")]
+    # What counts against a limit: failures, and attempts whose password is being checked right now.
+    COUNTED = (PENDING, FAILED)
 
     username = models.CharField(max_length=150, db_index=True)
     client_address = models.CharField(max_length=64, db_index=True)
-    succeeded = models.BooleanField(default=False)
+    # Whether an account of that username existed: unknown usernames have a bound of their own.
+    known_username = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=10, choices=OUTCOME_CHOICES, default=PENDING)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["client_address", "at"], name="login_attempt_address_at")]
+
     def __str__(self) -> str:
-        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
 
 
 class AuditEntry(models.Model):

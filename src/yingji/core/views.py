@@ -7,25 +7,28 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from yingji.core import regioncodes, roles, services
 from yingji.core.api_common import current_user
 from yingji.core.authentication import check_password_login
-from yingji.core.errors import DomainError, NotFound
+from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Notification, Organization, Region, User
 from yingji.core.registry import county_count_columns, county_counts, map_layers_for
 from yingji.core.scoping import scope_for
 
 PAGE_SIZE = 50
+PASSWORD_MIN_LENGTH = 8  # as AUTH_PASSWORD_VALIDATORS says
 
 
 @require_GET
@@ -75,6 +78,71 @@ class SignInView(LoginView):
     def form_valid(self, form: Any) -> HttpResponse:
         login(self.request, form.get_user())
         return super(LoginView, self).form_valid(form)
+
+
+class PasswordChangeForm(forms.Form):
+    """The current password and the new one twice; the change itself is `services.change_password`."""
+
+    old_password = forms.CharField(label="原密码", strip=False, widget=forms.PasswordInput, max_length=256)
+    new_password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput, max_length=128)
+    new_password_again = forms.CharField(
+        label="再次输入新密码", strip=False, widget=forms.PasswordInput, max_length=128
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_password") != cleaned.get("new_password_again"):
+            self.add_error("new_password_again", gettext("两次输入的新密码不一致"))
+        return cleaned
+
+
+@login_required
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password: other sessions and every token of the account end, this session goes on."""
+    user = current_user(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                request,
+                user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as error:
+            field = error.details.get("field") if isinstance(error.details, dict) else None
+            form.add_error(field if field in form.fields else None, error.message)
+            for message in error.details.get("password", []) if isinstance(error.details, dict) else []:
+                form.add_error("new_password", message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, gettext("密码已修改，其他设备上的登录已退出。"))
+            return redirect("core:home")
+    return render(
+        request,
+        "core/password_change.html",
+        {"form": form, "forced": user.must_change_password, "min_length": PASSWORD_MIN_LENGTH},
+    )
+
+
+@login_required
+@never_cache
+def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator resets a person's password: GET asks to confirm, POST shows the temporary one once."""
+    _require_role_permission(request, roles.MANAGE_USERS)
+    actor = current_user(request)
+    target = User.objects.get_visible_or_404(actor, pk=user_id)
+    if not roles.may_assign(actor.role, target.role):
+        raise Http404
+    if request.method == "POST":
+        try:
+            target, temporary = services.reset_password(actor, target.pk)
+        except InvalidInput as error:
+            messages.error(request, error.message)
+            return redirect("core:users")
+        return render(request, "core/password_reset_done.html", {"target": target, "temporary": temporary})
+    return render(request, "core/password_reset_confirm.html", {"target": target})
 
 
 @login_required
@@ -171,6 +239,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in roles.ROLE_LABELS:
         users = users.filter(role=role)
+    actor = current_user(request)
+    may_reset = actor.has_role_permission(roles.MANAGE_USERS)
     return render(
         request,
         "core/user_list.html",
@@ -178,6 +248,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "page": _page(request, users.order_by("region_id", "username")),
             "roles": roles.ROLE_CHOICES,
             "role": role,
+            # Roles whose passwords this administrator may reset (people's, never machines').
+            "resettable_roles": {
+                role for role in roles.ASSIGNABLE_ROLES.get(actor.role, ()) if not roles.is_machine(role)
+            }
+            if may_reset
+            else set(),
         },
     )
 
