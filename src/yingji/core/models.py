@@ -107,6 +107,9 @@ class Organization(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "id"
+    # Department staff see the enterprises of their sector's industries; other kinds belong to no sector.
+    scope_sector_fields = {"industry": "enterprise__industry"}
+    scope_sector_unbound = {"kind__in": [BUREAU, DEPARTMENT, TEAM]}
 
     class Meta:
         ordering = ["region_id", "name"]
