@@ -149,6 +149,14 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
+# The audit chain's HMAC key (core/audit.py, decision 0027): YINGJI_AUDIT_KEY (at least 32 characters),
+# else a file created with mode 0600 on first use. Checkpoints go to a file outside the database too.
+AUDIT_KEY = os.environ.get("YINGJI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("YINGJI_AUDIT_KEY_FILE") or VAR_DIR / "audit-key")
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("YINGJI_AUDIT_CHECKPOINTS") or VAR_DIR / "audit-checkpoints.jsonl"
+)
+
 # Monitoring (docs/monitoring.md): how readings are accepted, kept, and turned into alarms.
 MONITORING_FUTURE_TOLERANCE_SECONDS = env_int("MONITORING_FUTURE_TOLERANCE_SECONDS", 300)
 MONITORING_RAW_RETENTION_DAYS = env_int("MONITORING_RAW_RETENTION_DAYS", 30)

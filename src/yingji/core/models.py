@@ -302,19 +302,25 @@ class AuditEntry(models.Model):
 
     def hashed_fields(self) -> dict[str, Any]:
         """The values the entry's hash covers, in a stable form."""
-        return {
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "region_code": self.region_id,
-            "before": self.before,
-            "after": self.after,
-            "previous_hash": self.previous_hash,
-        }
+        return audit_hashed_fields(self)
+
+
+def audit_hashed_fields(entry: Any) -> dict[str, Any]:
+    """What an audit entry's hash covers, from anything with its attributes (an `AuditEntry`, or the
+    historical model a migration works with)."""
+    return {
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "region_code": entry.region_id,
+        "before": entry.before,
+        "after": entry.after,
+        "previous_hash": entry.previous_hash,
+    }
 
 
 class AuditChainHead(models.Model):
