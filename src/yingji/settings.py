@@ -121,6 +121,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Behind TLS (YINGJI_HTTPS=1, README "Deployment", docs/security.md): plain HTTP is redirected, browsers
+# are told to use HTTPS only (HSTS), cookies travel over HTTPS only, and the reverse proxy's
+# X-Forwarded-Proto says whether the client's connection was HTTPS: the proxy must set it, never pass
+# the client's on. /healthz stays on HTTP for load balancers' checks.
+HTTPS = env_bool("YINGJI_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]  # one catalog for the whole interface
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
