@@ -38,6 +38,9 @@ def pytest_configure(config: Any) -> None:
     # The demo's warnings go out through the log channel: one file per process.
     settings.MESSAGING_CHANNEL_LOG = run / f"deliveries-{os.getpid()}.log"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # One audit key for the run (the demo snapshot's chain is hashed under it), made by the first
+    # process that records an entry, unless YINGJI_AUDIT_KEY gives one.
+    settings.AUDIT_KEY_FILE = run / "audit-key"
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

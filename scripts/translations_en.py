@@ -1173,6 +1173,30 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     ),
     "短信验证码": "SMS code",
     "没有这个验证请求，请重新填写。": "There is no such request: please fill in the form again.",
+    "修改密码": "Change password",
+    "管理员已重置您的密码，请先设置新密码再继续使用。": (
+        "An administrator reset your password: set a new one before you go on."
+    ),
+    "新密码至少 %(min_length)s 位，不能是常见密码。修改后，您在其他设备上的登录和所有令牌都将失效。": (
+        "The new password needs at least %(min_length)s characters and must not be a common one. "
+        "Changing it signs you out on your other devices and ends all your tokens."
+    ),
+    "原密码": "Current password",
+    "新密码": "New password",
+    "再次输入新密码": "New password again",
+    "两次输入的新密码不一致": "The two new passwords differ",
+    "密码已修改，其他设备上的登录已退出。": "Password changed; you are signed out on your other devices.",
+    "重置密码": "Reset password",
+    "为账号 %(name)s（%(username)s）生成一个临时密码？该账号的登录和令牌将立即失效，下次登录时须修改密码。": (
+        "Give %(name)s (%(username)s) a temporary password? The account's sessions and tokens end at once, "
+        "and the password must be changed at the next sign-in."
+    ),
+    "账号 %(name)s（%(username)s）的临时密码：": "Temporary password of %(name)s (%(username)s):",
+    "临时密码只显示这一次。请当面或通过可靠渠道交给本人；下次登录时须修改密码。": (
+        "The temporary password is shown this once. Hand it to the person directly or through a channel you "
+        "trust; it must be changed at the next sign-in."
+    ),
+    "返回账号列表": "Back to the accounts",
 }
 
 # Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).

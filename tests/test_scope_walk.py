@@ -21,10 +21,10 @@ import pytest
 from conftest import COUNTY_A, COUNTY_B
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from yingji.api import api
-from yingji.core import jobs, services
+from yingji.core import jobs, roles, services
 from yingji.core.models import Organization, Region, User
 
 # Routes whose answer is the same for everyone, with the reason.
@@ -114,8 +114,14 @@ class Walk:
         self.b_only_names = self._names_only_b_sees()
 
     def _give_every_model_an_object_in_county_b(self) -> None:
-        reporter = User.objects.get(username=f"demo-reporter-{COUNTY_B}")
-        services.create_api_key(self.user_b, user_id=reporter.pk, name="定襄县雨量站网关")
+        integration = services.create_user(
+            self.user_b,
+            username="walk-integration",
+            password=None,
+            role=roles.INTEGRATION,
+            region_code=COUNTY_B,
+        )
+        services.create_api_key(self.user_b, user_id=integration.pk, name="定襄县数据交换接口")
         jobs.notify([self.user_b], "定襄县测试通知")
 
     def _objects_only_b_sees(self) -> dict[str, list[str]]:
@@ -249,3 +255,152 @@ def test_the_walk_sees_the_routes_it_is_meant_to(walk: Walk) -> None:
     assert ("DELETE", "/api/v1/api-keys/{key_id}") in routes
     assert "/regions/<str:code>/" in set(page_routes())
     assert {"core.Organization", "core.User", "core.Credential", "core.AuditEntry"} <= set(walk.candidates)
+
+
+# Department staff: their sector only -------------------------------------------------------------
+
+# A city-wide department that supervises one industry: every other industry's records are hidden from it.
+SECTOR_USER = "demo-dept-transport"
+
+
+def sector_bound_models() -> list[Any]:
+    return [model for model in scoped_models() if getattr(model, "scope_sector_fields", None)]
+
+
+class SectorWalk:
+    """A department user, the city administrator, and the records only the city sees (other sectors')."""
+
+    def __init__(self, api_client: Any) -> None:
+        self.department = User.objects.get(username=SECTOR_USER)
+        self.city = User.objects.get(username="demo-city")
+        self.candidates: dict[str, list[str]] = {}
+        for model in sector_bound_models():
+            seen = set(model.objects.visible_to(self.department).values_list("pk", flat=True))
+            hidden = [pk for pk in model.objects.visible_to(self.city).values_list("pk", flat=True)[:200]]
+            hidden = [str(pk) for pk in hidden if pk not in seen][:5]
+            assert hidden, f"{model._meta.label}: the demo has no record outside sector {self.sector}"
+            self.candidates[model._meta.label] = hidden
+        self.api_department, self.api_city = api_client(self.department), api_client(self.city)
+        self.page_department, self.page_city = Client(), Client()
+        self.page_department.force_login(self.department)
+        self.page_city.force_login(self.city)
+        self.hidden_names = self._names_only_other_sectors_have()
+
+    @property
+    def sector(self) -> str:
+        return self.department.organization.sector
+
+    def _names_only_other_sectors_have(self) -> set[str]:
+        from yingji.enterprises.models import Enterprise
+
+        visible = set(Enterprise.objects.visible_to(self.department).values_list("name", flat=True))
+        everyone = set(Enterprise.objects.visible_to(self.city).values_list("name", flat=True))
+        # A hidden name inside a visible one ("X煤业" in "X煤业运输公司") is not a leak.
+        return {name for name in everyone - visible if not any(name in other for other in visible)}
+
+    def candidates_for(self, route: str) -> list[str]:
+        """The hidden ids of the sector-bound model a route is about; none if it is about no such model.
+
+        The model is the one its parameter names (`hazard_id` → Hazard); for a page's bare `pk`, the
+        model of the page's app named by the path segment before it (`/monitoring/sensors/<pk>/` →
+        Sensor), else that app's first sector-bound model (`/major-hazards/<pk>/` → Installation).
+        """
+        names = {name for pair in PARAMETER.findall(route) for name in pair if name} - {"pk"}
+        words = {name.removesuffix("_id").replace("_", "") for name in names}
+        if not words and "<int:pk>" in route:
+            app = resolve(fill(route, "1")).func.__module__.split(".")[1]
+            segment = route.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
+            labels = [label for label in self.candidates if label.split(".")[0] == app]
+            named = [
+                label for label in labels if label.lower().endswith(segment.rstrip("s").replace("-", ""))
+            ]
+            return [value for label in (named or labels[:1]) for value in self.candidates[label]]
+        return [
+            value
+            for label, values in self.candidates.items()
+            if any(
+                (model := label.split(".")[1].lower()) == w or model.endswith(w) or w.endswith(model)
+                for w in words
+            )
+            for value in values
+        ]
+
+
+@pytest.fixture
+def sector_walk(demo: None, api_client: Any) -> SectorWalk:
+    return SectorWalk(api_client)
+
+
+@pytest.mark.slow(reason="requests every API route with an id as a department and the city")
+def test_no_api_route_reaches_another_sectors_record(sector_walk: SectorWalk) -> None:
+    exercised, reached = set(), []
+    bodies = walk_bodies()
+    for method, route in api_routes():
+        if not PARAMETER.search(route) or (method, route) in PUBLIC_API_ROUTES:
+            continue
+        for value in sector_walk.candidates_for(route):
+            path = fill(route, value)
+            if method != "GET":
+                # Changes are tried as the department only: none may succeed on a record it cannot see.
+                answer = _call(sector_walk.api_department, method, path, bodies.get((method, route)))
+                if 200 <= answer.status_code < 300:
+                    reached.append(f"{method} {path}: {answer.status_code}")
+                continue
+            if 200 <= _call(sector_walk.api_city, method, path, None).status_code < 300:
+                exercised.add(route)
+                answer = _call(sector_walk.api_department, method, path, None)
+                if answer.status_code not in (403, 404):
+                    reached.append(f"{method} {path}: {answer.status_code}")
+                break
+    assert not reached, f"{SECTOR_USER} reaches other sectors' records: {reached}"
+    assert {
+        "/api/v1/enterprises/{enterprise_id}",
+        "/api/v1/hazards/{hazard_id}",
+        "/api/v1/risk-points/{point_id}",
+        "/api/v1/major-hazards/{installation_id}",
+        "/api/v1/sensors/{sensor_id}",
+        "/api/v1/alarms/{alarm_id}",
+        "/api/v1/monitoring/sites/{site_id}",
+    } <= exercised
+
+
+@pytest.mark.slow(reason="requests every API list and page as a department user")
+def test_no_list_or_page_shows_another_sectors_enterprises(sector_walk: SectorWalk) -> None:
+    assert sector_walk.hidden_names
+    leaks = []
+    for method, route in api_routes():
+        if method != "GET" or PARAMETER.search(route):
+            continue
+        answer = sector_walk.api_department.get(route, {"limit": 1000})
+        assert answer.status_code < 500, f"GET {route}: {answer.status_code}"
+        if answer.status_code == 200 and answer["Content-Type"].startswith("application/json"):
+            leaks += [
+                f"GET {route}: {name}" for name in sector_walk.hidden_names if name in answer.content.decode()
+            ]
+    not_exercised = []
+    for route in page_routes():
+        if is_public_page(route):
+            continue
+        if not PARAMETER.search(route):
+            answer = sector_walk.page_department.get(route)
+            assert answer.status_code < 500, f"page {route}: {answer.status_code}"
+            if answer.status_code == 200 and answer["Content-Type"].startswith("text/"):
+                text = answer.content.decode()
+                leaks += [f"page {route}: {name}" for name in sector_walk.hidden_names if name in text]
+            continue
+        for value in sector_walk.candidates_for(route):
+            path = fill(route, value)
+            if sector_walk.page_city.get(path).status_code == 200:
+                answer = sector_walk.page_department.get(path)
+                if answer.status_code != 404:
+                    leaks.append(f"page {path}: {answer.status_code}")
+                break
+        else:
+            not_exercised.append(route)
+    assert not leaks, f"{SECTOR_USER} sees other sectors' enterprises: {leaks[:10]}"
+    for page in ("/enterprises/<int:enterprise_id>/", "/hazards/<int:hazard_id>/", "/risks/points/<int:pk>/"):
+        assert page not in not_exercised
+    assert (
+        "/major-hazards/<int:pk>/" not in not_exercised
+        and "/monitoring/sensors/<int:pk>/" not in not_exercised
+    )

@@ -6,7 +6,15 @@ import os
 import secrets
 from pathlib import Path
 
-from yingji.config import env_bool, env_float, env_int, env_list, env_mapping, parse_database_url
+from yingji.config import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_mapping,
+    env_networks,
+    parse_database_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("YINGJI_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -62,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yingji.core.middleware.PasswordChangeRequiredMiddleware",
     "yingji.core.middleware.DomainErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -123,6 +132,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Behind TLS (YINGJI_HTTPS=1, README "Deployment", docs/security.md): plain HTTP is redirected, browsers
+# are told to use HTTPS only (HSTS), cookies travel over HTTPS only, and the reverse proxy's
+# X-Forwarded-Proto says whether the client's connection was HTTPS: the proxy must set it, never pass
+# the client's on. /healthz stays on HTTP for load balancers' checks.
+HTTPS = env_bool("YINGJI_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]  # one catalog for the whole interface
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -141,10 +164,23 @@ MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Failed logins allowed per username and per client address inside the window before refusal.
+# Sign-in limits (core/authentication.py, decision 0008), each per client address inside the window:
+# failures for one username; failures on existing accounts; failures on usernames with no account.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_UNKNOWN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_UNKNOWN_USERNAME_FAILURE_LIMIT", 100)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g. 127.0.0.1,10.0.0.0/8).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+
+# The audit chain's HMAC key (core/audit.py, decision 0027): YINGJI_AUDIT_KEY (at least 32 characters),
+# else a file created with mode 0600 on first use. Checkpoints go to a file outside the database too.
+AUDIT_KEY = os.environ.get("YINGJI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("YINGJI_AUDIT_KEY_FILE") or VAR_DIR / "audit-key")
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("YINGJI_AUDIT_CHECKPOINTS") or VAR_DIR / "audit-checkpoints.jsonl"
+)
 
 # Monitoring (docs/monitoring.md): how readings are accepted, kept, and turned into alarms.
 MONITORING_FUTURE_TOLERANCE_SECONDS = env_int("MONITORING_FUTURE_TOLERANCE_SECONDS", 300)

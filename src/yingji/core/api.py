@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.contrib.auth import update_session_auth_hash
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils.http import http_date
@@ -12,6 +13,7 @@ from ninja.pagination import paginate
 from yingji.core import maplayers, regioncodes, roles, services
 from yingji.core.api_common import (
     AUTH,
+    OPEN,
     PUBLIC,
     Page,
     current_user,
@@ -34,6 +36,7 @@ RoleName = Literal[
     "enterprise_officer",
     "disaster_reporter",
     "duty_officer",
+    "integration",
 ]
 OrganizationKind = Literal["bureau", "department", "enterprise", "team"]
 RegionLevel = Literal["province", "city", "county", "township", "village"]
@@ -55,9 +58,10 @@ class TokenOut(Schema):
 
 @router.post(
     "/auth/token",
-    auth=None,
+    auth=OPEN,
     response=responses(TokenOut),
     tags=["auth"],
+    url_name="auth_token",
     summary="Exchange a password for a token",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
@@ -65,7 +69,13 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     return {"token": issued.secret, "expires_at": issued.credential.expires_at}
 
 
-@router.delete("/auth/token", response=responses(TokenOut), tags=["auth"], summary="Revoke the token in use")
+@router.delete(
+    "/auth/token",
+    response=responses(TokenOut),
+    tags=["auth"],
+    url_name="auth_token",
+    summary="Revoke the token in use",
+)
 def revoke_token(request: HttpRequest) -> Any:
     credential = getattr(request.user, "credential", None)
     if credential is None or credential.kind != Credential.TOKEN:
@@ -82,11 +92,43 @@ class MeOut(Schema):
     role_label: str
     region_code: str = Field(alias="region_id")
     organization_id: int | None
+    must_change_password: bool
 
 
-@router.get("/auth/me", response=responses(MeOut), tags=["auth"], summary="The signed-in account")
+@router.get(
+    "/auth/me", response=responses(MeOut), tags=["auth"], url_name="auth_me", summary="The signed-in account"
+)
 def me(request: HttpRequest) -> Any:
     return request.user
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=8, max_length=128)
+
+
+class PasswordChangedOut(Schema):
+    credentials_revoked: int = Field(description="已吊销的其他令牌与密钥 / other tokens and keys revoked")
+
+
+@router.post(
+    "/auth/password",
+    response=responses(PasswordChangedOut),
+    tags=["auth"],
+    url_name="auth_password",
+    summary="Change one's own password (ends every other session and token)",
+)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Any:
+    revoked = services.change_password(
+        request,
+        current_user(request),
+        old_password=payload.old_password,
+        new_password=payload.new_password,
+        keep=getattr(request.user, "credential", None),
+    )
+    if getattr(request.user, "credential", None) is None:
+        update_session_auth_hash(request, current_user(request))  # this session goes on
+    return {"credentials_revoked": revoked}
 
 
 # Regions (public reference data) ---------------------------------------------------------------
@@ -136,7 +178,7 @@ REGION_LIST_FIELDS = (
 
 
 @router.get(
-    "/regions", auth=None, response=responses(list[RegionOut]), tags=["regions"], summary="List regions"
+    "/regions", auth=PUBLIC, response=responses(list[RegionOut]), tags=["regions"], summary="List regions"
 )
 @paginate(Page)
 def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
@@ -152,7 +194,7 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> Any:
 
 @router.get(
     "/regions/{code}",
-    auth=None,
+    auth=PUBLIC,
     response=responses(RegionDetailOut),
     tags=["regions"],
     summary="One region with its boundary",
@@ -257,7 +299,12 @@ class UserOut(Schema):
 
 class UserIn(Schema):
     username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
-    password: str = Field(min_length=8, max_length=128)
+    password: str | None = Field(
+        None,
+        min_length=8,
+        max_length=128,
+        description="个人账号必填；接口账号不设密码 / required for people; none for machine accounts",
+    )
     role: RoleName
     region_code: str = Field(max_length=12)
     organization_id: int | None = Field(None, ge=1, le=2**53)
@@ -314,11 +361,31 @@ def update_user(request: HttpRequest, payload: UserPatch, user_id: int = id_path
     return services.update_user(current_user(request), user_id, **payload.dict(exclude_unset=True))
 
 
+class PasswordResetOut(Schema):
+    username: str
+    temporary_password: str = Field(
+        description="只显示这一次，下次登录须修改 / shown this once; must be changed"
+    )
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    response=responses(PasswordResetOut),
+    tags=["users"],
+    summary="Reset a person's password to a temporary one that must be changed at next sign-in",
+)
+def reset_password(request: HttpRequest, user_id: int = id_path()) -> Any:
+    user, temporary = services.reset_password(current_user(request), user_id)
+    return {"username": user.username, "temporary_password": temporary}
+
+
 # API keys --------------------------------------------------------------------------------------
 
 
 class ApiKeyIn(Schema):
-    user_id: int = Field(ge=1, le=2**53, description="密钥代表的账号 / the account the key acts as")
+    user_id: int = Field(
+        ge=1, le=2**53, description="密钥代表的接口账号 / the machine account (integration) the key acts as"
+    )
     name: str = Field(min_length=1, max_length=100)
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import QuerySet
@@ -13,13 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Schema
 from ninja.pagination import PaginationBase
 from ninja.responses import codes_4xx
-from ninja.security import HttpBearer, django_auth
+from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from yingji.core import datebounds
 from yingji.core.authentication import user_for_bearer
-from yingji.core.errors import InvalidInput
+from yingji.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from yingji.core.models import Region, User
 
 _DJANGO_ENCODER = DjangoJSONEncoder()
@@ -28,13 +29,65 @@ MAX_OFFSET = 10**9
 
 
 class BearerAuth(HttpBearer):
-    """`Authorization: Bearer <secret>` with a user's API token or a machine API key."""
+    """`Authorization: Bearer <secret>` with a user's API token or a machine API key.
+
+    A request that presents credentials which open nothing (a garbage, expired or revoked secret, or
+    another scheme) is answered 401 `not_authenticated` at once, on every method and on public routes
+    too: it is never passed on to the session (whose CSRF check would answer 403) or served as anonymous.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        presented = request.headers.get(self.header)
+        if not presented:
+            return None
+        scheme, _, secret = presented.partition(" ")
+        user = user_for_bearer(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+        if user is None:
+            raise NotAuthenticated(BAD_CREDENTIALS)
+        request.user = user
+        return admitted(request, user)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_bearer(token)
-        if user is not None:
-            request.user = user
-        return user
+        return user_for_bearer(token)
+
+
+BAD_CREDENTIALS = "令牌无效、已过期或已吊销 / The bearer token is invalid, expired or revoked"
+
+
+class SessionAuth(APIKeyCookie):
+    """The page session, with its CSRF check on unsafe methods.
+
+    Ninja's `django_auth` runs the CSRF check before it knows whether anyone is signed in, so a
+    request with no credentials at all got the check's 403; here only a signed-in session is checked,
+    and a request without one falls through to 401 `not_authenticated`.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return admitted(request, request.user) if request.user.is_authenticated else None
+
+
+# The routes an account whose password was reset may still use: to change it, see who it is, sign out.
+PASSWORD_CHANGE_ROUTES = frozenset({"auth_password", "auth_me", "auth_token"})
+
+
+def admitted(request: HttpRequest, user: Any) -> Any:
+    """The user, unless an administrator's reset requires a new password first (403)."""
+    if getattr(user, "must_change_password", False):
+        route = request.resolver_match.url_name if request.resolver_match else None
+        if route not in PASSWORD_CHANGE_ROUTES:
+            raise Forbidden(
+                "请先修改密码（POST /api/v1/auth/password）/ Change your password first "
+                "(POST /api/v1/auth/password)",
+                code="password_change_required",
+            )
+    return user
 
 
 def anonymous_allowed(request: HttpRequest) -> Any:
@@ -43,9 +96,11 @@ def anonymous_allowed(request: HttpRequest) -> Any:
 
 
 # Either a bearer secret or the page session (with its CSRF check on unsafe methods).
-AUTH = [BearerAuth(), django_auth]
+AUTH = [BearerAuth(), SessionAuth()]
 # Public routes that say more to a signed-in user (the map's layers link the user's own regions).
-PUBLIC = [BearerAuth(), django_auth, anonymous_allowed]
+PUBLIC = [BearerAuth(), SessionAuth(), anonymous_allowed]
+# Routes anyone may call without a session (signing in for a token): a presented bearer must still be valid.
+OPEN = [BearerAuth(), anonymous_allowed]
 
 
 class ErrorOut(Schema):

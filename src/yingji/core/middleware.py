@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -126,6 +128,30 @@ def _walk_strings(value: object) -> None:
     elif isinstance(value, list):
         for item in value:
             _walk_strings(item)
+
+
+class PasswordChangeRequiredMiddleware:
+    """After an administrator's reset, pages lead only to the password change until the password is changed.
+
+    The API says the same with 403 `password_change_required` (core/api_common.py); signing out and
+    choosing a language stay possible.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(("/api/", settings.STATIC_URL))
+            and request.path
+            not in {reverse("core:password_change"), reverse("core:logout"), reverse("set_language")}
+        ):
+            return redirect("core:password_change")
+        return self.get_response(request)
 
 
 class ChineseFirstLocaleMiddleware:

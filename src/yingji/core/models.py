@@ -108,6 +108,9 @@ class Organization(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "id"
+    # Department staff see the enterprises of their sector's industries; other kinds belong to no sector.
+    scope_sector_fields = {"industry": "enterprise__industry"}
+    scope_sector_unbound = {"kind__in": [BUREAU, DEPARTMENT, TEAM]}
 
     class Meta:
         ordering = ["region_id", "name"]
@@ -139,6 +142,8 @@ class User(AbstractUser):
     )
     full_name = models.CharField("姓名", max_length=64, blank=True)
     phone = models.CharField("手机", max_length=32, blank=True)
+    # Set by an administrator's password reset: nothing but changing the password works until it is.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects: ClassVar[ScopedUserManager] = ScopedUserManager()
     scope_region_field = "region"
@@ -161,6 +166,11 @@ class User(AbstractUser):
 
     def has_role_permission(self, permission: str) -> bool:
         return self.is_active and roles.has_permission(self.role, permission)
+
+    @property
+    def is_machine(self) -> bool:
+        """A machine account (an integration): API keys only, never a password or a page."""
+        return roles.is_machine(self.role)
 
     @property
     def scope(self) -> Scope:
@@ -238,6 +248,10 @@ class Credential(models.Model):
         person = user.instance(row, credential.width)
         User.region.field.set_cached_value(person, region.instance(row, credential.width + user.width))
         Credential.user.field.set_cached_value(found, person)
+        if found.kind == cls.API_KEY and not found.user.is_machine:
+            # A key issued to a person's account before keys were kept for machine accounts: it would
+            # act as that person without their password, so it opens nothing (docs/security.md).
+            return None
         return found
 
 
@@ -250,15 +264,33 @@ _CREDENTIAL_ROWS = (
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, kept to rate-limit guessing across every web and API process."""
+    """One sign-in attempt, kept to rate-limit guessing across every web and API process.
+
+    The row is written (and committed) before the password is checked, as `pending`, so that
+    attempts running in parallel count each other; it then becomes `succeeded`, `failed` or
+    `refused` (over a limit, the password never checked). See core/authentication.py.
+    """
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUSED = "refused"
+    OUTCOME_CHOICES = [(PENDING, "检查中"), (SUCCEEDED, "成功"), (FAILED, "失败"), (REFUSED, "已拒绝")]
+    # What counts against a limit: failures, and attempts whose password is being checked right now.
+    COUNTED = (PENDING, FAILED)
 
     username = models.CharField(max_length=150, db_index=True)
     client_address = models.CharField(max_length=64, db_index=True)
-    succeeded = models.BooleanField(default=False)
+    # Whether an account of that username existed: unknown usernames have a bound of their own.
+    known_username = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=10, choices=OUTCOME_CHOICES, default=PENDING)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["client_address", "at"], name="login_attempt_address_at")]
+
     def __str__(self) -> str:
-        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
 
 
 class AuditEntry(models.Model):
@@ -291,19 +323,25 @@ class AuditEntry(models.Model):
 
     def hashed_fields(self) -> dict[str, Any]:
         """The values the entry's hash covers, in a stable form."""
-        return {
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "region_code": self.region_id,
-            "before": self.before,
-            "after": self.after,
-            "previous_hash": self.previous_hash,
-        }
+        return audit_hashed_fields(self)
+
+
+def audit_hashed_fields(entry: Any) -> dict[str, Any]:
+    """What an audit entry's hash covers, from anything with its attributes (an `AuditEntry`, or the
+    historical model a migration works with)."""
+    return {
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "region_code": entry.region_id,
+        "before": entry.before,
+        "after": entry.after,
+        "previous_hash": entry.previous_hash,
+    }
 
 
 class AuditChainHead(models.Model):

@@ -8,6 +8,9 @@ DEPARTMENT_STAFF = "department_staff"  # 行业部门: their sector, inside thei
 ENTERPRISE_OFFICER = "enterprise_officer"  # 企业安全管理员: only their own enterprise
 DISASTER_REPORTER = "disaster_reporter"  # 灾害信息员: reports from the field in their region
 DUTY_OFFICER = "duty_officer"  # 值班员: takes incidents and dispatches at the command center
+# 接口账号: a machine account for an integration (a provincial platform, a data exchange). It has no
+# password and never signs in; it works only through machine API keys, which only it may hold.
+INTEGRATION = "integration"
 
 ROLE_CHOICES = [
     (CITY_ADMIN, "市级管理员"),
@@ -16,11 +19,16 @@ ROLE_CHOICES = [
     (ENTERPRISE_OFFICER, "企业安全管理员"),
     (DISASTER_REPORTER, "灾害信息员"),
     (DUTY_OFFICER, "值班员"),
+    (INTEGRATION, "接口账号"),
 ]
 ROLE_LABELS = dict(ROLE_CHOICES)
 ALL_ROLES = frozenset(ROLE_LABELS)
 
-# Everyone who works with enterprises' registers and monitoring; grassroots disaster reporters do not.
+# Accounts of machines rather than people: API keys only, no password, no pages.
+MACHINE_ROLES = frozenset({INTEGRATION})
+
+# Everyone who works with enterprises' registers and monitoring (integrations read them too);
+# grassroots disaster reporters do not.
 ENTERPRISE_SUPERVISION = ALL_ROLES - {DISASTER_REPORTER}
 
 VIEW_ADMINISTRATION = "view_administration"  # users, organizations, audit log of the region
@@ -48,6 +56,11 @@ ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
 def has_permission(role: str, permission: str) -> bool:
     """Whether a user with `role` may do what `permission` names."""
     return role in PERMISSIONS.get(permission, frozenset())
+
+
+def is_machine(role: str) -> bool:
+    """Whether accounts with `role` belong to machines (API keys) rather than people (passwords)."""
+    return role in MACHINE_ROLES
 
 
 def may_assign(actor_role: str, target_role: str) -> bool:

@@ -18,8 +18,9 @@ from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models import Q
 
-from yingji.core import roles
+from yingji.core import roles, sectors
 from yingji.core.errors import NotFound
 
 QS = TypeVar("QS", bound=models.QuerySet[Any])
@@ -33,10 +34,12 @@ class Located(Protocol):
 
 @dataclass(frozen=True)
 class Scope:
-    """What one user may see: everything under `region_path`, narrowed to one organization if set."""
+    """What one user may see: everything under `region_path`, narrowed to one organization if set,
+    and, for department staff, to the records of their sector (`sector`, "" for none)."""
 
     region_path: str | None
     organization_id: int | None = None
+    sector: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -53,7 +56,29 @@ class Scope:
             if organization_field is None:
                 return queryset.none()
             queryset = queryset.filter(**{organization_field: self.organization_id})
+        if self.sector is not None:
+            queryset = self._narrow_to_sector(queryset)
         return queryset
+
+    def _narrow_to_sector(self, queryset: QS) -> QS:
+        """Keep the records a model binds to a sector (`scope_sector_fields`) only if they are this one's.
+
+        A model names the path to each kind of code it carries, e.g. `{"industry": "enterprise__industry",
+        "site_kind": "site__kind"}`; a record is kept when any of them holds one of the sector's codes
+        (`core/sectors.py`), or when it matches `scope_sector_unbound` (records of no sector, such as
+        bureaus among organizations). A model without `scope_sector_fields` is not bound to sectors.
+        """
+        model = queryset.model
+        fields: dict[str, str] = getattr(model, "scope_sector_fields", None) or {}
+        if not fields:
+            return queryset
+        records = sectors.records_of(self.sector or "")
+        condition = Q(**getattr(model, "scope_sector_unbound", {"pk__in": []}))
+        for kind, path in fields.items():
+            codes = records.codes(kind)
+            if codes:
+                condition |= Q(**{f"{path}__in": sorted(codes)})
+        return queryset.filter(condition)
 
     def covers_region(self, region: Located) -> bool:
         """Whether a region lies inside this scope (enterprise officers own no region of their own)."""
@@ -80,6 +105,9 @@ def scope_for(user: Any) -> Scope:
         if user.organization_id is None:
             return NOTHING
         return Scope(region_path=region_path, organization_id=user.organization_id)
+    if user.role == roles.DEPARTMENT_STAFF:
+        sector = user.organization.sector if user.organization_id is not None else ""
+        return Scope(region_path=region_path, sector=sector)
     return Scope(region_path=region_path)
 
 

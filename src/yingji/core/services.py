@@ -6,6 +6,7 @@ writes the audit entry inside it. Views and API endpoints call these; they never
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -86,12 +87,13 @@ def create_user(
     actor: User,
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: str,
     region_code: str,
     organization_id: int | None = None,
     **fields: Any,
 ) -> User:
+    """A person's account (with a password) or a machine account for an integration (without one)."""
     require_permission(actor, roles.MANAGE_USERS)
     if not roles.may_assign(actor.role, role):
         raise Forbidden(f"您不能创建角色为 {role} 的账号 / You may not create accounts with role {role}")
@@ -103,8 +105,23 @@ def create_user(
     user = User(
         username=username, role=role, region=region, organization=organization, **_only(fields, USER_FIELDS)
     )
-    _validate_password(password, user)
-    user.set_password(password)
+    if user.is_machine:
+        if password:
+            raise InvalidInput(
+                "接口账号没有密码，只能使用机器密钥 / A machine account has no password; it uses API keys",
+                code="machine_account_password",
+                details={"field": "password"},
+            )
+        user.set_unusable_password()
+    else:
+        if not password:
+            raise InvalidInput(
+                "请设置密码 / The account needs a password",
+                code="password_required",
+                details={"field": "password"},
+            )
+        _validate_password(password, user)
+        user.set_password(password)
     validate_model(user)
     save_or_conflict(user)
     audit.record(actor, "user.created", user, after=audit.snapshot(user))
@@ -121,6 +138,13 @@ def update_user(actor: User, user_id: int, **changes: Any) -> User:
     if "role" in changes and changes["role"] is not None:
         if not roles.may_assign(actor.role, changes["role"]):
             raise Forbidden(f"您不能授予角色 {changes['role']} / You may not grant role {changes['role']}")
+        if roles.is_machine(changes["role"]) != user.is_machine:
+            raise InvalidInput(
+                "个人账号与接口账号不能互相转换，请新建账号 / A person's account and a machine account "
+                "cannot be turned into each other; create a new account",
+                code="machine_role_change",
+                details={"field": "role"},
+            )
         user.role = changes["role"]
     if changes.get("region_code") is not None:
         user.region = region_in_scope(actor, changes["region_code"])
@@ -181,11 +205,22 @@ def issue_token(request: HttpRequest | None, username: str, password: str) -> Is
 
 @transaction.atomic
 def create_api_key(actor: User, *, user_id: int, name: str) -> IssuedSecret:
-    """A machine API key (for a sensor gateway, say) that acts as the given account."""
+    """A machine API key for a machine account (an integration), acting as that account.
+
+    A person's account gets none: a key never expires and needs no password, so it would let whoever
+    holds it act as that person (docs/security.md).
+    """
     require_permission(actor, roles.MANAGE_API_KEYS)
     owner = User.objects.get_visible_or_404(actor, pk=user_id)
     if not roles.may_assign(actor.role, owner.role):
         raise Forbidden()
+    if not owner.is_machine:
+        raise InvalidInput(
+            "机器密钥只能发给接口账号，不能发给个人账号 / API keys are issued to machine accounts "
+            "(role integration) only, never to a person's account",
+            code="not_a_machine_account",
+            details={"field": "user_id"},
+        )
     if not name.strip():
         raise InvalidInput("密钥名称不能为空 / The key needs a name", details={"field": "name"})
     secret, digest = Credential.new_secret(Credential.API_KEY)
@@ -211,6 +246,104 @@ def revoke_credential(actor: User, credential_id: int, kind: str = Credential.AP
     credential.save(update_fields=["revoked_at"])
     audit.record(actor, "credential.revoked", credential, before=before, after=audit.snapshot(credential))
     return credential
+
+
+# Passwords -------------------------------------------------------------------------------------
+
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789"  # no 0/O, 1/l/I, 2/Z, 5/S
+
+
+def change_password(
+    request: HttpRequest | None,
+    actor: User,
+    *,
+    old_password: str,
+    new_password: str,
+    keep: Credential | None = None,
+) -> int:
+    """Change one's own password; every other session and credential of the account ends.
+
+    The old password is checked through the sign-in limits, so a stolen session cannot guess it.
+    Sessions end because Django ties each to the password's hash (the caller keeps its own with
+    `update_session_auth_hash`); tokens and keys are revoked, except `keep`, the one in use.
+    Returns the number of credentials revoked.
+    """
+    if actor.is_machine:
+        raise InvalidInput(
+            "接口账号没有密码 / A machine account has no password", code="machine_account_password"
+        )
+    try:
+        check_password_login(request, actor.get_username(), old_password)
+    except InvalidInput:
+        raise InvalidInput(
+            "原密码不正确 / The current password is wrong",
+            code="wrong_password",
+            details={"field": "old_password"},
+        ) from None
+    if old_password == new_password:
+        raise InvalidInput(
+            "新密码不能与原密码相同 / The new password must differ from the current one",
+            details={"field": "new_password"},
+        )
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        _validate_password(new_password, user)
+        before = audit.snapshot(user)
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        revoked = _revoke_all_credentials(user, keep=keep)
+        audit.record(
+            user,
+            "user.password_changed",
+            user,
+            before=before,
+            after={**audit.snapshot(user), "credentials_revoked": revoked},
+        )
+    actor.password, actor.must_change_password = user.password, False
+    return revoked
+
+
+@transaction.atomic
+def reset_password(actor: User, user_id: int) -> tuple[User, str]:
+    """An administrator's reset: a temporary password (shown once) that must be changed at next sign-in.
+
+    The account's sessions end (the password's hash changes) and its tokens are revoked.
+    """
+    require_permission(actor, roles.MANAGE_USERS)
+    user = User.objects.select_for_update().get_visible_or_404(actor, pk=user_id)
+    if not roles.may_assign(actor.role, user.role):
+        raise Forbidden()
+    if user.pk == actor.pk:
+        raise InvalidInput(
+            "请通过“修改密码”更改自己的密码 / Change your own password with the password change",
+            code="own_account",
+        )
+    if user.is_machine:
+        raise InvalidInput(
+            "接口账号没有密码 / A machine account has no password", code="machine_account_password"
+        )
+    temporary = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(14))
+    before = audit.snapshot(user)
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    revoked = _revoke_all_credentials(user)
+    audit.record(
+        actor,
+        "user.password_reset",
+        user,
+        before=before,
+        after={**audit.snapshot(user), "credentials_revoked": revoked},
+    )
+    return user, temporary
+
+
+def _revoke_all_credentials(user: User, keep: Credential | None = None) -> int:
+    credentials = Credential.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        credentials = credentials.exclude(pk=keep.pk)
+    return credentials.update(revoked_at=timezone.now())
 
 
 # Helpers ---------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET
 from yingji.core import maplayers, regioncodes, roles, services
 from yingji.core.api_common import current_user
 from yingji.core.authentication import check_password_login
-from yingji.core.errors import DomainError, NotFound
+from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Notification, Organization, Region, User
 from yingji.core.registry import (
     ACT,
@@ -38,6 +39,7 @@ from yingji.core.registry import (
 from yingji.core.scoping import scope_for
 
 PAGE_SIZE = 50
+PASSWORD_MIN_LENGTH = 8  # as AUTH_PASSWORD_VALIDATORS says
 
 
 @require_GET
@@ -109,6 +111,71 @@ def home_figures(user: Any) -> dict[str, list[HomeFigure]]:
         rows = item.preview(records, item.preview_size) if item.preview is not None and count else []
         sections[item.section].append(HomeFigure(item.key, gettext(item.label), count, item.link.url(), rows))
     return sections
+
+
+class PasswordChangeForm(forms.Form):
+    """The current password and the new one twice; the change itself is `services.change_password`."""
+
+    old_password = forms.CharField(label="原密码", strip=False, widget=forms.PasswordInput, max_length=256)
+    new_password = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput, max_length=128)
+    new_password_again = forms.CharField(
+        label="再次输入新密码", strip=False, widget=forms.PasswordInput, max_length=128
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_password") != cleaned.get("new_password_again"):
+            self.add_error("new_password_again", gettext("两次输入的新密码不一致"))
+        return cleaned
+
+
+@login_required
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password: other sessions and every token of the account end, this session goes on."""
+    user = current_user(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                request,
+                user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as error:
+            field = error.details.get("field") if isinstance(error.details, dict) else None
+            form.add_error(field if field in form.fields else None, error.page_message)
+            for message in error.details.get("password", []) if isinstance(error.details, dict) else []:
+                form.add_error("new_password", message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, gettext("密码已修改，其他设备上的登录已退出。"))
+            return redirect("core:home")
+    return render(
+        request,
+        "core/password_change.html",
+        {"form": form, "forced": user.must_change_password, "min_length": PASSWORD_MIN_LENGTH},
+    )
+
+
+@login_required
+@never_cache
+def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator resets a person's password: GET asks to confirm, POST shows the temporary one once."""
+    _require_role_permission(request, roles.MANAGE_USERS)
+    actor = current_user(request)
+    target = User.objects.get_visible_or_404(actor, pk=user_id)
+    if not roles.may_assign(actor.role, target.role):
+        raise Http404
+    if request.method == "POST":
+        try:
+            target, temporary = services.reset_password(actor, target.pk)
+        except InvalidInput as error:
+            messages.error(request, error.page_message)
+            return redirect("core:users")
+        return render(request, "core/password_reset_done.html", {"target": target, "temporary": temporary})
+    return render(request, "core/password_reset_confirm.html", {"target": target})
 
 
 @login_required
@@ -254,14 +321,23 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def user_list(request: HttpRequest) -> HttpResponse:
     _require_role_permission(request, roles.VIEW_ADMINISTRATION)
     users = listed_users(request.user, request.GET).select_related("region", "organization")
+    role = request.GET.get("role", "")
+    actor = current_user(request)
+    may_reset = actor.has_role_permission(roles.MANAGE_USERS)
     return render(
         request,
         "core/user_list.html",
         {
             "page": _page(request, users.order_by("region_id", "username")),
             "roles": roles.ROLE_CHOICES,
-            "role": request.GET.get("role", ""),
+            "role": role,
             "county": county_filter(request.user, request.GET.get("county")),
+            # Roles whose passwords this administrator may reset (people's, never machines').
+            "resettable_roles": {
+                role for role in roles.ASSIGNABLE_ROLES.get(actor.role, ()) if not roles.is_machine(role)
+            }
+            if may_reset
+            else set(),
         },
     )
 

@@ -75,6 +75,7 @@ class Enterprise(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    scope_sector_fields = {"industry": "industry"}  # department staff: their sector's
 
     class Meta:
         ordering = ["region_id", "name"]
@@ -93,6 +94,7 @@ class EnterpriseRecord(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "enterprise__region"
     scope_organization_field = "enterprise__organization"
+    scope_sector_fields = {"industry": "enterprise__industry"}
 
     class Meta:
         abstract = True

@@ -88,6 +88,7 @@ class RectificationPlan(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "hazard__enterprise__region"
     scope_organization_field = "hazard__enterprise__organization"
+    scope_sector_fields = {"industry": "hazard__enterprise__industry"}
 
     class Meta:
         verbose_name = "整改方案"
@@ -112,6 +113,7 @@ class HazardTransition(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "hazard__enterprise__region"
     scope_organization_field = "hazard__enterprise__organization"
+    scope_sector_fields = {"industry": "hazard__enterprise__industry"}
 
     class Meta:
         ordering = ["at", "id"]
@@ -147,6 +149,7 @@ class HazardAttachment(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "hazard__enterprise__region"
     scope_organization_field = "hazard__enterprise__organization"
+    scope_sector_fields = {"industry": "hazard__enterprise__industry"}
     audit_exclude = ("file",)  # a FieldFile is not JSON; `snapshot()` adds the stored name
 
     class Meta:
@@ -193,6 +196,7 @@ class ExtensionRequest(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "hazard__enterprise__region"
     scope_organization_field = "hazard__enterprise__organization"
+    scope_sector_fields = {"industry": "hazard__enterprise__industry"}
 
     class Meta:
         ordering = ["requested_at", "id"]

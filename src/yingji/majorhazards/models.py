@@ -96,6 +96,7 @@ class Unit(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "installation__enterprise__region"
     scope_organization_field = "installation__enterprise__organization"
+    scope_sector_fields = {"industry": "installation__enterprise__industry"}
 
     class Meta:
         ordering = ["installation_id", "id"]
@@ -134,6 +135,7 @@ class Inventory(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "unit__installation__enterprise__region"
     scope_organization_field = "unit__installation__enterprise__organization"
+    scope_sector_fields = {"industry": "unit__installation__enterprise__industry"}
 
     class Meta:
         ordering = ["unit_id", "id"]

@@ -63,6 +63,7 @@ class Site(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
+    scope_sector_fields = {"site_kind": "kind"}  # department staff: their sector's
 
     class Meta:
         ordering = ["region_id", "code"]
@@ -100,6 +101,8 @@ class Gateway(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    # An enterprise's gateway goes with its industry; a network (hydrology, fire) with its keeper's sector.
+    scope_sector_fields = {"industry": "enterprise__industry", "sector": "organization__sector"}
     audit_exclude = ("digest", "last_seen_at")
 
     class Meta:
@@ -149,6 +152,7 @@ class Sensor(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    scope_sector_fields = {"industry": "enterprise__industry", "site_kind": "site__kind"}
 
     class Meta:
         ordering = ["code"]
@@ -352,6 +356,10 @@ class Alarm(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    scope_sector_fields = {
+        "industry": "sensor__enterprise__industry",
+        "site_kind": "sensor__site__kind",
+    }
 
     class Meta:
         ordering = ["-raised_at", "-id"]

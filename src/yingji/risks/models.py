@@ -132,6 +132,7 @@ class ControlMeasure(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "risk_point__enterprise__region"
     scope_organization_field = "risk_point__enterprise__organization"
+    scope_sector_fields = {"industry": "risk_point__enterprise__industry"}
 
     class Meta:
         ordering = ["risk_point_id", "kind", "id"]

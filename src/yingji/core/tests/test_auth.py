@@ -5,7 +5,7 @@ from typing import Any
 
 from conftest import COUNTY_A
 
-from yingji.core import services
+from yingji.core import roles, services
 from yingji.core.models import AuditEntry, Credential
 
 
@@ -54,13 +54,15 @@ def test_an_unknown_bearer_secret_is_401(client: Any, demo: None) -> None:
 
 
 def test_api_keys_are_stored_only_as_hashes_and_work_until_revoked(client: Any, county_admin: Any) -> None:
-    reporter_id = county_admin.__class__.objects.get(username=f"demo-reporter-{COUNTY_A}").pk
-    issued = services.create_api_key(county_admin, user_id=reporter_id, name="雨量站网关")
+    machine = services.create_user(
+        county_admin, username="exchange-140902", password=None, role=roles.INTEGRATION, region_code=COUNTY_A
+    )
+    issued = services.create_api_key(county_admin, user_id=machine.pk, name="数据交换接口")
     stored = Credential.objects.get(pk=issued.credential.pk)
     assert issued.secret.startswith("yjk_")
     assert issued.secret not in (stored.digest, stored.hint) and len(stored.digest) == 64
     headers = {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
-    assert client.get("/api/v1/auth/me", **headers).json()["username"] == f"demo-reporter-{COUNTY_A}"
+    assert client.get("/api/v1/auth/me", **headers).json()["username"] == "exchange-140902"
     services.revoke_credential(county_admin, stored.pk)
     assert client.get("/api/v1/auth/me", **headers).status_code == 401
 
