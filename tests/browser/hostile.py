@@ -28,14 +28,17 @@ from django.test import Client
 
 from tests.test_scope_walk import walk_bodies
 from yingji.api import api
-from yingji.core import caching
+from yingji.core import caching, regioncodes
+from yingji.core import roles as account_roles
 from yingji.core.demo import demo_clock
+from yingji.core.models import Region, User
 
 MARK = "PWN"  # in every payload: the database scan finds the planted records by it
 
 # Operations whose text is kept nowhere a page shows, with the reason.
 NOT_STORED = {
     ("POST", "/api/v1/auth/token"): "a sign-in: the username only feeds the login-attempt counter",
+    ("POST", "/api/v1/auth/password"): "a password change: passwords are kept only as hashes, never shown",
 }
 
 WRITE_METHODS = ("post", "patch", "put")
@@ -213,9 +216,13 @@ def plain_values(name: str, prop: dict[str, Any], role: Role) -> list[Any]:
         return [True, False]
     if kind == "integer" and name.endswith("_id"):
         model = model_for(name)
-        return (
-            list(visible(model, role.user).order_by("pk").values_list("pk", flat=True)[:3]) if model else []
-        )
+        if model is None:
+            return []
+        records = visible(model, role.user).order_by("pk")
+        if name == "user_id":  # API keys are issued to machine accounts only: those first
+            machine_first = models.Case(models.When(role__in=account_roles.MACHINE_ROLES, then=0), default=1)
+            records = records.order_by(machine_first, "pk")
+        return list(records.values_list("pk", flat=True)[:3])
     if kind in ("integer", "number"):
         if "lon" in name:
             return [role.longitude]
@@ -408,9 +415,18 @@ def find_planted_records(planted: Planted) -> None:
             planted.records[model._meta.label] = pks
 
 
+def _machine_account() -> None:
+    """An integration account in the city, so that `POST /api/v1/api-keys` (machine accounts only) has
+    one to issue its key to (the demo has none)."""
+    city = Region.objects.filter(level=regioncodes.CITY).order_by("code").first()
+    if city is not None and not User.objects.filter(role__in=account_roles.MACHINE_ROLES).exists():
+        User.objects.create_user(username="hostile-integration", role=account_roles.INTEGRATION, region=city)
+
+
 def plant(roles: list[Role], viewers: list[Any]) -> Planted:
     """Hostile text in every free-text field: through the API, then the database, then found again."""
     planted = Planted()
+    _machine_account()
     plant_through_api(roles, planted)
     plant_in_database(viewers, planted)
     find_planted_records(planted)

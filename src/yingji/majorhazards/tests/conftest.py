@@ -45,5 +45,6 @@ def reporter_a(demo: None) -> Any:
 
 
 @pytest.fixture
-def department_staff(demo: None) -> Any:
-    return User.objects.get(username="demo-dept-housing")
+def department_staff(safety_department_staff: Any) -> Any:
+    """Department staff who see the records these tests use (their sector covers every industry)."""
+    return safety_department_staff
