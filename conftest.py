@@ -87,23 +87,6 @@ def other_county_admin(demo: None) -> Any:
 
 
 @pytest.fixture
-def safety_department_staff(demo: None) -> Any:
-    """A department staffer of the city whose sector covers every industry and site kind ("emergency",
-    as the city's safety committee office; core/data/sector_industries.json): for tests of what the
-    department-staff role may do with a record it sees, not of which records a sector sees."""
-    from yingji.core import roles
-    from yingji.core.models import Organization, Region, User
-
-    city = Region.objects.get(code="140900")
-    office = Organization.objects.create(
-        region=city, name="忻州市安全生产委员会办公室", kind=Organization.DEPARTMENT, sector="emergency"
-    )
-    return User.objects.create_user(
-        username="test-dept-safety", role=roles.DEPARTMENT_STAFF, region=city, organization=office
-    )
-
-
-@pytest.fixture
 def api_client() -> Callable[[Any], Client]:
     """A test client that sends a fresh bearer token of `user` with every request."""
     from yingji.core.models import Credential

@@ -17,10 +17,7 @@ def deploy_check(tmp_path: Path, **variables: str) -> subprocess.CompletedProces
     env = {
         key: value
         for key, value in os.environ.items()
-        # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is the test run's, never a deployment's.
-        if not key.startswith(
-            ("SECURE_", "SECRET_KEY", "DEBUG", "YINGJI_HTTPS", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
-        )
+        if not key.startswith(("SECURE_", "SECRET_KEY", "DEBUG", "YINGJI_HTTPS", "ALLOWED_HOSTS"))
     }
     env |= {
         "DEBUG": "0",

@@ -45,6 +45,5 @@ def reporter_a(demo: None) -> Any:
 
 
 @pytest.fixture
-def department_staff(safety_department_staff: Any) -> Any:
-    """Department staff who see the records these tests use (their sector covers every industry)."""
-    return safety_department_staff
+def department_staff(demo: None) -> Any:
+    return User.objects.get(username="demo-dept-housing")

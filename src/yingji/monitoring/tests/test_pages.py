@@ -365,8 +365,8 @@ def test_limits_that_do_not_rise_are_refused_with_the_reason(page_client, county
     assert not ThresholdRule.objects.filter(sensor=sensor).exists()
 
 
-def test_only_those_who_keep_the_sensor_may_set_its_limits(page_client, rig, safety_department_staff):
-    staff = safety_department_staff  # sees the sensor (its sector covers every industry) but does not keep it
+def test_only_those_who_keep_the_sensor_may_set_its_limits(page_client, rig, demo):
+    staff = User.objects.filter(role=roles.DEPARTMENT_STAFF, region__code="140900").first()
     sensor = rig.sensors["pressure"]
     client = page_client(staff)
 

@@ -42,9 +42,8 @@ def officer_a(enterprise_a: Enterprise) -> User:
 
 
 @pytest.fixture
-def department_staff(safety_department_staff: User) -> User:
-    """Department staff who see the records these tests use (their sector covers every industry)."""
-    return safety_department_staff
+def department_staff(demo: None) -> User:
+    return User.objects.select_related("region").get(username="demo-dept-housing")
 
 
 def lec_point(**overrides: Any) -> dict[str, Any]:
