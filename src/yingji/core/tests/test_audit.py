@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from yingji.core import audit, services
 from yingji.core.models import AuditChainHead, AuditEntry, Organization
@@ -107,11 +108,15 @@ def _rechain_from(entry_id: int, key: bytes | None) -> None:
     """What someone with write access to the database would do after an edit: hash every entry from
     `entry_id` on again (with `key`, or plain SHA-256 as before the chain was keyed) and move the head."""
     previous = AuditEntry.objects.filter(id__lt=entry_id).order_by("-id").values_list("entry_hash", flat=True)
-    previous_hash = previous.first() or audit.GENESIS_HASH
+    previous_hash, rows = previous.first() or audit.GENESIS_HASH, []
     for entry in AuditEntry.objects.filter(id__gte=entry_id).order_by("id"):
         entry.previous_hash = previous_hash
-        entry.entry_hash = previous_hash = audit.compute_hash(entry.hashed_fields(), key)
-        entry.save(update_fields=["previous_hash", "entry_hash"])
+        previous_hash = audit.compute_hash(entry.hashed_fields(), key)
+        rows.append((entry.previous_hash, previous_hash, entry.id))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE core_auditentry SET previous_hash = %s, entry_hash = %s WHERE id = %s", rows
+        )
     AuditChainHead.objects.filter(pk=1).update(last_hash=previous_hash)
 
 

@@ -14,11 +14,16 @@ from django.test import Client, override_settings
 
 def deploy_check(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """`yingji check --deploy --fail-level WARNING` in a fresh process with a production environment."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "SECRET_KEY", "DEBUG", "YINGJI_HTTPS", "ALLOWED_HOSTS"))
-    }
+    # Not this process's test settings: the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE would be an error.
+    inherited = (
+        "SECURE_",
+        "SECRET_KEY",
+        "DEBUG",
+        "YINGJI_HTTPS",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     env |= {
         "DEBUG": "0",
         "YINGJI_VAR_DIR": str(tmp_path),

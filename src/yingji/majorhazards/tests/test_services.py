@@ -198,14 +198,17 @@ def test_a_county_admin_cannot_reach_another_countys_installation(
         _installation(county_admin, station_b)
 
 
-def test_department_staff_may_read_but_not_change_the_register(
+def test_department_staff_may_read_but_not_change_their_sectors_register(
     department_staff: Any, station_a: Enterprise
 ) -> None:
-    installation = Installation.objects.filter(enterprise=station_a).first()
-    assert Installation.objects.visible_to(department_staff).filter(pk=installation.pk).exists()
+    # demo-dept-housing supervises gas (an LNG depot), not hazardous chemicals (a gas station).
+    depot = Installation.objects.filter(enterprise__industry="gas").order_by("id").first()
+    assert Installation.objects.visible_to(department_staff).filter(pk=depot.pk).exists()
+    station = Installation.objects.filter(enterprise=station_a).first()
+    assert not Installation.objects.visible_to(department_staff).filter(pk=station.pk).exists()
 
     with pytest.raises(Forbidden):
-        services.update_installation(department_staff, installation.pk, exposed_population=5)
+        services.update_installation(department_staff, depot.pk, exposed_population=5)
 
 
 def test_only_administrators_record_filings(officer_a: Any, county_admin: Any, station_a: Enterprise) -> None:

@@ -365,9 +365,11 @@ def test_limits_that_do_not_rise_are_refused_with_the_reason(page_client, county
     assert not ThresholdRule.objects.filter(sensor=sensor).exists()
 
 
-def test_only_those_who_keep_the_sensor_may_set_its_limits(page_client, rig, demo):
-    staff = User.objects.filter(role=roles.DEPARTMENT_STAFF, region__code="140900").first()
-    sensor = rig.sensors["pressure"]
+def test_only_those_who_keep_the_sensor_may_set_its_limits(page_client, demo):
+    # A department sees the sensors of its sector's enterprises (住建: gas) but may not set their limits.
+    staff = User.objects.get(username="demo-dept-housing")
+    gas = Enterprise.objects.filter(industry="gas", region__path__contains="/140902/").order_by("id").first()
+    sensor = make_rig(gas, "test-gw-gas").sensors["pressure"]
     client = page_client(staff)
 
     page = client.get(f"/monitoring/sensors/{sensor.pk}/")

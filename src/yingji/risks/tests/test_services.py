@@ -54,11 +54,13 @@ def test_a_county_admin_cannot_reach_another_countys_enterprise(county_admin: An
         services.update_risk_point(county_admin, enterprise_b.risk_points.first().pk, name="改名")
 
 
-def test_department_staff_may_see_points_but_not_change_them(
+def test_department_staff_may_see_their_sectors_points_but_not_change_them(
     department_staff: Any, enterprise_a: Any
 ) -> None:
-    point = enterprise_a.risk_points.first()
+    # demo-dept-housing supervises construction and gas, not enterprise_a (the first in 忻府区).
+    point = RiskPoint.objects.filter(enterprise__industry__in=["construction", "gas"]).order_by("id").first()
     assert RiskPoint.objects.visible_to(department_staff).filter(pk=point.pk).exists()
+    assert not RiskPoint.objects.visible_to(department_staff).filter(enterprise=enterprise_a).exists()
     with pytest.raises(Forbidden):
         services.reassess_risk_point(department_staff, point.pk, method="lec", l=1, e=1, c=1)
 
