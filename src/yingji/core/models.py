@@ -231,12 +231,14 @@ class Credential(models.Model):
         ORM cost ten times what the query does (core/plainrows.py).
         """
         credential, user, region = _CREDENTIAL_ROWS
-        sql = (
-            f"SELECT {credential.columns()}, {user.columns()}, {region.columns()} "
-            f"FROM {credential.table()} JOIN {user.table()} ON u.id = c.user_id "
-            f"JOIN {region.table()} ON r.code = u.region_id "
-            "WHERE c.digest = %s AND c.revoked_at IS NULL AND u.is_active = %s"
-        )
+        sql = _ACTIVE_CREDENTIAL_SQL.get(connection.vendor)
+        if sql is None:  # built once per process (and database vendor), not per request
+            sql = _ACTIVE_CREDENTIAL_SQL[connection.vendor] = (
+                f"SELECT {credential.columns()}, {user.columns()}, {region.columns()} "
+                f"FROM {credential.table()} JOIN {user.table()} ON u.id = c.user_id "
+                f"JOIN {region.table()} ON r.code = u.region_id "
+                "WHERE c.digest = %s AND c.revoked_at IS NULL AND u.is_active = %s"
+            )
         with connection.cursor() as cursor:
             cursor.execute(sql, [secret_digest(secret), True])
             row = cursor.fetchone()
@@ -261,6 +263,7 @@ _CREDENTIAL_ROWS = (
     RowReader(User, "u"),
     RowReader(Region, "r", leave_out=("geometry",)),
 )
+_ACTIVE_CREDENTIAL_SQL: dict[str, str] = {}
 
 
 class LoginAttempt(models.Model):
