@@ -165,11 +165,44 @@ class NavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class NearestSearch:
+    """What a nearest-help search asks of a resource besides being near: filled from the request of
+    `GET /api/v1/resources/nearest` (and of the command domain's recommendations)."""
+
+    capability: str | None = None  # a team kind, an equipment kind or a vehicle kind (the source's own codes)
+    item: str | None = None  # a GB/T 38565 material code that a warehouse must have in stock
+    quantity: float | None = None  # how much of `item` must be available (not reserved)
+    available_only: bool = True  # only resources that can be sent now (team standing by, shelter open…)
+
+
+@dataclass(frozen=True)
+class ResourceCandidate:
+    """A resource that could be sent to (or used at) a place: where it is and why it qualifies.
+
+    The nearest-help search ranks candidates by road travel time; `qualifies` is the line shown
+    beside each (e.g. "待命 · 32 人" or "帐篷 120 顶可用").
+    """
+
+    kind: str
+    id: int
+    label: str
+    longitude: float
+    latitude: float
+    qualifies: str = ""
+    url: str | None = None
+
+
+# (user, search) → the candidates of one kind that the user may see and that meet the search.
+ResourceSource = Callable[[Any, NearestSearch], "list[ResourceCandidate]"]
+
+
 _nav_items: dict[str, NavItem] = {}
 _county_counts: dict[str, CountyCount] = {}
 _map_layers: dict[str, MapLayer] = {}
 _home_items: dict[str, HomeItem] = {}
 _map_focuses: list[MapFocus] = []
+_resource_sources: dict[str, ResourceSource] = {}
 
 
 def register_county_count(column: CountyCount) -> None:
@@ -222,6 +255,17 @@ def map_focus_for(user: Any) -> tuple[float, float] | None:
         if place is not None:
             return place
     return None
+
+
+def register_resource_source(kind: str, source: ResourceSource) -> None:
+    """Make a kind of resource (team, warehouse, shelter, equipment, vehicle) findable by the
+    nearest-help search: `source(user, search)` lists the candidates the user may see."""
+    _resource_sources[kind] = source
+
+
+def resource_sources() -> dict[str, ResourceSource]:
+    """Every registered kind of resource and its source, by kind."""
+    return dict(_resource_sources)
 
 
 def county_count_columns() -> list[CountyCount]:
