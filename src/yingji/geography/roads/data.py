@@ -95,7 +95,7 @@ def to_network(
     access_kmh: float,
     access_winding: float,
     access_nodes: int,
-    direct_km: float = 5.0,
+    direct_km: float = math.inf,
     name: str = "",
 ) -> RoadNetwork:
     """A routable network from road data and the speed assumptions."""

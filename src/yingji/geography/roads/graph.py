@@ -2,9 +2,9 @@
 
 Pure (numpy, scipy, pyproj; no Django). A point off the graph joins it through its k nearest nodes
 of the largest connected part (a KD-tree on metres of a local transverse Mercator projection) by a
-straight *access leg* of `haversine × access_winding` at `access_kmh`; two points up to `direct_km`
-apart may also be joined by such a straight leg alone when that is quicker (two points near each
-other, far from any road).
+straight *access leg* of `haversine × access_winding` at `access_kmh`, standing for the local roads
+the graph lacks; two points may also be joined by such a straight leg alone when that is quicker
+(two points near each other, far from any main road), up to `direct_km` apart (no limit by default).
 One query runs one Dijkstra (scipy.sparse.csgraph) from a virtual node whose edges are the origin's
 access legs, so a search from one origin to hundreds of destinations, or from many origins at once
 (reach), costs one search, cut at `limit_minutes`.
@@ -12,13 +12,15 @@ access legs, so a search from one origin to hundreds of destinations, or from ma
 What holds exactly: between nodes, road minutes are shortest-path distances (a metric; symmetric,
 triangle inequality). A trip is never quicker than the straight line at the fastest speed of the
 network (every leg is a haversine length × a factor ≥ 1 at a speed ≤ that top speed), and on this
-undirected graph trip(a, b) = trip(b, a) up to rounding. For points off the graph the triangle
-inequality can fail: b's access legs may join two roads that are far apart by road, a shortcut the
-route from a to c cannot take unless a or c joins there too (docs/roads.md).
+undirected graph trip(a, b) = trip(b, a) up to rounding. For any points the triangle inequality
+holds when each joins through its one nearest node and no direct leg is allowed; with k nodes and
+direct legs it can fail, rarely and by little: b's legs may bridge two roads that are far apart by
+road, a shortcut the route from a to c cannot take (docs/roads.md gives the measured figures).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,7 +80,7 @@ class RoadNetwork:
         access_kmh: float = 20.0,
         access_winding: float = 1.25,
         access_nodes: int = 3,
-        direct_km: float = 5.0,
+        direct_km: float = math.inf,
         name: str = "",
         winding_factor: float = 1.0,
     ) -> None:
@@ -100,6 +102,16 @@ class RoadNetwork:
             speeds = np.where(minutes > 0, km * 60.0 / minutes, 0.0)
         self.top_kmh = float(max(speeds.max(initial=0.0), self.access_kmh / self.access_winding))
         n = self.node_count
+        self.west, self.east = float(self.lon.min()), float(self.lon.max())
+        self.south, self.north = float(self.lat.min()), float(self.lat.max())
+        centre_lon = (self.west + self.east) / 2
+        centre_lat = (self.south + self.north) / 2
+        crs = pyproj.CRS.from_proj4(
+            f"+proj=tmerc +lon_0={centre_lon} +lat_0={centre_lat} +k=1 +ellps=GRS80 +units=m"
+        )
+        self._project = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x, y = self._project.transform(self.lon, self.lat)
+        xy = np.column_stack((x, y))
         rows = np.concatenate((a, b))
         cols = np.concatenate((b, a))
         order = np.lexsort((cols, rows))
@@ -110,14 +122,6 @@ class RoadNetwork:
         # Directed edge keys (row * (n + 1) + col, sorted) and their km: the km of a route's edges.
         self._keys = rows.astype(np.int64) * (n + 1) + cols
         self._key_km = np.concatenate((km, km))[order]
-        self.west, self.east = float(self.lon.min()), float(self.lon.max())
-        self.south, self.north = float(self.lat.min()), float(self.lat.max())
-        centre_lon = (self.west + self.east) / 2
-        centre_lat = (self.south + self.north) / 2
-        crs = pyproj.CRS.from_proj4(
-            f"+proj=tmerc +lon_0={centre_lon} +lat_0={centre_lat} +k=1 +ellps=GRS80 +units=m"
-        )
-        self._project = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         # Points join the largest connected part only: a fragment (a road cut off by the data's edge
         # or a gap in it) would make every point that joins it unreachable from everywhere else.
         _, part = connected_components(
@@ -125,8 +129,7 @@ class RoadNetwork:
         )
         self._joinable = np.flatnonzero(part == np.bincount(part).argmax())
         self.access_nodes = min(self.access_nodes, len(self._joinable))
-        x, y = self._project.transform(self.lon[self._joinable], self.lat[self._joinable])
-        self._tree = cKDTree(np.column_stack((x, y)))
+        self._tree = cKDTree(xy[self._joinable])
 
     def __repr__(self) -> str:
         return f"<RoadNetwork {self.name!r}: {self.node_count} nodes, {len(self.edge_a)} edges>"
