@@ -145,3 +145,15 @@ def test_lines_meeting_at_a_shared_vertex_are_joined() -> None:
     assert isinstance(data, RoadData)
     assert data.node_count == 5 and data.edge_count == 4
     assert np.bincount(np.concatenate((data.edge_a, data.edge_b))).max() == 4
+
+
+def test_road_speeds_are_configured_over_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from yingji.config import ConfigError, env_float_mapping
+
+    monkeypatch.setenv("ROADS_SPEEDS", "motorway=110, living_street=10")
+    assert env_float_mapping("ROADS_SPEEDS", {"motorway": 100.0, "trunk": 80.0}) == {
+        "motorway": 110.0, "trunk": 80.0, "living_street": 10.0,
+    }  # fmt: skip
+    monkeypatch.setenv("ROADS_SPEEDS", "motorway=fast")
+    with pytest.raises(ConfigError, match="motorway"):
+        env_float_mapping("ROADS_SPEEDS", {})
