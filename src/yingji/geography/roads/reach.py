@@ -67,6 +67,22 @@ def _shares(people: float, total: float) -> float:
     return round(people / total, 4) if total > 0 else 0.0
 
 
+def minutes_to_cells(
+    origins: Sequence[Point] | np.ndarray,
+    limit_minutes: float | None = None,
+    *,
+    network: RoadNetwork | None = None,
+    region: str = population.DEFAULT_REGION,
+) -> tuple[population.LoadedGrid, np.ndarray, np.ndarray]:
+    """Road minutes from the nearest of `origins` to every populated-area cell of the grid (one
+    multi-source search): the grid, the cells (indices of cells inside a county) and their minutes
+    (inf where beyond `limit_minutes`)."""
+    net = network if network is not None else current_network()
+    loaded, cells = _grid(region)
+    lon, lat = loaded.grid.centre_of(cells)
+    return loaded, cells, net.minutes_to(origins, np.column_stack((lon, lat)), limit_minutes=limit_minutes)
+
+
 def population_within(
     origins: Sequence[Point] | np.ndarray,
     minutes: Sequence[float] = BANDS,
@@ -82,9 +98,7 @@ def population_within(
     if not bands or bands[0] <= 0:
         raise InvalidInput("时间段应为正数 / Time bands must be positive", details={"field": "minutes"})
     net = network if network is not None else current_network()
-    loaded, cells = _grid(region)
-    lon, lat = loaded.grid.centre_of(cells)
-    times = net.minutes_to(origins, np.column_stack((lon, lat)), limit_minutes=bands[-1])
+    loaded, cells, times = minutes_to_cells(origins, bands[-1], network=net, region=region)
     people = loaded.people[cells].astype(np.float64)
     county = loaded.county_index[cells]
     codes = loaded.county_codes
