@@ -51,10 +51,12 @@ class Trip:
 
 
 def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle km between points (arrays broadcast)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """Great-circle km between points (arrays broadcast); NaN where a coordinate is not finite."""
+    with np.errstate(invalid="ignore"):
+        p1, p2 = np.radians(lat1), np.radians(lat2)
+        dlon = np.radians(lon2 - lon1)
+        a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def points_array(points: Sequence[Point] | np.ndarray) -> np.ndarray:
@@ -150,13 +152,17 @@ class RoadNetwork:
     # Joining points to the graph ----------------------------------------------------------------
 
     def access(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For (n, 2) points: their k nearest nodes (n, k), and the access legs' minutes and km."""
-        x, y = self._project.transform(points[:, 0], points[:, 1])
+        """For (n, 2) points: their k nearest nodes (n, k), and the access legs' minutes and km (inf for
+        a point that is not a pair of finite numbers: it joins nothing)."""
+        valid = np.isfinite(points).all(axis=1)
+        where = np.where(valid[:, None], points, [[self.west, self.south]])
+        x, y = self._project.transform(where[:, 0], where[:, 1])
         _, found = self._tree.query(np.column_stack((x, y)), k=self.access_nodes)
         nodes = self._joinable[np.asarray(found, dtype=np.int64).reshape(len(points), self.access_nodes)]
         km = self.access_winding * haversine_km(
-            points[:, 0:1], points[:, 1:2], self.lon[nodes], self.lat[nodes]
+            where[:, 0:1], where[:, 1:2], self.lon[nodes], self.lat[nodes]
         )
+        km[~valid] = np.inf
         return nodes, km * 60.0 / self.access_kmh, km
 
     def _walk(self, origin: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +228,8 @@ class RoadNetwork:
         if len(targets) == 0:
             return []
         start = points_array([origin])
+        if not np.isfinite(start).all():
+            return [None] * len(targets)
         dist, pred = self._search(start, limit_minutes, predecessors=True)
         assert pred is not None
         nodes, leg_minutes, leg_km = self.access(targets)
@@ -238,7 +246,7 @@ class RoadNetwork:
             origin_leg = haversine_km(start[0, 0], start[0, 1], self.lon[entry], self.lat[entry])
             km[reached] = road_km + leg_km[rows, best][reached] + self.access_winding * origin_leg
         walk_minutes, walk_km = self._walk(start[0], targets)
-        walk = walk_minutes < minutes
+        walk = np.nan_to_num(walk_minutes, nan=np.inf) < minutes
         minutes = np.where(walk, walk_minutes, minutes)
         km = np.where(walk, walk_km, km)
         limit = np.inf if limit_minutes is None else float(limit_minutes)
@@ -266,6 +274,7 @@ class RoadNetwork:
             return []
         start = points_array([origin])[0]
         bound = haversine_km(start[0], start[1], targets[:, 0], targets[:, 1]) / self.top_kmh * 60.0
+        bound = np.nan_to_num(bound, nan=np.inf)
         kth = float(np.partition(bound, min(count, len(bound)) - 1)[min(count, len(bound)) - 1])
         reach = max(MIN_NEAREST_MINUTES, 2.0 * kth)
         while True:
@@ -293,6 +302,7 @@ class RoadNetwork:
         """Minutes from the nearest of `origins` (one multi-source search) to each point; inf where
         unreachable or beyond `limit_minutes`."""
         sources = points_array(origins)
+        sources = sources[np.isfinite(sources).all(axis=1)]
         targets = points_array(points)
         if len(targets) == 0:
             return np.empty(0)
@@ -302,7 +312,7 @@ class RoadNetwork:
         nodes, leg_minutes, _ = self.access(targets)
         minutes = (dist[nodes] + leg_minutes).min(axis=1)
         for source in sources:
-            minutes = np.minimum(minutes, self._walk(source, targets)[0])
+            minutes = np.fmin(minutes, self._walk(source, targets)[0])
         if limit_minutes is not None:
             minutes[minutes > limit_minutes] = np.inf
         return minutes

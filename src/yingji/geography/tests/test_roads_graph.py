@@ -157,3 +157,14 @@ def test_road_speeds_are_configured_over_the_defaults(monkeypatch: pytest.Monkey
     monkeypatch.setenv("ROADS_SPEEDS", "motorway=fast")
     with pytest.raises(ConfigError, match="motorway"):
         env_float_mapping("ROADS_SPEEDS", {})
+
+
+def test_a_point_that_is_not_a_number_is_reached_by_nothing() -> None:
+    net = network_of([line((0.0, 0.0), (0.1, 0.0), (0.2, 0.0), highway="primary")])
+    nan = (math.nan, 0.0)
+    assert net.trips_from((0.0, 0.0), [nan, (0.2, 0.0)])[0] is None
+    assert net.trips_from((0.0, 0.0), [nan, (0.2, 0.0)])[1] is not None
+    assert net.trips_from(nan, [(0.2, 0.0)]) == [None]
+    assert [i for i, _ in net.nearest((0.0, 0.0), [nan, (0.2, 0.0)], 5)] == [1]
+    minutes = net.minutes_to([nan, (0.0, 0.0)], [(0.1, 0.0), (math.inf, 1.0)])
+    assert np.isfinite(minutes[0]) and np.isinf(minutes[1])
