@@ -82,8 +82,8 @@ def measure(figures: dict[str, Any]) -> None:
         many, near, agree = [], [], []
         for row in points:
             origin, targets = (float(row[0, 0]), float(row[0, 1])), row[1:]
-            many.append(timed(lambda o=origin, t=targets: network.trips_from(o, t))[0])
-            seconds, found = timed(lambda o=origin, t=targets: network.nearest(o, t, NEAREST))
+            many.append(timed(lambda o=origin, t=targets, n=network: n.trips_from(o, t))[0])
+            seconds, found = timed(lambda o=origin, t=targets, n=network: n.nearest(o, t, NEAREST))
             near.append(seconds)
             straight = np.argsort(haversine_km(origin[0], origin[1], targets[:, 0], targets[:, 1]))[:NEAREST]
             agree.append(len({i for i, _ in found} & set(straight.tolist())) / NEAREST)
@@ -98,7 +98,7 @@ def measure(figures: dict[str, Any]) -> None:
         x, y = grid.grid.centre_of([top])
         origins.append((float(x[0]), float(y[0])))
     for name, network in (("bundled", bundled), ("synthetic", synthetic)):
-        runs = [timed(lambda n=network: roads.population_within(origins, network=n)) for _ in range(3)]  # noqa: B023
+        runs = [timed(lambda n=network: roads.population_within(origins, network=n)) for _ in range(3)]
         figures[f"population_within_{name}_s"] = statistics.median(seconds for seconds, _ in runs)
         result = runs[0][1]
         for band in result["bands"]:
