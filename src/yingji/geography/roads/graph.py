@@ -33,11 +33,9 @@ from scipy.spatial import cKDTree
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as geography/areas.py
 MIN_EDGE_MINUTES = 1e-9  # csgraph needs positive weights; two nodes at the same place are this far apart
 NO_PARENT = -9999  # scipy's predecessor for the source and for nodes not reached
-COVER_MARGIN_DEGREES = 0.1
+COVER_MARGIN_DEGREES = 0.1  # how far past its nodes' box a network answers for points
 MIN_NEAREST_MINUTES = 10.0  # the first search of `nearest` reaches at least this far
-MAX_NEAREST_MINUTES = (
-    24 * 60.0
-)  # past this, `nearest` searches the whole graph  # how far past its nodes' box a network answers for points
+MAX_NEAREST_MINUTES = 24 * 60.0  # past this, `nearest` searches the whole graph
 
 Point = tuple[float, float]
 
