@@ -2,8 +2,6 @@
 from submission to receipt, and the map layer. Reads start from `visible_to`; writes call a service.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any, Literal
 

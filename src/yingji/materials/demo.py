@@ -217,7 +217,7 @@ def build_stock(context: DemoContext) -> None:
         for material in items_for(warehouse, materials):
             target = max(1, round(county_target(material) * TIER_FACTOR[warehouse.tier]))
             minimum = max(1, round(target * 0.6)) if target > 1 else 1
-            low = rng.random() < 0.05
+            low = rng.random() < 0.035
             on_hand = round(target * (rng.uniform(0.2, 0.55) if low else rng.uniform(0.75, 1.15)))
             if target == 1 and not low:
                 on_hand = 1
@@ -287,7 +287,7 @@ def _batches(
     life = material.shelf_life_days
     batches, issues = [], []
     for index, remaining in enumerate(parts):
-        if life and rng.random() < 0.08:  # due for rotation: expiring within the notice days, a few just past
+        if life and rng.random() < 0.04:  # due for rotation: expiring within the notice days, a few just past
             expires = today + timedelta(days=rng.randint(-20, 80))
             produced = expires - timedelta(days=life)
         else:
