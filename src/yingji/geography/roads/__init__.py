@@ -10,6 +10,18 @@ See docs/roads.md.
 """
 
 from yingji.geography.roads.graph import RoadNetwork, Trip
-from yingji.geography.roads.store import load, load_bundled, load_file, network, summary
+from yingji.geography.roads.reach import air_reach, population_within
+from yingji.geography.roads.store import load, load_bundled, load_file, network, summary, synthetic_network
 
-__all__ = ["RoadNetwork", "Trip", "load", "load_bundled", "load_file", "network", "summary"]
+__all__ = [
+    "RoadNetwork",
+    "Trip",
+    "air_reach",
+    "load",
+    "load_bundled",
+    "load_file",
+    "network",
+    "population_within",
+    "summary",
+    "synthetic_network",
+]

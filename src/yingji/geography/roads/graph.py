@@ -1,9 +1,10 @@
 """A road network routed in memory: nodes, undirected edges with travel minutes, Dijkstra by scipy.
 
 Pure (numpy, scipy, pyproj; no Django). A point off the graph joins it through its k nearest nodes
-(a KD-tree on metres of a local transverse Mercator projection) by a straight *access leg* of
-`haversine × access_winding` at `access_kmh`; two points up to `direct_km` apart may also be joined
-by such a straight leg alone when that is quicker (two points near each other, far from any road).
+of the largest connected part (a KD-tree on metres of a local transverse Mercator projection) by a
+straight *access leg* of `haversine × access_winding` at `access_kmh`; two points up to `direct_km`
+apart may also be joined by such a straight leg alone when that is quicker (two points near each
+other, far from any road).
 One query runs one Dijkstra (scipy.sparse.csgraph) from a virtual node whose edges are the origin's
 access legs, so a search from one origin to hundreds of destinations, or from many origins at once
 (reach), costs one search, cut at `limit_minutes`.
@@ -24,13 +25,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyproj
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as geography/areas.py
 MIN_EDGE_MINUTES = 1e-9  # csgraph needs positive weights; two nodes at the same place are this far apart
 NO_PARENT = -9999  # scipy's predecessor for the source and for nodes not reached
-COVER_MARGIN_DEGREES = 0.1  # how far past its nodes' box a network answers for points
+COVER_MARGIN_DEGREES = 0.1
+MIN_NEAREST_MINUTES = 10.0  # the first search of `nearest` reaches at least this far
+MAX_NEAREST_MINUTES = (
+    24 * 60.0
+)  # past this, `nearest` searches the whole graph  # how far past its nodes' box a network answers for points
 
 Point = tuple[float, float]
 
@@ -113,7 +118,14 @@ class RoadNetwork:
             f"+proj=tmerc +lon_0={centre_lon} +lat_0={centre_lat} +k=1 +ellps=GRS80 +units=m"
         )
         self._project = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        x, y = self._project.transform(self.lon, self.lat)
+        # Points join the largest connected part only: a fragment (a road cut off by the data's edge
+        # or a gap in it) would make every point that joins it unreachable from everywhere else.
+        _, part = connected_components(
+            csr_matrix((self._data, self._indices, self._indptr), shape=(n, n)), directed=False
+        )
+        self._joinable = np.flatnonzero(part == np.bincount(part).argmax())
+        self.access_nodes = min(self.access_nodes, len(self._joinable))
+        x, y = self._project.transform(self.lon[self._joinable], self.lat[self._joinable])
         self._tree = cKDTree(np.column_stack((x, y)))
 
     def __repr__(self) -> str:
@@ -137,8 +149,8 @@ class RoadNetwork:
     def access(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For (n, 2) points: their k nearest nodes (n, k), and the access legs' minutes and km."""
         x, y = self._project.transform(points[:, 0], points[:, 1])
-        _, nodes = self._tree.query(np.column_stack((x, y)), k=self.access_nodes)
-        nodes = np.asarray(nodes, dtype=np.int64).reshape(len(points), self.access_nodes)
+        _, found = self._tree.query(np.column_stack((x, y)), k=self.access_nodes)
+        nodes = self._joinable[np.asarray(found, dtype=np.int64).reshape(len(points), self.access_nodes)]
         km = self.access_winding * haversine_km(
             points[:, 0:1], points[:, 1:2], self.lon[nodes], self.lat[nodes]
         )
@@ -179,8 +191,9 @@ class RoadNetwork:
         dist = dijkstra(graph, directed=True, indices=self.node_count, limit=limit)
         return dist, None
 
-    def _route_km(self, pred: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-        """Km along the search tree from the virtual source to each of `nodes` (the access leg excluded)."""
+    def _route_km(self, pred: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Km along the search tree to each of `nodes` from where its route entered the graph (the
+        origin's access leg excluded), and that entry node."""
         n = self.node_count
         km = np.zeros(len(nodes))
         current = nodes.astype(np.int64).copy()
@@ -189,7 +202,7 @@ class RoadNetwork:
             parent = np.where(active, pred[current], NO_PARENT)
             active &= (parent != NO_PARENT) & (parent != n)
             if not active.any():
-                return km
+                return km, current
             keys = parent[active] * (n + 1) + current[active]
             km[active] += self._key_km[np.searchsorted(self._keys, keys)]
             current[active] = parent[active]
@@ -217,12 +230,10 @@ class RoadNetwork:
         reached = np.isfinite(minutes)
         km = np.full(len(targets), np.inf)
         if reached.any():
-            km[reached] = self._route_km(pred, joins[reached]) + leg_km[rows, best][reached]
-            # The origin's own access leg: from the origin to the node the route entered the graph at.
-            entry = self._entry_nodes(pred, joins[reached])
-            km[reached] += self.access_winding * haversine_km(
-                start[0, 0], start[0, 1], self.lon[entry], self.lat[entry]
-            )
+            road_km, entry = self._route_km(pred, joins[reached])
+            # Plus both access legs: the origin's to the node the route entered the graph at.
+            origin_leg = haversine_km(start[0, 0], start[0, 1], self.lon[entry], self.lat[entry])
+            km[reached] = road_km + leg_km[rows, best][reached] + self.access_winding * origin_leg
         walk_minutes, walk_km = self._walk(start[0], targets)
         walk = walk_minutes < minutes
         minutes = np.where(walk, walk_minutes, minutes)
@@ -233,16 +244,38 @@ class RoadNetwork:
             for m, k in zip(minutes, km, strict=True)
         ]
 
-    def _entry_nodes(self, pred: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-        """The node each route entered the graph at (the one whose parent is the virtual source)."""
-        n = self.node_count
-        current = nodes.astype(np.int64).copy()
+    def nearest(
+        self,
+        origin: Point,
+        destinations: Sequence[Point] | np.ndarray,
+        count: int = 5,
+        limit_minutes: float | None = None,
+    ) -> list[tuple[int, Trip]]:
+        """The `count` destinations quickest to reach from `origin` (index, trip), quickest first.
+
+        Searches as far as needed only: first to twice the time the `count`-th nearest would take by
+        straight line at the network's top speed (a lower bound), then twice as far each round until
+        `count` are reached; every destination not reached within a search's limit is slower than
+        all reached, so the answer is exact.
+        """
+        targets = points_array(destinations)
+        if len(targets) == 0 or count < 1:
+            return []
+        start = points_array([origin])[0]
+        bound = haversine_km(start[0], start[1], targets[:, 0], targets[:, 1]) / self.top_kmh * 60.0
+        kth = float(np.partition(bound, min(count, len(bound)) - 1)[min(count, len(bound)) - 1])
+        reach = max(MIN_NEAREST_MINUTES, 2.0 * kth)
         while True:
-            parent = pred[current]
-            moving = (parent != n) & (parent != NO_PARENT)
-            if not moving.any():
-                return current
-            current[moving] = parent[moving]
+            unlimited = reach > MAX_NEAREST_MINUTES
+            cap = None if unlimited else reach
+            if limit_minutes is not None:
+                cap = limit_minutes if cap is None else min(cap, limit_minutes)
+            trips = self.trips_from(origin, targets, cap)
+            found = [(index, trip) for index, trip in enumerate(trips) if trip is not None]
+            if len(found) >= count or cap is None or cap == limit_minutes:
+                found.sort(key=lambda item: (item[1].minutes, item[0]))
+                return found[:count]
+            reach *= 2.0
 
     def trip(self, origin: Point, destination: Point) -> Trip | None:
         """The quickest trip from `origin` to `destination`, None if no road joins them."""

@@ -199,3 +199,11 @@ def load_bundled(*, winding_factor: float | None = None, actor: Any = None) -> R
     """Load the bundled Xinzhou graph into the database (what `network()` uses when none is loaded)."""
     factor = settings.ROADS_WINDING_BUNDLED if winding_factor is None else winding_factor
     return load(bundled_data(), name=BUNDLED_NAME, source=BUNDLED_SOURCE, winding_factor=factor, actor=actor)
+
+
+def synthetic_network(nodes: int = 250_000, *, seed: int = 13, **options: Any) -> RoadNetwork:
+    """A generated detailed network over Xinzhou (roads/synthetic.py) under the configured speeds,
+    winding factor 1.0: for benchmarks and tests of scale, never stored."""
+    from yingji.geography.roads.synthetic import synthetic_data
+
+    return build(synthetic_data(nodes, seed=seed, **options), 1.0, f"synthetic {nodes} nodes, seed {seed}")

@@ -89,11 +89,23 @@ def test_trips_from_answers_each_destination_and_none_beyond_the_limit() -> None
     assert trips[1] is None  # 33 km at 60 km/h: 33 minutes
 
 
-def test_unconnected_roads_are_unreachable_but_a_short_walk_is_not() -> None:
+def test_points_join_the_largest_connected_part_only() -> None:
+    # Given a road of three segments and a one-segment fragment far from it
     net = network_of(
-        [line((0.0, 0.0), (0.1, 0.0), highway="primary"), line((1.0, 1.0), (1.1, 1.0), highway="primary")]
+        [
+            line((0.0, 0.0), (0.1, 0.0), (0.2, 0.0), (0.3, 0.0), highway="primary"),
+            line((1.0, 1.0), (1.1, 1.0), highway="primary"),
+        ]
     )
-    assert net.trip((0.0, 0.0), (1.1, 1.0)) is None
+    # A point on the fragment is reached through the main road (a long access leg), not never
+    trip = net.trip((0.0, 0.0), (1.1, 1.0))
+    assert trip is not None and trip.minutes > 100
+    # and beyond a limit it is None
+    assert net.trips_from((0.0, 0.0), [(1.1, 1.0)], limit_minutes=60) == [None]
+
+
+def test_two_near_points_far_from_roads_are_joined_directly() -> None:
+    net = network_of([line((0.0, 0.0), (0.1, 0.0), highway="primary")])
     walk = net.trip((0.5, 0.5), (0.5, 0.501))
     assert walk is not None
     assert walk.minutes == pytest.approx(float(haversine_km(0.5, 0.5, 0.5, 0.501)) / 20 * 60)
