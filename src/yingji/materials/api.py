@@ -229,7 +229,7 @@ class WarehouseFilter(Schema):
     low: bool | None = Field(None, description="有低于最低储备的品种 / has items below their minimum")
 
 
-class ReceiptIn(Schema):
+class StockReceiptIn(Schema):
     material_code: str = Code
     quantity: int = Quantity
     source: Source
@@ -241,13 +241,13 @@ class ReceiptIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class IssueIn(Schema):
+class StockIssueIn(Schema):
     material_code: str = Code
     quantity: int = Quantity
     note: str = Field("", max_length=200)
 
 
-class TransferIn(Schema):
+class StockTransferIn(Schema):
     from_warehouse_id: int = Field(ge=1, le=2**53)
     to_warehouse_id: int = Field(ge=1, le=2**53)
     material_code: str = Code
@@ -255,19 +255,19 @@ class TransferIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class LevelsIn(Schema):
+class StockLevelsIn(Schema):
     material_code: str = Code
     minimum: int = Field(ge=0, le=MAX_QUANTITY)
     target: int = Field(ge=0, le=MAX_QUANTITY)
 
 
-class CountIn(Schema):
+class StockCountIn(Schema):
     batch_id: int = Field(ge=1, le=2**53)
     counted: int = Field(ge=0, le=MAX_QUANTITY)
 
 
 class StocktakeIn(Schema):
-    counts: list[CountIn] = Field(
+    counts: list[StockCountIn] = Field(
         max_length=5000,
         description="与账面不符的批次及实盘数；未列出的批次视为账实相符 / batches found different",
     )
@@ -322,7 +322,7 @@ class BatchFilter(Schema):
     near_expiry: bool | None = Field(None, description="临近有效期或已过期 / near or past expiry")
 
 
-class ImportOut(Schema):
+class StockImportOut(Schema):
     imported: int
     ids: list[int]
 
@@ -377,7 +377,7 @@ class AgreementPatch(Schema):
     ends_on: BoundedDate | None = None
 
 
-class RegionListFilter(Schema):
+class MaterialsRegionFilter(Schema):
     region: str | None = Field(None, max_length=12)
 
 
@@ -440,7 +440,7 @@ class VehicleStatusIn(Schema):
     status: Literal["available", "out_of_service"]
 
 
-class LineIn(Schema):
+class RequestLineIn(Schema):
     material_code: str = Code
     quantity: int = Quantity
 
@@ -455,14 +455,14 @@ class RequestIn(Schema):
     longitude: Longitude
     latitude: Latitude
     needed_by: BoundedDateTime
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    lines: list[RequestLineIn] = Field(min_length=1, max_length=100)
 
 
-class NoteIn(Schema):
+class RequestNoteIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class DispatchIn(Schema):
+class RequestDispatchIn(Schema):
     warehouse_id: int | None = Field(
         None, ge=1, le=2**53, description="只发该仓库（默认全部）/ one warehouse only"
     )
@@ -471,13 +471,13 @@ class DispatchIn(Schema):
     )
 
 
-class ReceivedIn(Schema):
+class ShipmentReceivedIn(Schema):
     material_code: str = Code
     received: int = Field(ge=0, le=MAX_QUANTITY)
 
 
-class ReceiveIn(Schema):
-    lines: list[ReceivedIn] = Field(default_factory=list, max_length=100, description="未列出的全数接收")
+class ShipmentReceiveIn(Schema):
+    lines: list[ShipmentReceivedIn] = Field(default_factory=list, max_length=100, description="未列出的全数接收")
 
 
 class AllocationOut(Schema):
@@ -700,7 +700,7 @@ def update_warehouse(request: HttpRequest, payload: WarehousePatch, warehouse_id
     response=responses(BatchOut, 201),
     summary="入库：一个新批次 / Receive",
 )
-def receive(request: HttpRequest, payload: ReceiptIn, warehouse_id: int = id_path()) -> Any:
+def receive(request: HttpRequest, payload: StockReceiptIn, warehouse_id: int = id_path()) -> Any:
     batch = services.receive(current_user(request), warehouse_id, **payload.dict())
     return Status(201, Batch.objects.select_related("stock_item__material").get(pk=batch.pk))
 
@@ -710,13 +710,13 @@ def receive(request: HttpRequest, payload: ReceiptIn, warehouse_id: int = id_pat
     response=responses(list[MovementOut], 201),
     summary="出库（先到期先出；409 insufficient_stock）/ Issue",
 )
-def issue(request: HttpRequest, payload: IssueIn, warehouse_id: int = id_path()) -> Any:
+def issue(request: HttpRequest, payload: StockIssueIn, warehouse_id: int = id_path()) -> Any:
     movements = services.issue(current_user(request), warehouse_id, **payload.dict())
     return Status(201, _movement_rows(Movement.objects.filter(pk__in=[m.pk for m in movements])))
 
 
 @router.put("/warehouses/{warehouse_id}/levels", response=responses(StockItemOut), summary="最低与目标储备量")
-def set_levels(request: HttpRequest, payload: LevelsIn, warehouse_id: int = id_path()) -> Any:
+def set_levels(request: HttpRequest, payload: StockLevelsIn, warehouse_id: int = id_path()) -> Any:
     item = services.set_levels(current_user(request), warehouse_id, **payload.dict())
     return StockItem.objects.select_related("warehouse", "material").get(pk=item.pk)
 
@@ -738,7 +738,7 @@ def take_stock(request: HttpRequest, payload: StocktakeIn, warehouse_id: int = i
     response=responses(list[MovementOut], 201),
     summary="调拨 / Transfer between warehouses",
 )
-def transfer(request: HttpRequest, payload: TransferIn) -> Any:
+def transfer(request: HttpRequest, payload: StockTransferIn) -> Any:
     data = payload.dict()
     movements = services.transfer(current_user(request), data.pop("from_warehouse_id"), **data)
     return Status(201, _movement_rows(Movement.objects.filter(pk__in=[m.pk for m in movements])))
@@ -793,7 +793,7 @@ def export_batches(request: HttpRequest, filters: Query[BatchFilter]) -> HttpRes
 
 
 @router.post(
-    "/stock-batches/import", response=responses(ImportOut, 201), summary="批量入库：全部成功或全部不导入"
+    "/stock-batches/import", response=responses(StockImportOut, 201), summary="批量入库：全部成功或全部不导入"
 )
 def import_batches(request: HttpRequest, file: File[UploadedFile]) -> Any:
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
@@ -838,7 +838,7 @@ def list_movements(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
 
 @router.get("/stocktakes", response=responses(list[StocktakeOut]))
 @paginate(Page)
-def list_stocktakes(request: HttpRequest, filters: Query[RegionListFilter]) -> Any:
+def list_stocktakes(request: HttpRequest, filters: Query[MaterialsRegionFilter]) -> Any:
     services.require_view(current_user(request))
     return region_filter(Stocktake.objects.visible_to(request.user), filters.region).order_by("-at", "-id")
 
@@ -848,7 +848,7 @@ def list_stocktakes(request: HttpRequest, filters: Query[RegionListFilter]) -> A
 
 @router.get("/material-agreements", response=responses(list[AgreementOut]), summary="协议储备与产能储备")
 @paginate(Page)
-def list_agreements(request: HttpRequest, filters: Query[RegionListFilter]) -> Any:
+def list_agreements(request: HttpRequest, filters: Query[MaterialsRegionFilter]) -> Any:
     services.require_view(current_user(request))
     agreements = region_filter(Agreement.objects.visible_to(request.user), filters.region)
     return agreements.select_related("material").order_by("ends_on", "id")
@@ -869,7 +869,7 @@ def update_agreement(request: HttpRequest, payload: AgreementPatch, agreement_id
 
 @router.get("/carriers", response=responses(list[CarrierOut]), summary="运输保障单位 / Carriers")
 @paginate(Page)
-def list_carriers(request: HttpRequest, filters: Query[RegionListFilter]) -> Any:
+def list_carriers(request: HttpRequest, filters: Query[MaterialsRegionFilter]) -> Any:
     services.require_view(current_user(request))
     carriers = region_filter(Carrier.objects.visible_to(request.user), filters.region)
     return carriers.prefetch_related(
@@ -896,7 +896,7 @@ def add_vehicle(request: HttpRequest, payload: VehicleIn, carrier_id: int = id_p
 
 @router.get("/vehicles", response=responses(list[VehicleOut]), summary="运输车辆 / Vehicles")
 @paginate(Page)
-def list_vehicles(request: HttpRequest, filters: Query[RegionListFilter]) -> Any:
+def list_vehicles(request: HttpRequest, filters: Query[MaterialsRegionFilter]) -> Any:
     services.require_view(current_user(request))
     vehicles = region_filter(Vehicle.objects.visible_to(request.user), filters.region)
     return vehicles.select_related("carrier").order_by("id")
@@ -973,13 +973,13 @@ def get_proposal(request: HttpRequest, request_id: int = id_path()) -> Any:
 
 
 @router.post("/material-requests/{request_id}/approve", response=responses(RequestDetailOut))
-def approve(request: HttpRequest, payload: NoteIn, request_id: int = id_path()) -> Any:
+def approve(request: HttpRequest, payload: RequestNoteIn, request_id: int = id_path()) -> Any:
     requests.approve(current_user(request), request_id, note=payload.note)
     return _request(request, request_id)
 
 
 @router.post("/material-requests/{request_id}/reject", response=responses(RequestDetailOut))
-def reject(request: HttpRequest, payload: NoteIn, request_id: int = id_path()) -> Any:
+def reject(request: HttpRequest, payload: RequestNoteIn, request_id: int = id_path()) -> Any:
     requests.reject(current_user(request), request_id, note=payload.note)
     return _request(request, request_id)
 
@@ -1023,7 +1023,7 @@ def vehicle_options(request: HttpRequest, request_id: int = id_path()) -> Any:
     response=responses(RequestDetailOut),
     summary="发运：每个仓库一车，写出库记录与预计到达时间 / Dispatch",
 )
-def dispatch(request: HttpRequest, payload: DispatchIn, request_id: int = id_path()) -> Any:
+def dispatch(request: HttpRequest, payload: RequestDispatchIn, request_id: int = id_path()) -> Any:
     user = current_user(request)
     if payload.warehouse_id is not None:
         requests.dispatch(user, request_id, warehouse_id=payload.warehouse_id, vehicle_id=payload.vehicle_id)
@@ -1033,7 +1033,7 @@ def dispatch(request: HttpRequest, payload: DispatchIn, request_id: int = id_pat
 
 
 @router.post("/material-requests/{request_id}/cancel", response=responses(RequestDetailOut))
-def cancel(request: HttpRequest, payload: NoteIn, request_id: int = id_path()) -> Any:
+def cancel(request: HttpRequest, payload: RequestNoteIn, request_id: int = id_path()) -> Any:
     requests.cancel(current_user(request), request_id, note=payload.note)
     return _request(request, request_id)
 
@@ -1043,7 +1043,7 @@ def cancel(request: HttpRequest, payload: NoteIn, request_id: int = id_path()) -
     response=responses(ShipmentOut),
     summary="接收：未到的数量退回原仓库 / Receive; the rest goes back",
 )
-def receive_shipment(request: HttpRequest, payload: ReceiveIn, shipment_id: int = id_path()) -> Any:
+def receive_shipment(request: HttpRequest, payload: ShipmentReceiveIn, shipment_id: int = id_path()) -> Any:
     received = {line.material_code: line.received for line in payload.lines}
     if len(received) != len(payload.lines):
         raise InvalidInput("物资重复 / An item is listed twice", details={"field": "lines"})

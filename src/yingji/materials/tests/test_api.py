@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from yingji.core import spreadsheets
@@ -76,8 +77,12 @@ def test_an_issue_beyond_the_available_stock_is_409(
 ) -> None:
     on_hand, reserved = stock_of(bags)
 
-    response = _json(api_client(county_admin), "POST", f"/api/v1/warehouses/{bags.warehouse_id}/issues",
-                     {"material_code": "3010101", "quantity": on_hand - reserved + 1})  # fmt: skip
+    response = _json(
+        api_client(county_admin),
+        "POST",
+        f"/api/v1/warehouses/{bags.warehouse_id}/issues",
+        {"material_code": "3010101", "quantity": on_hand - reserved + 1},
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_stock"
@@ -87,8 +92,12 @@ def test_an_issue_beyond_the_available_stock_is_409(
 def test_a_receipt_through_the_api_answers_the_batch(
     api_client: Any, county_admin: Any, bags: StockItem
 ) -> None:
-    response = _json(api_client(county_admin), "POST", f"/api/v1/warehouses/{bags.warehouse_id}/receipts",
-                     {"material_code": "3010101", "quantity": 100, "source": "purchase", "number": "2026-A01"})  # fmt: skip
+    response = _json(
+        api_client(county_admin),
+        "POST",
+        f"/api/v1/warehouses/{bags.warehouse_id}/receipts",
+        {"material_code": "3010101", "quantity": 100, "source": "purchase", "number": "2026-A01"},
+    )
 
     assert response.status_code == 201
     assert (response.json()["remaining"], response.json()["number"]) == (100, "2026-A01")
@@ -98,11 +107,20 @@ def test_the_request_flow_through_the_api(
     api_client: Any, county_admin: Any, xinfu_reserve: Warehouse
 ) -> None:
     client = api_client(county_admin)
-    created = _json(client, "POST", "/api/v1/material-requests", {
-        "region_code": "140902", "title": "受灾群众安置", "destination": "北义井乡政府",
-        "longitude": xinfu_reserve.longitude + 0.08, "latitude": xinfu_reserve.latitude + 0.04,
-        "needed_by": "2026-12-08T10:00:00+08:00", "lines": [{"material_code": "1010201", "quantity": 10}],
-    })  # fmt: skip
+    created = _json(
+        client,
+        "POST",
+        "/api/v1/material-requests",
+        {
+            "region_code": "140902",
+            "title": "受灾群众安置",
+            "destination": "北义井乡政府",
+            "longitude": xinfu_reserve.longitude + 0.08,
+            "latitude": xinfu_reserve.latitude + 0.04,
+            "needed_by": "2026-12-08T10:00:00+08:00",
+            "lines": [{"material_code": "1010201", "quantity": 10}],
+        },
+    )
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
 
@@ -141,8 +159,10 @@ def test_the_stock_export_imports_nothing_twice_and_a_new_file_all_or_nothing(
     assert refused.status_code == 400 and refused.json()["details"]["errors"][0]["row"] == 3
     assert stock_of(bags)[0] == on_hand
 
-    accepted = client.post("/api/v1/stock-batches/import",
-                           {"file": SimpleUploadedFile("g.xlsx", spreadsheets.workbook("入库", header, [good]))})  # fmt: skip
+    accepted = client.post(
+        "/api/v1/stock-batches/import",
+        {"file": SimpleUploadedFile("g.xlsx", spreadsheets.workbook("入库", header, [good]))},
+    )
     assert accepted.status_code == 201 and accepted.json()["imported"] == 1
     assert stock_of(bags)[0] == on_hand + 300
     assert Batch.objects.filter(number="IMPORT-1", stock_item=bags).exists()
@@ -150,10 +170,18 @@ def test_the_stock_export_imports_nothing_twice_and_a_new_file_all_or_nothing(
 
 @pytest.mark.parametrize(
     "route",
-    ["/api/v1/warehouses", "/api/v1/stock-items", "/api/v1/stock-batches", "/api/v1/stock-movements",
-     "/api/v1/material-requests", "/api/v1/carriers", "/api/v1/vehicles", "/api/v1/material-agreements",
-     "/api/v1/map/warehouses"],
-)  # fmt: skip
+    [
+        "/api/v1/warehouses",
+        "/api/v1/stock-items",
+        "/api/v1/stock-batches",
+        "/api/v1/stock-movements",
+        "/api/v1/material-requests",
+        "/api/v1/carriers",
+        "/api/v1/vehicles",
+        "/api/v1/material-agreements",
+        "/api/v1/map/warehouses",
+    ],
+)
 def test_lists_take_a_constant_number_of_queries(api_client: Any, city_admin: Any, route: str) -> None:
     client = api_client(city_admin)
     client.get(route, {"limit": 1000})
@@ -166,8 +194,7 @@ def test_lists_take_a_constant_number_of_queries(api_client: Any, city_admin: An
 
 def test_the_map_marks_warehouses_below_their_minimum(api_client: Any, city_admin: Any) -> None:
     features = api_client(city_admin).get("/api/v1/map/warehouses").json()["features"]
-    low = {w for w in StockItem.objects.filter(on_hand__lt=__import__("django.db.models").db.models.F("minimum"))
-           .values_list("warehouse_id", flat=True)}  # fmt: skip
+    low = set(StockItem.objects.filter(on_hand__lt=F("minimum")).values_list("warehouse_id", flat=True))
 
     assert len(features) == Warehouse.objects.count()
     for feature in features:

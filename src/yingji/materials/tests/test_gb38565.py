@@ -1,4 +1,4 @@
-"""GB/T 38565-2020 material codes: seven digits, C MM SS DD, first digit 1–3, levels 01–99 with 99 the catch-all."""
+"""GB/T 38565-2020 material codes: seven digits C MM SS DD, first digit 1–3, levels 01–99, 99 catch-all."""
 
 from __future__ import annotations
 

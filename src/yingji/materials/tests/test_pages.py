@@ -13,8 +13,16 @@ from yingji.materials.tests.conftest import stock_of
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/materials/", "/materials/catalog/", "/materials/movements/", "/materials/agreements/",
-         "/materials/carriers/", "/materials/requests/", "/materials/requests/new/", "/materials/warehouses/new/"]  # fmt: skip
+PAGES = [
+    "/materials/",
+    "/materials/catalog/",
+    "/materials/movements/",
+    "/materials/agreements/",
+    "/materials/carriers/",
+    "/materials/requests/",
+    "/materials/requests/new/",
+    "/materials/warehouses/new/",
+]
 
 
 def _signed_in(user: Any) -> Client:
@@ -74,10 +82,15 @@ def test_the_request_page_takes_a_request_from_approval_to_dispatch(county_admin
 
     reserve = Warehouse.objects.get(region_id="140902", tier="county")
     request = requests.create_request(
-        county_admin, region_code="140902", title="山洪灾害临时安置点", destination="三交镇政府",
-        longitude=reserve.longitude, latitude=reserve.latitude, needed_by=timezone.now() + timedelta(hours=3),
+        county_admin,
+        region_code="140902",
+        title="山洪灾害临时安置点",
+        destination="三交镇政府",
+        longitude=reserve.longitude,
+        latitude=reserve.latitude,
+        needed_by=timezone.now() + timedelta(hours=3),
         lines=[("1010201", 6)],
-    )  # fmt: skip
+    )
     client = _signed_in(county_admin)
     path = f"/materials/requests/{request.pk}/"
 

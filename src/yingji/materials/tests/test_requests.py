@@ -30,10 +30,16 @@ pytestmark = pytest.mark.django_db
 
 def _request(admin: Any, lines: list[tuple[str, int]], at: Warehouse, **more: Any) -> MaterialRequest:
     return requests.create_request(
-        admin, region_code=admin.region_id, title="河道险情抢护", destination="堤防抢险点",
-        longitude=at.longitude + 0.05, latitude=at.latitude + 0.03,
-        needed_by=timezone.now() + timedelta(hours=6), lines=lines, **more,
-    )  # fmt: skip
+        admin,
+        region_code=admin.region_id,
+        title="河道险情抢护",
+        destination="堤防抢险点",
+        longitude=at.longitude + 0.05,
+        latitude=at.latitude + 0.03,
+        needed_by=timezone.now() + timedelta(hours=6),
+        lines=lines,
+        **more,
+    )
 
 
 def test_a_request_goes_from_submission_to_receipt(county_admin: Any, xinfu_reserve: Warehouse) -> None:
@@ -87,8 +93,10 @@ def test_allocation_takes_the_nearest_warehouses_by_road(county_admin: Any, xinf
             material__code="3010101", warehouse__region__path__startswith="140000/140900/140902/"
         ).select_related("warehouse")
     )
-    legs = travel.road_trips((request.longitude, request.latitude),
-                             [(c.warehouse.longitude, c.warehouse.latitude) for c in candidates])  # fmt: skip
+    legs = travel.road_trips(
+        (request.longitude, request.latitude),
+        [(c.warehouse.longitude, c.warehouse.latitude) for c in candidates],
+    )
     nearest = min(leg.minutes for c, leg in zip(candidates, legs, strict=True) if leg and c.available >= 30)
     assert chosen.minutes == pytest.approx(nearest)
 
@@ -158,8 +166,16 @@ def test_a_vehicle_too_small_for_the_load_is_refused(county_admin: Any, xinfu_re
     requests.approve(county_admin, request.pk)
     requests.allocate(county_admin, request.pk)
     carrier = Carrier.objects.visible_to(county_admin).first()
-    van = services.add_vehicle(county_admin, carrier.pk, plate="晋H·T0001", kind="van", capacity_t=1, seats=7,
-                               longitude=xinfu_reserve.longitude, latitude=xinfu_reserve.latitude)  # fmt: skip
+    van = services.add_vehicle(
+        county_admin,
+        carrier.pk,
+        plate="晋H·T0001",
+        kind="van",
+        capacity_t=1,
+        seats=7,
+        longitude=xinfu_reserve.longitude,
+        latitude=xinfu_reserve.latitude,
+    )
     warehouse_id = Allocation.objects.filter(line__request=request).first().stock_item.warehouse_id
 
     with pytest.raises(Conflict) as refused:

@@ -1,4 +1,4 @@
-"""The stock ledger: receipts, issues first-expiring-first, transfers, levels and stocktakes; never negative."""
+"""The stock ledger: receipts, issues first expiring first, transfers, levels, stocktakes; never negative."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ def test_a_receipt_adds_a_batch_an_in_movement_and_an_audit_entry(county_admin: 
     on_hand, _reserved = stock_of(bags)
 
     batch = services.receive(
-        county_admin, bags.warehouse_id, material_code="3010101", quantity=800, source="donation",
+        county_admin,
+        bags.warehouse_id,
+        material_code="3010101",
+        quantity=800,
+        source="donation",
         produced_on=date(2026, 3, 1),
-    )  # fmt: skip
+    )
 
     assert stock_of(bags)[0] == on_hand + 800
     assert batch.remaining == 800 and batch.source == "donation"
@@ -34,8 +38,14 @@ def test_a_receipt_adds_a_batch_an_in_movement_and_an_audit_entry(county_admin: 
 
 
 def test_an_issue_takes_the_first_expiring_batch_first(county_admin: Any, bags: StockItem) -> None:
-    soon = services.receive(county_admin, bags.warehouse_id, material_code="3010101", quantity=5, source="purchase",
-                            expires_on=date(2000, 1, 2))  # fmt: skip
+    soon = services.receive(
+        county_admin,
+        bags.warehouse_id,
+        material_code="3010101",
+        quantity=5,
+        source="purchase",
+        expires_on=date(2000, 1, 2),
+    )
 
     services.issue(county_admin, bags.warehouse_id, material_code="3010101", quantity=7, note="演练")
 
