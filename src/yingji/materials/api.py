@@ -83,6 +83,15 @@ WALK_BODIES = {
     },
     ("POST", "/api/v1/vehicles/{vehicle_id}/status"): {"status": "available"},
     ("POST", "/api/v1/material-requests/{request_id}/reject"): {"note": "本级库存另有安排"},
+    ("POST", "/api/v1/material-requests"): {
+        "region_code": "140902",
+        "title": "受灾群众转移安置",
+        "destination": "北义井乡政府",
+        "longitude": 112.73,
+        "latitude": 38.42,
+        "needed_by": "2026-12-31T10:00:00+08:00",
+        "lines": [{"material_code": "1010201", "quantity": 1}],
+    },
 }
 
 
@@ -245,14 +254,12 @@ class StockIssueIn(Schema):
     material_code: str = Code
     quantity: int = Quantity
     note: str = Field("", max_length=200)
-
-
-class StockTransferIn(Schema):
-    from_warehouse_id: int = Field(ge=1, le=2**53)
-    to_warehouse_id: int = Field(ge=1, le=2**53)
-    material_code: str = Code
-    quantity: int = Quantity
-    note: str = Field("", max_length=200)
+    to_warehouse_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**53,
+        description="调入仓库（调拨）；空则为出库使用 / the receiving warehouse of a transfer",
+    )
 
 
 class StockLevelsIn(Schema):
@@ -477,7 +484,9 @@ class ShipmentReceivedIn(Schema):
 
 
 class ShipmentReceiveIn(Schema):
-    lines: list[ShipmentReceivedIn] = Field(default_factory=list, max_length=100, description="未列出的全数接收")
+    lines: list[ShipmentReceivedIn] = Field(
+        default_factory=list, max_length=100, description="未列出的全数接收"
+    )
 
 
 class AllocationOut(Schema):
@@ -708,10 +717,17 @@ def receive(request: HttpRequest, payload: StockReceiptIn, warehouse_id: int = i
 @router.post(
     "/warehouses/{warehouse_id}/issues",
     response=responses(list[MovementOut], 201),
-    summary="出库（先到期先出；409 insufficient_stock）/ Issue",
+    summary="出库（先到期先出；填写调入仓库即为调拨；409 insufficient_stock）/ Issue, or transfer",
 )
 def issue(request: HttpRequest, payload: StockIssueIn, warehouse_id: int = id_path()) -> Any:
-    movements = services.issue(current_user(request), warehouse_id, **payload.dict())
+    data = payload.dict()
+    to_warehouse_id = data.pop("to_warehouse_id")
+    if to_warehouse_id is None:
+        movements = services.issue(current_user(request), warehouse_id, **data)
+    else:
+        movements = services.transfer(
+            current_user(request), warehouse_id, to_warehouse_id=to_warehouse_id, **data
+        )
     return Status(201, _movement_rows(Movement.objects.filter(pk__in=[m.pk for m in movements])))
 
 
@@ -731,17 +747,6 @@ def take_stock(request: HttpRequest, payload: StocktakeIn, warehouse_id: int = i
     return Status(
         201, services.take_stock(current_user(request), warehouse_id, counts=counts, note=payload.note)
     )
-
-
-@router.post(
-    "/stock-transfers",
-    response=responses(list[MovementOut], 201),
-    summary="调拨 / Transfer between warehouses",
-)
-def transfer(request: HttpRequest, payload: StockTransferIn) -> Any:
-    data = payload.dict()
-    movements = services.transfer(current_user(request), data.pop("from_warehouse_id"), **data)
-    return Status(201, _movement_rows(Movement.objects.filter(pk__in=[m.pk for m in movements])))
 
 
 def _stock(request: HttpRequest, filters: StockFilter) -> Any:
