@@ -37,7 +37,7 @@ MANAGE_ORGANIZATIONS = "manage_organizations"
 MANAGE_API_KEYS = "manage_api_keys"
 VIEW_AUDIT = "view_audit"
 VIEW_MATERIALS = "view_materials"  # 应急物资: catalog, reserves, stock, requests, carriers of the region
-MANAGE_MATERIALS = "manage_materials"  # keep reserves: warehouses, stock ledger, stocktakes, agreements, carriers
+MANAGE_MATERIALS = "manage_materials"  # keep reserves: warehouses, ledger, stocktakes, agreements, carriers
 REQUEST_MATERIALS = "request_materials"  # ask for materials, and receive what was sent
 APPROVE_MATERIAL_REQUESTS = "approve_material_requests"  # approve, allocate and dispatch (owner of the stock)
 
