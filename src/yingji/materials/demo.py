@@ -516,12 +516,14 @@ def _story(
     if state == "submitted":
         return
     if state == "rejected":
-        requests.reject(approver, request.pk, note="本级储备另有安排，请向上级申请")
+        requests.reject(
+            approver, request.pk, note="本级储备另有安排，请向上级申请", now=at + timedelta(minutes=25)
+        )
         return
     if state == "cancelled":
-        requests.cancel(admin, request.pk, note="险情解除")
+        requests.cancel(admin, request.pk, note="险情解除", now=at + timedelta(minutes=50))
         return
-    requests.approve(approver, request.pk, note="同意，就近调拨")
+    requests.approve(approver, request.pk, note="同意，就近调拨", now=at + timedelta(minutes=15))
     if state == "approved":
         return
     requests.allocate(approver, request.pk)

@@ -213,7 +213,7 @@ def _awaits_decision(request: MaterialRequest) -> bool:
 
 
 @transaction.atomic
-def approve(actor: User, request_id: int, *, note: str = "") -> MaterialRequest:
+def approve(actor: User, request_id: int, *, note: str = "", now: datetime | None = None) -> MaterialRequest:
     request = _deciding(actor, request_id)
     _status(request, SUBMITTED)
     _move(
@@ -222,7 +222,7 @@ def approve(actor: User, request_id: int, *, note: str = "") -> MaterialRequest:
         APPROVED,
         "material_request.approved",
         decided_by=actor,
-        decided_at=timezone.now(),
+        decided_at=now or timezone.now(),
         decision_note=note[:200],
     )
     jobs.tasks_done(request, APPROVE_TASK)
@@ -230,12 +230,12 @@ def approve(actor: User, request_id: int, *, note: str = "") -> MaterialRequest:
 
 
 @transaction.atomic
-def reject(actor: User, request_id: int, *, note: str) -> MaterialRequest:
+def reject(actor: User, request_id: int, *, note: str, now: datetime | None = None) -> MaterialRequest:
     request = _deciding(actor, request_id)
     _status(request, SUBMITTED)
     if not note.strip():
         raise InvalidInput("请填写驳回理由 / A reason is required", details={"field": "note"})
-    now = timezone.now()
+    now = now or timezone.now()
     _move(
         actor,
         request,
@@ -251,7 +251,7 @@ def reject(actor: User, request_id: int, *, note: str) -> MaterialRequest:
 
 
 @transaction.atomic
-def cancel(actor: User, request_id: int, *, note: str = "") -> MaterialRequest:
+def cancel(actor: User, request_id: int, *, note: str = "", now: datetime | None = None) -> MaterialRequest:
     """Withdraw a request before dispatch; its reservations are released."""
     require_permission(actor, REQUEST)
     request = _visible(actor, request_id)
@@ -262,7 +262,7 @@ def cancel(actor: User, request_id: int, *, note: str = "") -> MaterialRequest:
         request,
         CANCELLED,
         "material_request.cancelled",
-        closed_at=timezone.now(),
+        closed_at=now or timezone.now(),
         decision_note=(note or request.decision_note)[:200],
     )
     jobs.tasks_done(request, APPROVE_TASK)
