@@ -751,9 +751,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     deciding = requests.may_decide(user, material_request)
-    proposal = (
-        requests.propose(material_request) if material_request.status == "approved" else None
-    )
+    proposal = requests.propose(material_request) if material_request.status == "approved" else None
     reserved: dict[int, dict[str, Any]] = {}
     for line in lines:
         for allocation in line.allocations.all():
