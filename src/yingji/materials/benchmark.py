@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, connections, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from yingji.core.errors import Conflict
@@ -31,11 +31,12 @@ class _Rollback(Exception):
 
 
 def _city_request(admin: User, items: int) -> MaterialRequest:
-    """An approved request to the city of `items` items, each more than the nearest warehouse holds."""
+    """An approved request to the city of `items` items, each half as much again as the largest single
+    holding of it, so that every line is split across warehouses."""
     totals = list(
         StockItem.objects.filter(on_hand__gt=F("reserved"))
         .values("material__code")
-        .annotate(free=Sum(F("on_hand") - F("reserved")))
+        .annotate(free=Sum(F("on_hand") - F("reserved")), largest=Max(F("on_hand") - F("reserved")))
         .order_by("-free", "material__code")[:items]
     )
     reserve = Warehouse.objects.get(region_id=CITY, tier="city")
@@ -48,7 +49,7 @@ def _city_request(admin: User, items: int) -> MaterialRequest:
         longitude=reserve.longitude + 0.6,
         latitude=reserve.latitude + 0.35,
         needed_by=timezone.now() + timedelta(hours=6),
-        lines=[(row["material__code"], max(1, int(row["free"] * 0.6))) for row in totals],
+        lines=[(row["material__code"], min(row["free"], int(row["largest"] * 1.5) + 1)) for row in totals],
     )
     requests.approve(admin, request.pk)
     return request
