@@ -1,5 +1,6 @@
 """What the materials domain adds to shared pages: navigation, map layer, county column, home items,
-and the two kinds of resource the nearest-help search finds here (warehouses and carriers' vehicles)."""
+and the two kinds of resource the nearest-help search finds here (`warehouse`, and `transport`: the
+carriers' vehicles)."""
 
 from __future__ import annotations
 
@@ -87,8 +88,9 @@ def warehouse_candidates(user: Any, search: NearestSearch) -> list[ResourceCandi
     ]
 
 
-def vehicle_candidates(user: Any, search: NearestSearch) -> list[ResourceCandidate]:
-    """Carriers' vehicles under transport agreement; capability = vehicle kind (truck, flatbed, …)."""
+def transport_candidates(user: Any, search: NearestSearch) -> list[ResourceCandidate]:
+    """Carriers' vehicles under transport agreement (kind `transport`; the resources app's `vehicle` are
+    vehicles owned by teams); capability = vehicle kind (truck, flatbed, light_truck, van, bus)."""
     from yingji.materials import services
     from yingji.materials.models import VEHICLE_AVAILABLE, Vehicle
 
@@ -107,7 +109,7 @@ def vehicle_candidates(user: Any, search: NearestSearch) -> list[ResourceCandida
         load = f"{capacity:g} 吨" if capacity else f"{seats} 座"
         candidates.append(
             ResourceCandidate(
-                "vehicle",
+                "transport",
                 pk,
                 f"{plate}（{carrier}）",
                 lon,
@@ -139,7 +141,6 @@ def register_all() -> None:
             ],
             is_available=services.may_view,
             order=80,
-            on_for_roles=frozenset({roles.DUTY_OFFICER}),
         )
     )
     register_county_count(
@@ -171,4 +172,4 @@ def register_all() -> None:
         )
     )
     register_resource_source("warehouse", warehouse_candidates)
-    register_resource_source("vehicle", vehicle_candidates)
+    register_resource_source("transport", transport_candidates)

@@ -99,13 +99,19 @@ def _status(request: MaterialRequest, *allowed: str) -> None:
         )
 
 
-def _move(actor: User, request: MaterialRequest, status: str, action: str, **extra: Any) -> None:
+def _move(
+    actor: User, request: MaterialRequest, status: str, action: str, *, evidence: Any = None, **extra: Any
+) -> None:
+    """Change the request's status (and `extra` fields) and audit it, with `evidence` beside the snapshot."""
     before = audit.snapshot(request)
     request.status = status
     for name, value in extra.items():
         setattr(request, name, value)
     request.save()
-    audit.record(actor, action, request, before=before, after=audit.snapshot(request))
+    after = audit.snapshot(request)
+    if evidence is not None:
+        after["evidence"] = evidence
+    audit.record(actor, action, request, before=before, after=after)
 
 
 # Submission and decision -----------------------------------------------------------------------
@@ -377,21 +383,9 @@ def allocate(actor: User, request_id: int) -> MaterialRequest:
     """Reserve every line's quantity in the nearest warehouses by road; all of it, or nothing (409)."""
     request = _deciding(actor, request_id)
     _status(request, APPROVED)
-    reserve_lines(request)
-    _move(actor, request, ALLOCATED, "material_request.allocated")
-    audit.record(
-        actor,
-        "material_request.reserved",
-        request,
-        after={
-            "allocations": [
-                [a.line.material.code, a.stock_item_id, a.quantity]
-                for a in Allocation.objects.filter(line__request=request, status=RESERVED).select_related(
-                    "line__material"
-                )
-            ]
-        },
-    )
+    made = reserve_lines(request)
+    evidence = [[a.line.material.code, a.stock_item_id, a.quantity] for a in made]
+    _move(actor, request, ALLOCATED, "material_request.allocated", evidence=evidence)
     return request
 
 

@@ -45,7 +45,7 @@ def test_an_item_code_outside_gb38565_is_refused(county_admin: Any) -> None:
 
 
 def test_vehicles_qualify_by_kind_and_availability(county_admin: Any) -> None:
-    candidates = resource_sources()["vehicle"](county_admin, NearestSearch(capability="truck"))
+    candidates = resource_sources()["transport"](county_admin, NearestSearch(capability="truck"))
 
     expected = set(
         Vehicle.objects.visible_to(county_admin)
