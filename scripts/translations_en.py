@@ -1209,8 +1209,8 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
         "two digits each, 99 being the catch-all. The standard's official code table was not "
         "obtained; this catalog's codes are assigned within the standard's structure."
     ),
-    "{{ days }}天内到期的批次": "Batches expiring within {{ days }} days",
-    "{{ n }} 批，差异 {{ d }}": "{{ n }} batches, {{ d }} differing",
+    "%(days)s天内到期的批次": "Batches expiring within %(days)s days",
+    "%(n)s 批，差异 %(d)s": "%(n)s batches, %(d)s differing",
     "上传与“导出库存 Excel”相同列的 .xlsx 文件，每行为一个入库批次（仓"
     "库编号、物资编码、数量、来源必填）。任何一行有误时整份文件都不会导入；已入库的批"
     "次号不会重复入库。": (
@@ -1239,12 +1239,11 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
         "First expiring, first out; quantities reserved for requests cannot be issued."
     ),
     "入库": "Receive",
-    "共 <span data-list-total>{{ n }}</span> 个": "<span data-list-total>{{ n }}</span> in all",
-    "共 <span data-list-total>{{ n }}</span> 件": "<span data-list-total>{{ n }}</span> in all",
-    "共 <span data-list-total>{{ n }}</span> 份协议": "<span data-list-total>{{ n }}</span> agreements",
-    "共 <span data-list-total>{{ n }}</span> 家": "<span data-list-total>{{ n }}</span> in all",
-    "共 <span data-list-total>{{ n }}</span> 条": "<span data-list-total>{{ n }}</span> entries",
-    "共 <span data-list-total>{{ n }}</span> 种": "<span data-list-total>{{ n }}</span> items",
+    "共 <span data-list-total>%(n)s</span> 件": "<span data-list-total>%(n)s</span> in all",
+    "共 <span data-list-total>%(n)s</span> 份协议": "<span data-list-total>%(n)s</span> agreements",
+    "共 <span data-list-total>%(n)s</span> 家": "<span data-list-total>%(n)s</span> in all",
+    "共 <span data-list-total>%(n)s</span> 条": "<span data-list-total>%(n)s</span> entries",
+    "共 <span data-list-total>%(n)s</span> 种": "<span data-list-total>%(n)s</span> items",
     "出入库台账": "Stock ledger",
     "出入库台账（只增不改）": "Stock ledger (append-only)",
     "出库": "Issue",
@@ -1274,7 +1273,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "只看低于最低储备": "Below minimum only",
     "只看待我审批": "Waiting for my decision only",
     "可用": "Available",
-    "可用 {{ a }} / 需要 {{ w }}": "{{ a }} available of {{ w }} wanted",
+    "可用 %(a)s / 需要 %(w)s": "%(a)s available of %(w)s wanted",
     "可调用": "Available",
     "合同编号": "Contract number",
     "名称或编码": "Name or code",
@@ -1289,9 +1288,9 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "层级": "Tier",
     "工程材料与机械加工设备": "Engineering materials and machinery",
     "已保存。": "Saved.",
-    "已入库 {{ n }} 个批次。{% plural %}已入库 {{ n }} 个批次。": (
-        "{{ n }} batch received.",
-        "{{ n }} batches received.",
+    "已入库 %(n)s 个批次。": (
+        "%(n)s batch received.",
+        "%(n)s batches received.",
     ),
     "已出库": "Issued",
     "已到期": "Ended",
