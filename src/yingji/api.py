@@ -20,6 +20,7 @@ from yingji.enterprises.api import router as enterprises_router
 from yingji.geography.api import router as routing_router
 from yingji.hazards.api import router as hazards_router
 from yingji.majorhazards.api import router as majorhazards_router
+from yingji.materials.api import router as materials_router
 from yingji.messaging.api import router as messaging_router
 from yingji.monitoring.api import router as monitoring_router
 from yingji.risks.api import router as risks_router
@@ -74,6 +75,7 @@ api.add_router("/", warnings_delivery_router)
 api.add_router("/", warnings_coverage_router)
 api.add_router("/", messaging_router)
 api.add_router("/", routing_router)
+api.add_router("/", materials_router)
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "yingji.monitoring",
     "yingji.warnings",
     "yingji.calculators",
+    "yingji.materials",
 ]
 
 MIDDLEWARE = [

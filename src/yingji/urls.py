@@ -14,6 +14,7 @@ urlpatterns = [
     path("hazards/", include("yingji.hazards.urls")),
     path("major-hazards/", include("yingji.majorhazards.urls")),
     path("monitoring/", include("yingji.monitoring.urls")),
+    path("materials/", include("yingji.materials.urls")),
     path("warnings/coverage/", include("yingji.warnings.urls.coverage")),
     path("warnings/", include("yingji.warnings.urls.staff")),
     path("public/warnings/", include("yingji.warnings.urls.public")),

@@ -36,6 +36,10 @@ MANAGE_USERS = "manage_users"
 MANAGE_ORGANIZATIONS = "manage_organizations"
 MANAGE_API_KEYS = "manage_api_keys"
 VIEW_AUDIT = "view_audit"
+VIEW_MATERIALS = "view_materials"  # 应急物资: catalog, reserves, stock, requests, carriers of the region
+MANAGE_MATERIALS = "manage_materials"  # keep reserves: warehouses, ledger, stocktakes, agreements, carriers
+REQUEST_MATERIALS = "request_materials"  # ask for materials, and receive what was sent
+APPROVE_MATERIAL_REQUESTS = "approve_material_requests"  # approve, allocate and dispatch (owner of the stock)
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -44,6 +48,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_ORGANIZATIONS: _ADMINS,
     MANAGE_API_KEYS: _ADMINS,
     VIEW_AUDIT: _ADMINS,
+    VIEW_MATERIALS: _ADMINS | {DUTY_OFFICER, INTEGRATION},
+    MANAGE_MATERIALS: _ADMINS,
+    REQUEST_MATERIALS: _ADMINS | {DUTY_OFFICER},
+    APPROVE_MATERIAL_REQUESTS: _ADMINS,
 }
 
 # Which roles an administrator may give to the accounts they create.
