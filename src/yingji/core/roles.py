@@ -36,6 +36,9 @@ MANAGE_USERS = "manage_users"
 MANAGE_ORGANIZATIONS = "manage_organizations"
 MANAGE_API_KEYS = "manage_api_keys"
 VIEW_AUDIT = "view_audit"
+VIEW_DUTY = "view_duty"  # the duty rota, handovers, swaps and check-ins of the region (值班值守)
+MANAGE_DUTY = "manage_duty"  # draw up the rota, approve or refuse swaps
+SEND_CHECKINS = "send_checkins"  # check the counties' duty rooms (查岗); only accounts of the city may
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -44,7 +47,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_ORGANIZATIONS: _ADMINS,
     MANAGE_API_KEYS: _ADMINS,
     VIEW_AUDIT: _ADMINS,
+    VIEW_DUTY: _ADMINS | {DUTY_OFFICER},
+    MANAGE_DUTY: _ADMINS,
+    SEND_CHECKINS: _ADMINS | {DUTY_OFFICER},
 }
+# Who may stand a shift: the leader on duty (带班领导) and the duty officers are a bureau's
+# administrators and duty officers.
+DUTY_ROLES = _ADMINS | {DUTY_OFFICER}
 
 # Which roles an administrator may give to the accounts they create.
 ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
