@@ -1,8 +1,6 @@
 """The duty rota's API (值班值守): who is on duty now, posts and their shifts, swaps, handovers and
 open matters, and check-ins. Reads start from `visible_to`; every write calls a service."""
 
-from __future__ import annotations
-
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 

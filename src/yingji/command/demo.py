@@ -95,8 +95,9 @@ def build_rota(context: DemoContext) -> None:
             day = first + timedelta(days=offset)
             # The leader on duty holds the whole day; the senior officer leads on alternate days.
             leader = admin if offset % 2 == 0 else officers[3]
+            # One officer a shift, turn about: day shift, the next night, then a day off.
             pool = officers[:3]
-            crew = [[pool[offset % 3], pool[(offset + 1) % 3]], [pool[(offset + 2) % 3]]]
+            crew = [[pool[offset % 3]], [pool[(offset + 2) % 3]]]
             for pattern, people in zip(patterns, crew, strict=False):
                 starts, ends = services.shift_times(pattern, day)
                 shifts.append(

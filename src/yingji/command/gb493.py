@@ -21,12 +21,12 @@ MAJOR = gettext_noop("重大")
 GRAVEST = gettext_noop("特别重大")
 GRADES = (GENERAL, LARGER, MAJOR, GRAVEST)  # lowest first
 
-# (grade, deaths, serious injuries, direct loss in CNY): the lower bound ("以上", inclusive) of each grade.
-THRESHOLDS = (
-    (GRAVEST, 30, 100, 100_000_000),
-    (MAJOR, 10, 50, 50_000_000),
-    (LARGER, 3, 10, 10_000_000),
-)
+# grade → (deaths, serious injuries, direct loss in CNY): the lower bounds ("以上", inclusive) of each grade.
+THRESHOLDS: dict[str, tuple[int, int, int]] = {
+    GRAVEST: (30, 100, 100_000_000),
+    MAJOR: (10, 50, 50_000_000),
+    LARGER: (3, 10, 10_000_000),
+}
 CRITERIA = ("deaths", "serious_injuries", "direct_loss_cny")
 
 ROAD_TRAFFIC, FIRE, OTHER = "road_traffic", "fire", "other"
@@ -88,9 +88,9 @@ def _amount(value: object, field: str) -> float:
 
 
 def _grade_of(value: float, column: int) -> str:
-    for row in THRESHOLDS:
-        if value >= row[column]:
-            return str(row[0])
+    for grade, bounds in THRESHOLDS.items():  # gravest first
+        if value >= bounds[column]:
+            return grade
     return GENERAL
 
 
@@ -101,7 +101,7 @@ def grade_accident(deaths: int, serious_injuries: int, direct_loss_cny: float) -
         _whole(serious_injuries, "serious_injuries"),
         _amount(direct_loss_cny, "direct_loss_cny"),
     )
-    grades = [_grade_of(value, column) for column, value in enumerate(figures, start=1)]
+    grades = [_grade_of(value, column) for column, value in enumerate(figures)]
     grade = max(grades, key=GRADES.index)
     return Grading(grade, tuple(name for name, own in zip(CRITERIA, grades, strict=True) if own == grade))
 

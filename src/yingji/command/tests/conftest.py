@@ -34,7 +34,9 @@ def people_on(shift: Shift) -> set[str]:
 
 
 def no_rota_now(code: str) -> None:
-    Shift.objects.filter(post__region_id=code, starts_at__lte=timezone.now(), ends_at__gt=timezone.now()).delete()
+    Shift.objects.filter(
+        post__region_id=code, starts_at__lte=timezone.now(), ends_at__gt=timezone.now()
+    ).delete()
 
 
 @pytest.fixture

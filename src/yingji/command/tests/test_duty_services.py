@@ -20,7 +20,9 @@ FAR_DAY = timezone.localdate() + timedelta(days=200)
 
 
 def todos(about: Any, task: str) -> Any:
-    return Notification.objects.filter(object_type=about._meta.label_lower, object_id=str(about.pk), task=task)
+    return Notification.objects.filter(
+        object_type=about._meta.label_lower, object_id=str(about.pk), task=task
+    )
 
 
 # The rota ----------------------------------------------------------------------------------------------
@@ -33,7 +35,9 @@ def test_an_administrator_puts_people_on_a_shift_and_it_is_audited(county_admin:
         leader=county_admin.username, officers=[f"demo-duty-{COUNTY}", f"demo-duty-{COUNTY}-2"],
     )  # fmt: skip
     assert people_on(shift) == {county_admin.username, f"demo-duty-{COUNTY}", f"demo-duty-{COUNTY}-2"}
-    assert (shift.ends_at - shift.starts_at) == timedelta(hours=12) and shift.ends_at.date() > shift.starts_at.date()
+    assert (shift.ends_at - shift.starts_at) == timedelta(
+        hours=12
+    ) and shift.ends_at.date() > shift.starts_at.date()
     entry = AuditEntry.objects.filter(action="shift.assigned", object_id=str(shift.pk)).get()
     assert entry.before is None and len(entry.after["officer_ids"]) == 2
 
@@ -45,7 +49,10 @@ def test_a_second_assignment_replaces_the_shifts_people(county_admin: Any) -> No
         leader=f"demo-duty-{COUNTY}-4", officers=[f"demo-duty-{COUNTY}-3"],
     )  # fmt: skip
     assert again.pk == shift.pk and people_on(again) == {f"demo-duty-{COUNTY}-4", f"demo-duty-{COUNTY}-3"}
-    assert AuditEntry.objects.filter(action="shift.assigned", object_id=str(shift.pk)).latest("id").before is not None
+    assert (
+        AuditEntry.objects.filter(action="shift.assigned", object_id=str(shift.pk)).latest("id").before
+        is not None
+    )
 
 
 def test_people_of_another_bureau_cannot_stand_a_shift(county_admin: Any) -> None:
@@ -108,15 +115,19 @@ def test_an_import_with_a_bad_row_writes_nothing(county_admin: Any) -> None:
 
 
 def _future_shift() -> Shift:
-    return Shift.objects.filter(post__region_id=COUNTY, starts_at__gt=timezone.now() + timedelta(days=3)).order_by(
-        "starts_at"
-    ).first()
+    return (
+        Shift.objects.filter(post__region_id=COUNTY, starts_at__gt=timezone.now() + timedelta(days=3))
+        .order_by("starts_at")
+        .first()
+    )
 
 
 def test_an_officer_asks_for_a_swap_and_the_administrator_approves_it(county_admin: Any) -> None:
     shift = _future_shift()
     officer = shift.officers.order_by("pk").first()
-    free = services.eligible_people(shift.post).exclude(pk__in=[shift.leader_id, *shift.officers.values_list("pk", flat=True)])
+    free = services.eligible_people(shift.post).exclude(
+        pk__in=[shift.leader_id, *shift.officers.values_list("pk", flat=True)]
+    )
     incoming = free.filter(role="duty_officer").first()
     swap = services.request_swap(officer, shift.pk, incoming=incoming.username, reason="参加培训")
     assert set(todos(swap, services.APPROVE_SWAP_TASK).values_list("recipient__username", flat=True)) == {
@@ -141,15 +152,19 @@ def test_a_refused_swap_leaves_the_shift_as_it_was(county_admin: Any) -> None:
 def test_only_people_on_the_shift_ask_for_their_own_place(county_duty: Any) -> None:
     shift = _future_shift()
     outsider = next(
-        u for u in services.eligible_people(shift.post).filter(role="duty_officer") if u.username not in people_on(shift)
+        u
+        for u in services.eligible_people(shift.post).filter(role="duty_officer")
+        if u.username not in people_on(shift)
     )
     with pytest.raises(InvalidInput):
         services.request_swap(outsider, shift.pk, incoming=outsider.username, reason="x")
     with pytest.raises(Forbidden):
-        services.request_swap(outsider, shift.pk, incoming=outsider.username, reason="x", outgoing=shift.leader.username)
+        services.request_swap(
+            outsider, shift.pk, incoming=outsider.username, reason="x", outgoing=shift.leader.username
+        )
 
 
-# Handovers ---------------------------------------------------------------------------------------------------
+# Handovers ------------------------------------------------------------
 
 
 def test_a_handover_closes_matters_and_passes_new_ones_on(county_duty: Any) -> None:
@@ -158,7 +173,11 @@ def test_a_handover_closes_matters_and_passes_new_ones_on(county_duty: Any) -> N
     assert open_before, "the demo carries open matters"
     officer = shift.officers.first()
     handover = services.hand_over(
-        officer, shift.pk, notes="本班平稳。", closed_matter_ids=[open_before[0].pk], new_matters=["核实某村停电情况", " "]
+        officer,
+        shift.pk,
+        notes="本班平稳。",
+        closed_matter_ids=[open_before[0].pk],
+        new_matters=["核实某村停电情况", " "],
     )
     assert handover.written_by == officer
     open_after = list(services.open_matters(shift.post))
@@ -176,7 +195,7 @@ def test_a_handover_with_a_matter_of_another_post_writes_nothing(county_admin: A
     assert not Handover.objects.filter(shift=shift).exists()
 
 
-# Check-ins -------------------------------------------------------------------------------------------------------
+# Check-ins ------------------------------------------------------------
 
 
 def test_the_city_checks_a_county_and_the_shift_answers(demo: None) -> None:
@@ -204,10 +223,14 @@ def test_an_unanswered_check_in_is_recorded_missed_and_the_sender_told(demo: Non
     assert AuditEntry.objects.filter(action="checkin.missed", object_id=str(checkin.pk)).exists()
     assert Notification.objects.filter(recipient=city_duty, object_id=str(checkin.pk), task="").exists()
     with pytest.raises(Conflict):
-        services.answer_checkin(user(f"demo-duty-{COUNTY}"), checkin.pk, "在岗", at=checkin.due_at + timedelta(minutes=1))
+        services.answer_checkin(
+            user(f"demo-duty-{COUNTY}"), checkin.pk, "在岗", at=checkin.due_at + timedelta(minutes=1)
+        )
 
 
-def test_counties_do_not_send_check_ins_and_the_city_does_not_answer_them(county_admin: Any, city_admin: Any) -> None:
+def test_counties_do_not_send_check_ins_and_the_city_does_not_answer_them(
+    county_admin: Any, city_admin: Any
+) -> None:
     with pytest.raises(Forbidden):
         services.send_checkins(county_admin, [COUNTY], "查岗")
     [checkin] = services.send_checkins(city_admin, [COUNTY], "查岗")
@@ -219,7 +242,10 @@ def test_counties_do_not_send_check_ins_and_the_city_does_not_answer_them(county
 
 def test_a_check_in_of_every_county_when_none_is_named(city_admin: Any) -> None:
     sent = services.send_checkins(city_admin, [], "夜间查岗")
-    assert len(sent) == 14 and Deadline.objects.filter(kind=services.CHECKIN_MISSED, status="pending").count() >= 14
+    assert (
+        len(sent) == 14
+        and Deadline.objects.filter(kind=services.CHECKIN_MISSED, status="pending").count() >= 14
+    )
 
 
 def test_the_demo_has_one_missed_and_one_pending_check_in(demo: None) -> None:

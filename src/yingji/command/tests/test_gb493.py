@@ -1,11 +1,19 @@
-"""国务院令第493号 Art.3 grades at every threshold (以上 inclusive, 以下 exclusive) and the reporting clocks."""
+"""国务院令第493号 Art.3 grades at every threshold (以上 inclusive, 以下 exclusive); the reporting clocks."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from yingji.command import gb493
-from yingji.command.gb493 import GENERAL, GRAVEST, LARGER, MAJOR, accident_grade, grade_accident, reporting_clocks
+from yingji.command.gb493 import (
+    GENERAL,
+    GRAVEST,
+    LARGER,
+    MAJOR,
+    accident_grade,
+    grade_accident,
+    reporting_clocks,
+)
 
 # (figure, just below, at) for each threshold: deaths, serious injuries, direct loss in CNY.
 THRESHOLDS = [
@@ -38,7 +46,9 @@ def test_just_below_each_bound_is_the_grade_below(figure: str, bound: int, grade
 
 
 def test_nothing_is_a_general_accident() -> None:
-    assert grade_accident(0, 0, 0) == gb493.Grading(GENERAL, ("deaths", "serious_injuries", "direct_loss_cny"))
+    assert grade_accident(0, 0, 0) == gb493.Grading(
+        GENERAL, ("deaths", "serious_injuries", "direct_loss_cny")
+    )
 
 
 def test_any_one_criterion_decides_and_the_answer_names_it() -> None:
@@ -61,7 +71,7 @@ def test_the_loss_must_be_a_non_negative_number(value: object) -> None:
 
 
 KNOWN = datetime(2026, 11, 29, 9, 30, tzinfo=timezone(timedelta(hours=8)))
-OCCURRED = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing
+OCCURRED = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 
 
 def test_a_general_accident_goes_to_the_county_and_the_city_only() -> None:
@@ -89,7 +99,7 @@ def test_casualty_updates_run_seven_days_for_road_traffic_and_fire(kind: str, da
 
 
 def test_times_in_another_offset_are_answered_in_beijing_time() -> None:
-    known = datetime(2026, 11, 29, 1, 30, tzinfo=timezone.utc)
+    known = datetime(2026, 11, 29, 1, 30, tzinfo=UTC)
     assert reporting_clocks(GENERAL, known, OCCURRED).county_by.isoformat() == "2026-11-29T10:30:00+08:00"
 
 

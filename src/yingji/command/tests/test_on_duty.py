@@ -61,9 +61,7 @@ def _second_admin_leads_now() -> User:
 def test_a_warning_to_approve_goes_to_the_approver_on_duty(demo: None) -> None:
     deputy = _second_admin_leads_now()
     warning = warnings.submit(user(f"demo-county-{COUNTY}"), make_draft("blue").pk)
-    todo = set(
-        warning_todos(warning).values_list("recipient__username", flat=True)
-    )
+    todo = set(warning_todos(warning).values_list("recipient__username", flat=True))
     assert todo == {deputy.username}
 
 
@@ -80,7 +78,9 @@ def test_a_shift_without_an_approver_falls_back_to_the_role(demo: None) -> None:
     shift.leader = user(f"demo-duty-{COUNTY}-4")
     shift.save(update_fields=["leader"])
     warning = warnings.submit(user(f"demo-county-{COUNTY}"), make_draft("blue").pk)
-    assert set(warning_todos(warning).values_list("recipient__username", flat=True)) == {f"demo-county-{COUNTY}"}
+    assert set(warning_todos(warning).values_list("recipient__username", flat=True)) == {
+        f"demo-county-{COUNTY}"
+    }
 
 
 def warning_todos(warning: Any) -> Any:
