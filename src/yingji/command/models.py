@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import Organization, Region
 from yingji.core.scoping import ScopedQuerySet
@@ -106,7 +107,12 @@ class ShiftSwap(models.Model):
     APPROVED = "approved"  # the shift now names the replacement
     REFUSED = "refused"  # the shift is unchanged
     CANCELLED = "cancelled"  # withdrawn by the requester, or the shift began before a decision
-    STATUS_CHOICES = [(REQUESTED, "待审批"), (APPROVED, "已批准"), (REFUSED, "已拒绝"), (CANCELLED, "已撤回")]
+    STATUS_CHOICES = [
+        (REQUESTED, _("待审批")),
+        (APPROVED, _("已批准")),
+        (REFUSED, _("已拒绝")),
+        (CANCELLED, _("已撤回")),
+    ]
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="swaps")
     outgoing = models.ForeignKey(
@@ -198,7 +204,7 @@ class CheckIn(models.Model):
     PENDING = "pending"  # sent, waiting for the county's answer
     ANSWERED = "answered"  # answered in time
     MISSED = "missed"  # not answered by due_at (recorded by the deadline)
-    STATUS_CHOICES = [(PENDING, "待应答"), (ANSWERED, "已应答"), (MISSED, "未应答")]
+    STATUS_CHOICES = [(PENDING, _("待应答")), (ANSWERED, _("已应答")), (MISSED, _("未应答"))]
 
     post = models.ForeignKey(DutyPost, on_delete=models.PROTECT, related_name="checkins")
     question = models.CharField("查岗内容", max_length=200)
