@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.command import services
-from yingji.command.models import CheckIn, DutyMatter, DutyPost, Handover, Shift, ShiftSwap
+from yingji.command.models import CheckIn, DutyMatter, DutyPost, Handover, Shift, ShiftPattern, ShiftSwap
 from yingji.core.api_common import (
     AUTH,
     BoundedDate,
@@ -64,11 +64,24 @@ class PersonOut(Schema):
     role: str
 
 
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class PatternOut(Schema):
     id: int
     name: str
-    starts: time
-    ends: time
+    starts: str = Field(description="开始时刻 / starts at, HH:MM (Beijing)")
+    ends: str = Field(
+        description="结束时刻，不晚于开始即为次日 / ends at, HH:MM; at or before `starts`: the next day"
+    )
+
+    @staticmethod
+    def resolve_starts(pattern: ShiftPattern) -> str:
+        return f"{pattern.starts:%H:%M}"
+
+    @staticmethod
+    def resolve_ends(pattern: ShiftPattern) -> str:
+        return f"{pattern.ends:%H:%M}"
 
 
 class PostOut(Schema):
@@ -96,8 +109,18 @@ class PostPatch(Schema):
 
 class PatternIn(Schema):
     name: str = Field(min_length=1, max_length=20)
-    starts: time
-    ends: time = Field(description="不晚于开始时间即为跨夜班 / at or before `starts`: ends the next day")
+    starts: str = Field(pattern=HHMM, description="开始时刻 HH:MM / starts at, HH:MM (Beijing)")
+    ends: str = Field(
+        pattern=HHMM,
+        description="结束时刻，不晚于开始即为跨夜班 / HH:MM; at or before `starts`: the next day",
+    )
+
+    def service_args(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "starts": time.fromisoformat(self.starts),
+            "ends": time.fromisoformat(self.ends),
+        }
 
 
 class ShiftOut(Schema):
@@ -302,7 +325,7 @@ def update_post(request: HttpRequest, payload: PostPatch, post_id: int = id_path
     summary="新增班次 / add a shift pattern",
 )
 def add_pattern(request: HttpRequest, payload: PatternIn, post_id: int = id_path()) -> Any:
-    return Status(201, services.add_pattern(current_user(request), post_id, **payload.dict()))
+    return Status(201, services.add_pattern(current_user(request), post_id, **payload.service_args()))
 
 
 def _shifts(user: Any) -> Any:

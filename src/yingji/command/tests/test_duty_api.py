@@ -108,3 +108,13 @@ def test_reporters_and_enterprises_see_no_duty_data(api_client: Any, demo: None)
     reporter = api_client(user(f"demo-reporter-{COUNTY}"))
     assert reporter.get("/api/v1/duty/now").status_code == 403
     assert reporter.get("/api/v1/duty/shifts").status_code == 403
+
+
+def test_a_custom_overnight_pattern_is_added_and_listed_as_hh_mm(api_client: Any, county_admin: Any) -> None:
+    client = api_client(county_admin)
+    route = f"/api/v1/duty/posts/{post_of(COUNTY).pk}/patterns"
+    added = post(client, route, {"name": "备勤", "starts": "22:00", "ends": "06:00"})
+    assert added.status_code == 201 and added.json()["ends"] == "06:00"
+    assert post(client, route, {"name": "备勤", "starts": "09:00", "ends": "10:00"}).status_code == 409
+    assert post(client, route, {"name": "错", "starts": "9:00", "ends": "24:00"}).status_code == 422
+    assert post(client, route, {"name": "空", "starts": "09:00", "ends": "09:00"}).status_code == 400
