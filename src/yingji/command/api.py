@@ -180,7 +180,12 @@ class DutyNowOut(Schema):
 
 
 class SwapIn(Schema):
-    incoming: Username = Field(min_length=1, max_length=150, description="换入人账号 / who takes the place")
+    incoming: Username | None = Field(
+        None,
+        min_length=1,
+        max_length=150,
+        description="换入人账号，省略时由审批人安排 / replacement; omitted: the approver names one",
+    )
     outgoing: Username | None = Field(None, min_length=1, max_length=150, description="换出人（默认本人）")
     reason: str = Field(min_length=1, max_length=300)
 
@@ -188,6 +193,12 @@ class SwapIn(Schema):
 class SwapDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=300)
+    incoming: Username | None = Field(
+        None,
+        min_length=1,
+        max_length=150,
+        description="换入人账号（申请未指定或另行安排时）/ the replacement, if named now",
+    )
 
 
 class SwapOut(Schema):
@@ -195,7 +206,7 @@ class SwapOut(Schema):
     shift_id: int
     region_code: str = Field(alias="shift.post.region_id")
     outgoing: PersonOut
-    incoming: PersonOut
+    incoming: PersonOut | None
     reason: str
     status: str
     requested_by_id: int
@@ -407,7 +418,7 @@ def list_swaps(request: HttpRequest, filters: Query[SwapFilter]) -> Any:
     "/duty/swaps/{swap_id}/decide", response=responses(SwapOut), summary="审批换班 / approve or refuse"
 )
 def decide_swap(request: HttpRequest, payload: SwapDecisionIn, swap_id: int = id_path()) -> Any:
-    services.decide_swap(current_user(request), swap_id, approve=payload.approve, note=payload.note)
+    services.decide_swap(current_user(request), swap_id, **payload.dict())
     return _swaps(request.user).get(pk=swap_id)
 
 

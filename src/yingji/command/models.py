@@ -118,8 +118,14 @@ class ShiftSwap(models.Model):
     outgoing = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="换出人"
     )
+    # Who takes the place; empty when the requester leaves it to the administrator, who names one on approval.
     incoming = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="换入人"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="换入人",
     )
     reason = models.CharField("原因", max_length=300)
     status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=REQUESTED)

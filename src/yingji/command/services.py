@@ -301,11 +301,26 @@ def swap_approvers(post: DutyPost) -> list[User]:
     return list(jobs.users_with_role_at(role, post.region))
 
 
+def _replacement(shift: Shift, username: Any) -> User:
+    """The person who is to take a place on the shift: of the bureau's duty staff, not on it yet."""
+    joining = (
+        eligible_people(shift.post).filter(username=username).first() if isinstance(username, str) else None
+    )
+    if joining is None:
+        raise InvalidInput("换入人须是本单位的管理员或值班员 / The replacement must be an administrator or "
+                           "duty officer of the bureau", details={"field": "incoming"})  # fmt: skip
+    if on_shift(joining, shift):
+        raise InvalidInput("换入人已在该班次 / The replacement is already on the shift",
+                           details={"field": "incoming"})  # fmt: skip
+    return joining
+
+
 @transaction.atomic
 def request_swap(
-    actor: User, shift_id: int, *, incoming: str, reason: str, outgoing: str | None = None
+    actor: User, shift_id: int, *, reason: str, incoming: str | None = None, outgoing: str | None = None
 ) -> ShiftSwap:
-    """Ask that `incoming` take `outgoing`'s place (the actor's own, unless an administrator names one)."""
+    """Ask that `incoming` take `outgoing`'s place (the actor's own, unless an administrator names one);
+    without `incoming` the administrator who approves names the replacement."""
     shift = Shift.objects.select_related("post__region").get_visible_or_404(actor, pk=shift_id)
     if not may_view(actor):
         raise Forbidden()
@@ -318,21 +333,13 @@ def request_swap(
         raise InvalidInput(
             "换出人不在该班次 / That person is not on the shift", details={"field": "outgoing"}
         )
-    joining = eligible_people(shift.post).filter(username=incoming).first()
-    if joining is None:
-        raise InvalidInput("换入人须是本单位的管理员或值班员 / The replacement must be an administrator or "
-                           "duty officer of the bureau", details={"field": "incoming"})  # fmt: skip
-    outgoing_user, incoming = leaving, joining
-    if on_shift(incoming, shift):
-        raise InvalidInput("换入人已在该班次 / The replacement is already on the shift",
-                           details={"field": "incoming"})  # fmt: skip
-    outgoing = outgoing_user
-    if shift.swaps.filter(status=ShiftSwap.REQUESTED, outgoing=outgoing).exists():
+    joining = _replacement(shift, incoming) if incoming is not None else None
+    if shift.swaps.filter(status=ShiftSwap.REQUESTED, outgoing=leaving).exists():
         raise Conflict("已有待审批的换班申请 / A swap for this place already waits for approval")
     swap = ShiftSwap.objects.create(
         shift=shift,
-        outgoing=outgoing,
-        incoming=incoming,
+        outgoing=leaving,
+        incoming=joining,
         reason=_text(reason, "reason", 300),
         requested_by=actor,
     )
@@ -343,7 +350,10 @@ def request_swap(
 
 def tell_swap_approvers(swap: ShiftSwap) -> int:
     """Put the request on the to-do lists of the post's administrators until it is decided."""
-    leaving, joining = (user.full_name or user.username for user in (swap.outgoing, swap.incoming))
+    leaving, joining = (
+        (user.full_name or user.username) if user is not None else "（待安排）"
+        for user in (swap.outgoing, swap.incoming)
+    )
     return jobs.notify(
         swap_approvers(swap.shift.post),
         f"换班申请：{swap.shift}",
@@ -360,8 +370,10 @@ def _swap_waits(swap: ShiftSwap) -> bool:
 
 
 @transaction.atomic
-def decide_swap(actor: User, swap_id: int, *, approve: bool, note: str = "") -> ShiftSwap:
-    """Approve (the shift then names the replacement) or refuse a swap."""
+def decide_swap(
+    actor: User, swap_id: int, *, approve: bool, note: str = "", incoming: str | None = None
+) -> ShiftSwap:
+    """Approve (the shift then names the replacement: the one asked for, or `incoming`) or refuse a swap."""
     swap = (
         ShiftSwap.objects.select_for_update()
         .select_related("shift__post__region")
@@ -377,6 +389,10 @@ def decide_swap(actor: User, swap_id: int, *, approve: bool, note: str = "") -> 
     if approve:
         if shift.ends_at <= timezone.now():
             raise Conflict("该班次已结束 / The shift is over")
+        if incoming is not None:
+            swap.incoming = _replacement(shift, incoming)
+        if swap.incoming is None:
+            raise InvalidInput("请指定换入人 / Name the replacement", details={"field": "incoming"})
         if on_shift(swap.incoming, shift) or not on_shift(swap.outgoing, shift):
             raise Conflict("班次人员已变化，请重新申请 / The shift changed since the request; ask again")
         shift_before = shift_state(shift)
@@ -393,7 +409,7 @@ def decide_swap(actor: User, swap_id: int, *, approve: bool, note: str = "") -> 
     audit.record(actor, f"shift_swap.{swap.status}", swap, before=before, after=audit.snapshot(swap))
     jobs.tasks_done(swap, APPROVE_SWAP_TASK)
     jobs.notify(
-        User.objects.filter(pk__in={swap.requested_by_id, swap.outgoing_id, swap.incoming_id}),
+        User.objects.filter(pk__in={swap.requested_by_id, swap.outgoing_id, swap.incoming_id} - {None}),
         f"换班申请{swap.get_status_display()}：{shift}",
         body=note,
         link=reverse("command:swaps"),

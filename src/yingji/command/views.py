@@ -310,7 +310,7 @@ def handover(request: HttpRequest, shift_id: int) -> HttpResponse:
 
 class SwapForm(forms.Form):
     outgoing = forms.ChoiceField(label=gettext_lazy("换出人"))
-    incoming = forms.ChoiceField(label=gettext_lazy("换入人"))
+    incoming = forms.ChoiceField(label=gettext_lazy("换入人"), required=False)
     reason = forms.CharField(label=gettext_lazy("原因"), max_length=300)
 
 
@@ -323,7 +323,7 @@ def swap_request(request: HttpRequest, shift_id: int) -> HttpResponse:
     form = SwapForm(request.POST or None)
     leaving = on if manages else [person for person in on if person.pk == user.pk]
     form.fields["outgoing"].choices = [(u.username, u.full_name or u.username) for u in leaving]
-    form.fields["incoming"].choices = [
+    form.fields["incoming"].choices = [("", _("由审批人安排"))] + [
         (u.username, u.full_name or u.username)
         for u in services.eligible_people(shift.post)
         if u.pk not in {person.pk for person in on}
@@ -334,7 +334,7 @@ def swap_request(request: HttpRequest, shift_id: int) -> HttpResponse:
             services.request_swap(
                 user,
                 shift.pk,
-                incoming=data["incoming"],
+                incoming=data["incoming"] or None,
                 reason=data["reason"],
                 outgoing=None if data["outgoing"] == user.username else data["outgoing"],
             )
@@ -362,6 +362,7 @@ def listed_swaps(user: Any, chosen: Mapping[str, str]) -> Any:
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
     note = forms.CharField(max_length=300, required=False)
+    incoming = forms.CharField(max_length=150, required=False)
 
 
 @login_required
@@ -374,6 +375,9 @@ def swaps(request: HttpRequest) -> HttpResponse:
     page = Paginator(found.order_by("-requested_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     for swap in page:
         swap.may_decide = swap.status == ShiftSwap.REQUESTED and services.may_manage(user, swap.shift.post)
+        if swap.may_decide and swap.incoming_id is None:
+            on = {swap.shift.leader_id, *swap.shift.officers.values_list("pk", flat=True)}
+            swap.candidates = [u for u in services.eligible_people(swap.shift.post) if u.pk not in on]
     return render(
         request,
         "command/swaps.html",
@@ -400,7 +404,11 @@ def swap_decide(request: HttpRequest, swap_id: int) -> HttpResponse:
         return redirect("command:swaps")
     try:
         services.decide_swap(
-            user, swap_id, approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"]
+            user,
+            swap_id,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+            incoming=form.cleaned_data["incoming"] or None,
         )
     except DomainError as error:
         if error.status == 404:

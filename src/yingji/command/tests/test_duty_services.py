@@ -253,3 +253,19 @@ def test_the_demo_has_one_missed_and_one_pending_check_in(demo: None) -> None:
     pending = CheckIn.objects.get(status=CheckIn.PENDING)
     assert pending.post.region_id == OTHER and pending.due_at > timezone.now()
     assert todos(pending, services.ANSWER_CHECKIN_TASK).exists()
+
+
+def test_a_swap_left_to_the_administrator_is_approved_with_the_replacement_named(county_admin: Any) -> None:
+    shift = _future_shift()
+    officer = shift.officers.order_by("pk").first()
+    swap = services.request_swap(officer, shift.pk, reason="家中有事")
+    assert swap.incoming is None
+    with pytest.raises(InvalidInput):
+        services.decide_swap(county_admin, swap.pk, approve=True)
+    free = next(
+        u
+        for u in services.eligible_people(shift.post).filter(role="duty_officer")
+        if u.username not in people_on(shift)
+    )
+    services.decide_swap(county_admin, swap.pk, approve=True, incoming=free.username)
+    assert free.username in people_on(shift) and officer.username not in people_on(shift)
