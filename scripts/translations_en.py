@@ -14,6 +14,7 @@ import polib
 
 ENGLISH: dict[str, str | tuple[str, str]] = {
     # 指挥调度: 值班值守 (command)
+    "由审批人安排": "Left to the approver",
     "未应答": "Missed",
     "特别重大": "Gravest",
     "值班值守": "Duty",
