@@ -132,7 +132,10 @@ def build_handovers_and_swaps(context: DemoContext) -> None:
     now = demo_clock().now
     if Handover.objects.exists():
         return
-    for post in DutyPost.objects.select_related("region").order_by("region_id"):
+    handovers: list[Handover] = []
+    matters: list[DutyMatter] = []
+    posts = list(DutyPost.objects.select_related("region").order_by("region_id"))
+    for post in posts:
         shifts = list(
             post.shifts.filter(ends_at__lte=now, starts_at__gte=now - timedelta(days=HANDOVER_DAYS))
             .select_related("pattern", "leader")
@@ -141,32 +144,45 @@ def build_handovers_and_swaps(context: DemoContext) -> None:
         )
         opened: list[DutyMatter] = []
         for index, shift in enumerate(shifts):
+            shift.post = post
             officers = list(shift.officers.all())
             writer = officers[0] if officers else shift.leader
             handed_at = shift.ends_at - timedelta(minutes=context.rng.randrange(5, 20))
             note = context.rng.choice(HANDOVER_NOTES).format(n=context.rng.randrange(2, 9))
-            handover = Handover.objects.create(
-                shift=shift, notes=note, written_by=writer, handed_at=handed_at
-            )
-            audit.record(DEMO_ACTOR, "handover.written", handover, after=audit.snapshot(handover))
+            handovers.append(Handover(shift=shift, notes=note, written_by=writer, handed_at=handed_at))
             if opened and index % 3 == 2:  # a later shift closes the oldest matter
                 matter = opened.pop(0)
-                before = audit.snapshot(matter)
                 matter.closed_in, matter.closed_by, matter.closed_at = shift, writer, handed_at
-                matter.save(update_fields=["closed_in", "closed_by", "closed_at"])
-                audit.record(
-                    DEMO_ACTOR, "duty_matter.closed", matter, before=before, after=audit.snapshot(matter)
-                )
             if index % 3 == 0:
-                matter = DutyMatter.objects.create(
+                matter = DutyMatter(
                     post=post,
                     text=OPEN_MATTERS[(index // 3 + int(post.region_id[-2:])) % len(OPEN_MATTERS)],
                     opened_in=shift,
                     opened_by=writer,
                     opened_at=handed_at,
                 )
-                audit.record(DEMO_ACTOR, "duty_matter.opened", matter, after=audit.snapshot(matter))
                 opened.append(matter)
+                matters.append(matter)
+    Handover.objects.bulk_create(handovers)
+    DutyMatter.objects.bulk_create(matters)
+    changes = [
+        audit.Change("handover.written", h, after=audit.snapshot(h), region=h.shift.post.region)
+        for h in handovers
+    ]
+    for matter in matters:
+        after = audit.snapshot(matter)
+        opened_state = {**after, "closed_in_id": None, "closed_by_id": None, "closed_at": None}
+        changes.append(
+            audit.Change("duty_matter.opened", matter, after=opened_state, region=matter.post.region)
+        )
+        if matter.closed_at is not None:
+            changes.append(
+                audit.Change(
+                    "duty_matter.closed", matter, before=opened_state, after=after, region=matter.post.region
+                )
+            )
+    audit.record_many(DEMO_ACTOR, changes)
+    for post in posts:
         _swaps(context, post, now)
 
 
