@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from yingji.calculators.api import router as calculators_router
+from yingji.command.api import router as command_router
+from yingji.command.calculators import router as accident_calculators_router
 from yingji.core import datebounds
 from yingji.core.api import router as core_router
 from yingji.core.api_common import DATE_OUT_OF_RANGE
@@ -64,6 +66,7 @@ api = YingjiAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", calculators_router)
+api.add_router("/", accident_calculators_router)
 api.add_router("/", enterprises_router)
 api.add_router("/", risks_router)
 api.add_router("/", hazards_router)
@@ -76,6 +79,7 @@ api.add_router("/", warnings_coverage_router)
 api.add_router("/", messaging_router)
 api.add_router("/", routing_router)
 api.add_router("/", materials_router)
+api.add_router("/", command_router)
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "yingji.warnings",
     "yingji.calculators",
     "yingji.materials",
+    "yingji.command",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("warnings/", include("yingji.warnings.urls.staff")),
     path("public/warnings/", include("yingji.warnings.urls.public")),
     path("cap/", include("yingji.warnings.urls.cap")),
+    path("duty/", include("yingji.command.urls")),
     path("", include("yingji.core.urls")),
 ]
 

@@ -30,10 +30,14 @@ DeadlineHandler = Callable[[Deadline, datetime], None]
 Sender = Callable[[Notification], None]
 PeriodicCheck = Callable[[datetime], int]
 StillWaiting = Callable[[Any], bool]
+# (region, moment) → the ids of the people on shift at the region's duty room then, or None when no
+# rota covers that moment there (the command domain registers one; ADR 0038).
+OnDutyResolver = Callable[[Region, datetime], "list[int] | None"]
 _handlers: dict[str, DeadlineHandler] = {}
 _senders: dict[str, Sender] = {}
 _periodic_checks: dict[str, PeriodicCheck] = {}
 _tasks: dict[str, StillWaiting] = {}
+_on_duty_resolvers: list[OnDutyResolver] = []
 
 
 def deadline_handler(kind: str) -> Callable[[DeadlineHandler], DeadlineHandler]:
@@ -248,6 +252,51 @@ def tasks_done_for(
 def users_with_role_at(role: str, region: Region) -> models.QuerySet[User]:
     """The active users of `role` who work at exactly `region` (e.g. the county admins of a county)."""
     return User.objects.filter(role=role, region=region, is_active=True)
+
+
+def on_duty_resolver(resolver: OnDutyResolver) -> OnDutyResolver:
+    """Register how to tell who is on shift at a region's duty room (the duty rota, ADR 0038)."""
+    _on_duty_resolvers.append(resolver)
+    return resolver
+
+
+def on_duty_ids(region: Region, at: datetime | None = None) -> list[int] | None:
+    """The ids of the people on shift at `region` at `at` (now), or None when no rota covers it."""
+    moment = at or timezone.now()
+    for resolver in _on_duty_resolvers:
+        found = resolver(region, moment)
+        if found is not None:
+            return found
+    return None
+
+
+def on_duty_or_role(
+    region: Region,
+    roles_in_order: Iterable[str],
+    *,
+    on_shift_roles: Iterable[str] | None = None,
+    at: datetime | None = None,
+) -> list[User]:
+    """Who is told at `region`: the people on shift there now (those of `on_shift_roles` if given),
+    else, when no rota covers the moment or none of the shift qualifies, the users of the first of
+    `roles_in_order` that `region` has (as before rotas: its duty officers, else its administrators).
+
+    Every notification that goes "to the duty room" (an alarm, a warning to approve, a check-in, an
+    incident) chooses its recipients here, so the rota drives them all the same way.
+    """
+    ids = on_duty_ids(region, at)
+    if ids:
+        people = User.objects.filter(pk__in=ids, is_active=True).order_by("pk")
+        if on_shift_roles is not None:
+            people = people.filter(role__in=list(on_shift_roles))
+        found = list(people)
+        if found:
+            return found
+    for role in roles_in_order:
+        found = list(users_with_role_at(role, region).order_by("pk"))
+        if found:
+            return found
+    return []
 
 
 # Running ----------------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ VIEW_MATERIALS = "view_materials"  # 应急物资: catalog, reserves, stock, req
 MANAGE_MATERIALS = "manage_materials"  # keep reserves: warehouses, ledger, stocktakes, agreements, carriers
 REQUEST_MATERIALS = "request_materials"  # ask for materials, and receive what was sent
 APPROVE_MATERIAL_REQUESTS = "approve_material_requests"  # approve, allocate and dispatch (owner of the stock)
+VIEW_DUTY = "view_duty"  # the duty rota, handovers, swaps and check-ins of the region (值班值守)
+MANAGE_DUTY = "manage_duty"  # draw up the rota, approve or refuse swaps
+SEND_CHECKINS = "send_checkins"  # check the counties' duty rooms (查岗); only accounts of the city may
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -52,7 +55,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_MATERIALS: _ADMINS,
     REQUEST_MATERIALS: _ADMINS | {DUTY_OFFICER},
     APPROVE_MATERIAL_REQUESTS: _ADMINS,
+    VIEW_DUTY: _ADMINS | {DUTY_OFFICER},
+    MANAGE_DUTY: _ADMINS,
+    SEND_CHECKINS: _ADMINS | {DUTY_OFFICER},
 }
+# Who may stand a shift: the leader on duty (带班领导) and the duty officers are a bureau's
+# administrators and duty officers.
+DUTY_ROLES = _ADMINS | {DUTY_OFFICER}
 
 # Which roles an administrator may give to the accounts they create.
 ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {

@@ -456,9 +456,10 @@ def recipients_at_tier(sensor: Sensor, tier: int, cache: RecipientCache | None =
 
 
 def _recipients_at_tier(sensor: Sensor, tier: int) -> list[User]:
-    """Who is told at a tier: enterprise officers (or site staff), county duty officers, city duty officers.
+    """Who is told at a tier: enterprise officers (or site staff), the county's duty room, the city's.
 
-    Where a county or the city has no duty officer account, its administrators are told instead.
+    A duty room's people are those on shift by its rota; where no rota covers the moment, its duty
+    officers, and where it has no duty officer account, its administrators (core.jobs.on_duty_or_role).
     """
     if tier == ENTERPRISE_TIER:
         if sensor.enterprise_id is not None:
@@ -470,11 +471,8 @@ def _recipients_at_tier(sensor: Sensor, tier: int) -> list[User]:
     region = sensor.region.ancestor_at(level)
     if region is None:
         return []
-    duty = list(jobs.users_with_role_at(roles.DUTY_OFFICER, region))
-    if duty:
-        return duty
     admin_role = roles.COUNTY_ADMIN if tier == COUNTY_TIER else roles.CITY_ADMIN
-    return list(jobs.users_with_role_at(admin_role, region))
+    return jobs.on_duty_or_role(region, (roles.DUTY_OFFICER, admin_role))
 
 
 def _tell(

@@ -159,11 +159,10 @@ def draft_from_alarm(alarm: Alarm, now: datetime) -> EarlyWarning | None:
 
 
 def _tell_duty_officers(warning: EarlyWarning) -> None:
-    """Put the draft on the county duty officers' to-do lists (a raised draft replaces its earlier to-do)."""
+    """Put the draft on the to-do lists of the county's duty room: its shift, else its duty officers
+    (a raised draft replaces its earlier to-do)."""
     county = warning.region
-    officers = list(jobs.users_with_role_at(roles.DUTY_OFFICER, county)) or list(
-        jobs.users_with_role_at(roles.COUNTY_ADMIN, county)
-    )
+    officers = jobs.on_duty_or_role(county, (roles.DUTY_OFFICER, roles.COUNTY_ADMIN))
     jobs.tasks_done(warning, CHECK_DRAFT_TASK)
     jobs.notify(
         officers,

@@ -420,10 +420,21 @@ def _is_a_draft(warning: EarlyWarning) -> bool:
     return warning.status == EarlyWarning.DRAFT
 
 
+def told_to_approve(warning: EarlyWarning) -> list[User]:
+    """Whom the warning's approval is put to: those of its approvers on shift at the approving bureau's
+    duty room now (the leader on duty, 带班领导), else all of them (core.jobs.on_duty_or_role)."""
+    if approver_tier_for(warning) == lifecycle.COUNTY:
+        region, role = warning.region, roles.COUNTY_ADMIN
+    else:
+        region, role = warning.region.ancestor_at("city") or warning.region, roles.CITY_ADMIN
+    return jobs.on_duty_or_role(region, (role,), on_shift_roles=(role,))
+
+
 def tell_approvers(warning: EarlyWarning) -> None:
-    """Put the warning on its approvers' to-do lists until it is published, returned or cancelled."""
+    """Put the warning on the to-do lists of its approvers on duty until it is published, returned or
+    cancelled."""
     jobs.notify(
-        approvers_of(warning),
+        told_to_approve(warning),
         f"待审批预警：{warning.headline}",
         body=f"{warning.region.name} {warning.get_level_display()}",
         link=f"/warnings/{warning.pk}/",

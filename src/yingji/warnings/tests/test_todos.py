@@ -7,7 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from yingji.core.models import Notification, User
+from yingji.core import jobs
+from yingji.core.models import Notification, Region, User
 from yingji.monitoring import alarms
 from yingji.monitoring.models import Alarm, Sensor
 from yingji.warnings import services
@@ -71,9 +72,14 @@ def test_a_platform_draft_is_the_duty_officers_to_do_until_submitted(demo: None)
     )  # fmt: skip
     alarms._tell_listeners([alarm], now)
     draft = EarlyWarning.objects.get(source_key=f"monitoring.alarm:{alarm.pk}")
-    officers = set(
-        User.objects.filter(role="duty_officer", region_id=COUNTY).values_list("username", flat=True)
+    # The county's duty room: the people on shift by its rota (ADR 0038), else its duty officers.
+    on_duty = jobs.on_duty_ids(Region.objects.get(code=COUNTY))
+    people = (
+        User.objects.filter(pk__in=on_duty)
+        if on_duty
+        else User.objects.filter(role="duty_officer", region_id=COUNTY)
     )
+    officers = set(people.values_list("username", flat=True))
     assert officers and todos(draft, services.CHECK_DRAFT_TASK) == dict.fromkeys(officers, True)
 
     services.submit(user(f"demo-duty-{COUNTY}"), draft.pk)

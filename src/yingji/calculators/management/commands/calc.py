@@ -1,5 +1,5 @@
-"""`yingji calc gb18218|lec|ls|rain-signal`: read the API's JSON input on stdin, write its JSON answer
-on stdout.
+"""`yingji calc gb18218|lec|ls|rain-signal|accident-grade|accident-deadlines`: read the API's JSON input
+on stdin, write its JSON answer on stdout.
 
 Bad input prints the same bilingual message the API would give on stderr and exits with status 2.
 """
@@ -24,6 +24,12 @@ from yingji.calculators.api import (
     calculate_ls,
     calculate_rain_signal,
 )
+from yingji.command.calculators import (
+    CalcAccidentDeadlinesIn,
+    CalcAccidentGradeIn,
+    calculate_accident_deadlines,
+    calculate_accident_grade,
+)
 from yingji.core.errors import DomainError
 
 CALCULATORS: dict[str, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
@@ -31,6 +37,8 @@ CALCULATORS: dict[str, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
     "lec": (CalcLecIn, calculate_lec),
     "ls": (CalcLsIn, calculate_ls),
     "rain-signal": (CalcRainSignalIn, calculate_rain_signal),
+    "accident-grade": (CalcAccidentGradeIn, calculate_accident_grade),
+    "accident-deadlines": (CalcAccidentDeadlinesIn, calculate_accident_deadlines),
 }
 BAD_INPUT = 2
 
@@ -52,8 +60,8 @@ def _validation_message(error: ValidationError) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Run a standard's calculator (GB 18218-2018, LEC, LS, rainstorm signal) on JSON from stdin; "
-        "answer JSON on stdout."
+        "Run a standard's calculator (GB 18218-2018, LEC, LS, rainstorm signal, Order 493 accidents) "
+        "on JSON from stdin; answer JSON on stdout."
     )
     requires_system_checks: list[str] = []
     stealth_options = ("stdin",)

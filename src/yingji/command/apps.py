@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CommandConfig(AppConfig):
+    """Command and dispatch (指挥调度): so far the duty rota that decides who is told, and the accident
+    grading and reporting clocks of 国务院令第493号; incidents and dispatch come next."""
+
+    name = "yingji.command"
+    label = "command"
+    verbose_name = "指挥调度"
+
+    def ready(self) -> None:
+        from yingji.command import demo, registrations, services  # noqa: F401
+
+        registrations.register_all()

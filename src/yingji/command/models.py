@@ -1,0 +1,238 @@
+"""The duty rota (值班值守): each bureau's duty room, its shifts and the people on them, swaps,
+handovers with the matters they carry over, and the city's check-ins (查岗) of the counties."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.models import Organization, Region
+from yingji.core.scoping import ScopedQuerySet
+
+DEFAULT_CHECKIN_MINUTES = 30  # a phone or inbox check-in is answered within half an hour
+
+
+class DutyPost(models.Model):
+    """The duty room (值班室) of one bureau, the city's or a county's: its phone and its rules."""
+
+    region = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="duty_post")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField("值班室", max_length=100)
+    phone = models.CharField("值班电话", max_length=32, blank=True)
+    # How long the post has to answer a check-in from the city before it counts as missed.
+    checkin_minutes = models.PositiveSmallIntegerField(
+        "查岗应答时限（分钟）", default=DEFAULT_CHECKIN_MINUTES
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["region_id"]
+        verbose_name = "值班室"
+        verbose_name_plural = "值班室"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShiftPattern(models.Model):
+    """A kind of shift of a post (白班 08:00–20:00, 夜班 20:00–08:00 the next morning, or custom)."""
+
+    post = models.ForeignKey(DutyPost, on_delete=models.CASCADE, related_name="patterns")
+    name = models.CharField("班次", max_length=20)
+    starts = models.TimeField("开始")
+    ends = models.TimeField("结束")  # at or before `starts`: the shift ends the next day
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["post_id", "position", "starts"]
+        verbose_name = "班次"
+        verbose_name_plural = "班次"
+        constraints = [models.UniqueConstraint(fields=["post", "name"], name="pattern_name_per_post")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return self.ends <= self.starts
+
+
+class Shift(models.Model):
+    """One shift of one day: its leader on duty (带班领导) and duty officers, users of the post's bureau."""
+
+    post = models.ForeignKey(DutyPost, on_delete=models.PROTECT, related_name="shifts")
+    pattern = models.ForeignKey(ShiftPattern, on_delete=models.PROTECT, related_name="shifts")
+    day = models.DateField("日期")  # the day the shift starts (Beijing)
+    starts_at = models.DateTimeField("开始")
+    ends_at = models.DateTimeField("结束")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_shifts", verbose_name="带班领导"
+    )
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="duty_shifts", verbose_name="值班员"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["-starts_at", "post_id"]  # the latest first
+        verbose_name = "值班"
+        verbose_name_plural = "值班"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "pattern", "day"], name="one_shift_per_pattern_day")
+        ]
+        indexes = [models.Index(fields=["post", "starts_at"], name="shift_by_post_start")]
+
+    def __str__(self) -> str:
+        return f"{self.post.name} {self.day:%Y-%m-%d} {self.pattern.name}"
+
+
+class ShiftSwap(models.Model):
+    """A request that someone else take one person's place on a shift, approved or refused by an admin."""
+
+    REQUESTED = "requested"  # waits for an administrator of the post
+    APPROVED = "approved"  # the shift now names the replacement
+    REFUSED = "refused"  # the shift is unchanged
+    CANCELLED = "cancelled"  # withdrawn by the requester, or the shift began before a decision
+    STATUS_CHOICES = [
+        (REQUESTED, _("待审批")),
+        (APPROVED, _("已批准")),
+        (REFUSED, _("已拒绝")),
+        (CANCELLED, _("已撤回")),
+    ]
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="swaps")
+    outgoing = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="换出人"
+    )
+    # Who takes the place; empty when the requester leaves it to the administrator, who names one on approval.
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="换入人",
+    )
+    reason = models.CharField("原因", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "shift__post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "换班申请"
+        verbose_name_plural = "换班申请"
+
+    def __str__(self) -> str:
+        return f"换班 {self.shift_id}: {self.outgoing_id} → {self.incoming_id}"
+
+
+class Handover(models.Model):
+    """The handover (交接班) at the end of a shift: what happened and what the next shift must know."""
+
+    shift = models.OneToOneField(Shift, on_delete=models.CASCADE, related_name="handover")
+    notes = models.TextField("交班情况", max_length=2000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_at = models.DateTimeField("交班时间", default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "shift__post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["-handed_at"]
+        verbose_name = "交接班记录"
+        verbose_name_plural = "交接班记录"
+
+    def __str__(self) -> str:
+        return f"交接班 {self.shift_id}"
+
+
+class DutyMatter(models.Model):
+    """An open matter (待办事项) a shift hands to the next, carried over until a shift closes it."""
+
+    post = models.ForeignKey(DutyPost, on_delete=models.PROTECT, related_name="matters")
+    text = models.CharField("事项", max_length=300)
+    opened_in = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="opened_matters")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_in = models.ForeignKey(
+        Shift, on_delete=models.PROTECT, null=True, blank=True, related_name="closed_matters"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        verbose_name = "交办事项"
+        verbose_name_plural = "交办事项"
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CheckIn(models.Model):
+    """A check-in (查岗) the city sends to a county's duty room, to be answered within its time."""
+
+    PENDING = "pending"  # sent, waiting for the county's answer
+    ANSWERED = "answered"  # answered in time
+    MISSED = "missed"  # not answered by due_at (recorded by the deadline)
+    STATUS_CHOICES = [(PENDING, _("待应答")), (ANSWERED, _("已应答")), (MISSED, _("未应答"))]
+
+    post = models.ForeignKey(DutyPost, on_delete=models.PROTECT, related_name="checkins")
+    question = models.CharField("查岗内容", max_length=200)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField("发出时间", default=timezone.now)
+    due_at = models.DateTimeField("应答时限")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField("应答时间", null=True, blank=True)
+    answer = models.CharField("应答内容", max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "post__region"
+    scope_organization_field = None
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = "查岗"
+        verbose_name_plural = "查岗"
+        indexes = [models.Index(fields=["status", "due_at"], name="checkin_status_due")]
+
+    def __str__(self) -> str:
+        return f"查岗 {self.post.name} {timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}"
