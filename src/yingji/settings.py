@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yingji.monitoring",
     "yingji.warnings",
     "yingji.calculators",
+    "yingji.resources",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,10 @@ MANAGE_USERS = "manage_users"
 MANAGE_ORGANIZATIONS = "manage_organizations"
 MANAGE_API_KEYS = "manage_api_keys"
 VIEW_AUDIT = "view_audit"
+# Emergency resources (teams, equipment, shelters, helipads): who keeps the registers of their region,
+# who changes a team's readiness and counts people in and out of shelters (the command center too).
+MANAGE_RESOURCES = "manage_resources"
+DISPATCH_RESOURCES = "dispatch_resources"
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -44,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_ORGANIZATIONS: _ADMINS,
     MANAGE_API_KEYS: _ADMINS,
     VIEW_AUDIT: _ADMINS,
+    MANAGE_RESOURCES: _ADMINS,
+    DISPATCH_RESOURCES: _ADMINS | {DUTY_OFFICER},
 }
 
 # Which roles an administrator may give to the accounts they create.
