@@ -7,7 +7,7 @@ shelter with room without signing in (`/public/shelters/nearest`).
 """
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -427,9 +427,14 @@ class HelipadPatch(Schema):
     note: str | None = Field(None, max_length=200)
 
 
+# Query parameters arrive as text: plain bounded numbers here (a body's coordinates are `Longitude`).
+QueryLongitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="经度 / longitude")]
+QueryLatitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="纬度 / latitude")]
+
+
 class NearestQuery(Schema):
-    lon: Longitude
-    lat: Latitude
+    lon: QueryLongitude
+    lat: QueryLatitude
     kind: str = Field(max_length=20, description="team | shelter | equipment | vehicle | warehouse …")
     capability: str | None = Field(None, max_length=24, description="队伍类别、装备类别或场所类型")
     item: str | None = Field(None, max_length=7, description="GB/T 38565 物资编码（仓库）")
@@ -781,8 +786,8 @@ def find_nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
 )
 def public_nearest_shelters(
     request: HttpRequest,
-    lon: Longitude,
-    lat: Latitude,
+    lon: QueryLongitude,
+    lat: QueryLatitude,
     limit: int = Query(3, ge=1, le=10),  # type: ignore[call-overload]
 ) -> Any:
     return [

@@ -238,6 +238,7 @@ class Builder:
         headcount: int,
         where: tuple[float, float] | None = None,
         address: str = "",
+        region: str = "",
     ) -> None:
         rng = self.rng("team", name)
         lon, lat = where or self.near_seat(county, rng)
@@ -246,7 +247,7 @@ class Builder:
             Team(
                 name=name,
                 kind=kind,
-                region_id=county,
+                region_id=region or county,
                 address=address or f"{self.counties[county].name}",
                 organization_id=organization if isinstance(organization, int) else organization.pk,
                 longitude=lon,
@@ -333,6 +334,7 @@ class Builder:
                 15,
                 where=(enterprise.longitude, enterprise.latitude),
                 address=enterprise.name,
+                region=enterprise.region_id,
             )
 
     def write_teams(self) -> list[Team]:
