@@ -17,6 +17,7 @@ from yingji.core.api import router as core_router
 from yingji.core.api_common import DATE_OUT_OF_RANGE
 from yingji.core.errors import DomainError
 from yingji.enterprises.api import router as enterprises_router
+from yingji.geography.api import router as routing_router
 from yingji.hazards.api import router as hazards_router
 from yingji.majorhazards.api import router as majorhazards_router
 from yingji.messaging.api import router as messaging_router
@@ -73,6 +74,7 @@ api.add_router("/", warnings_cap_router)
 api.add_router("/", warnings_delivery_router)
 api.add_router("/", warnings_coverage_router)
 api.add_router("/", messaging_router)
+api.add_router("/", routing_router)
 api.add_router("/", resources_router)
 
 _STATUS_CODES = {

@@ -58,6 +58,17 @@ def env_mapping(name: str, default: dict[str, str]) -> dict[str, str]:
     return mapping
 
 
+def env_float_mapping(name: str, default: dict[str, float]) -> dict[str, float]:
+    """`key=number,key=number` over the default, e.g. ROADS_SPEEDS=motorway=110,trunk=90."""
+    mapping = dict(default)
+    for key, value in env_mapping(name, {}).items():
+        try:
+            mapping[key] = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}: {key}={value!r} is not a number") from None
+    return mapping
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -9,6 +9,7 @@ from pathlib import Path
 from yingji.config import (
     env_bool,
     env_float,
+    env_float_mapping,
     env_int,
     env_list,
     env_mapping,
@@ -234,6 +235,27 @@ WARNINGS_SUBSCRIBE_WINDOW_SECONDS = env_int("WARNINGS_SUBSCRIBE_WINDOW_SECONDS",
 WARNINGS_SUBSCRIBE_REQUESTS_PER_CLIENT = env_int("WARNINGS_SUBSCRIBE_REQUESTS_PER_CLIENT", 20)
 WARNINGS_SUBSCRIBE_CODES_PER_NUMBER = env_int("WARNINGS_SUBSCRIBE_CODES_PER_NUMBER", 5)
 WARNINGS_SUBSCRIBE_CHECKS_PER_CLIENT = env_int("WARNINGS_SUBSCRIBE_CHECKS_PER_CLIENT", 50)
+
+# Roads and travel time (docs/roads.md, geography/roads): assumptions, all configurable.
+# Speed by OSM highway class (km/h; `_link` classes like their parent), e.g. ROADS_SPEEDS=motorway=110.
+ROADS_SPEEDS = env_float_mapping(
+    "ROADS_SPEEDS", {"motorway": 100.0, "trunk": 80.0, "primary": 60.0, "secondary": 50.0, "tertiary": 40.0}
+)
+ROADS_OTHER_KMH = env_float("ROADS_OTHER_KMH", 30.0)  # any other class (residential, unclassified, track…)
+# An edge with neither class nor maxspeed: the bundled graph, whose edges are the major roads only.
+ROADS_DEFAULT_KMH = env_float("ROADS_DEFAULT_KMH", 60.0)
+# Road length over straight length: the bundled graph's edges are straight lines between junctions.
+ROADS_WINDING_BUNDLED = env_float("ROADS_WINDING_BUNDLED", 1.25)
+ROADS_WINDING_DETAILED = env_float("ROADS_WINDING_DETAILED", 1.0)  # default of `yingji roads load FILE`
+# A point joins the graph through its k nearest nodes, straight line × ROADS_ACCESS_WINDING at this speed.
+ROADS_ACCESS_KMH = env_float("ROADS_ACCESS_KMH", 30.0)
+ROADS_ACCESS_WINDING = env_float("ROADS_ACCESS_WINDING", 1.25)
+ROADS_ACCESS_NODES = env_int("ROADS_ACCESS_NODES", 3)
+# Two points at most this far apart (km) may also be joined by that straight leg alone, when quicker.
+ROADS_DIRECT_KM = env_float("ROADS_DIRECT_KM", 10.0)
+# The plan's one-hour aviation rescue: helicopter cruise speed and the time before take-off.
+ROADS_AIR_CRUISE_KMH = env_float("ROADS_AIR_CRUISE_KMH", 200.0)
+ROADS_AIR_DISPATCH_MINUTES = env_float("ROADS_AIR_DISPATCH_MINUTES", 15.0)
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

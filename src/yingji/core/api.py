@@ -26,6 +26,7 @@ from yingji.core.api_common import (
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
 from yingji.core.models import AuditEntry, Credential, Notification, Organization, Region, User
 from yingji.core.registry import county_counts, map_layers_for
+from yingji.core.scoping import scope_for
 
 router = Router(auth=AUTH)
 
@@ -255,11 +256,14 @@ ORGANIZATION_COLUMNS = ("id", "name", "kind", "sector", "parent_id", "phone", "a
 def list_organizations(
     request: HttpRequest, filters: Query[OrganizationFilter], page: Query[Page.Input]
 ) -> Any:
-    organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
-    if filters.kind:
-        organizations = organizations.filter(kind=filters.kind)
-    rows = organizations.order_by("id").values(*ORGANIZATION_COLUMNS, region_code=F("region_id"))
-    return page_of_rows(rows, page)
+    def rows() -> Any:
+        organizations = region_filter(Organization.objects.visible_to(request.user), filters.region)
+        if filters.kind:
+            organizations = organizations.filter(kind=filters.kind)
+        return organizations.order_by("id").values(*ORGANIZATION_COLUMNS, region_code=F("region_id"))
+
+    shape = ("core.organizations", scope_for(request.user), filters.region, filters.kind)
+    return page_of_rows(rows, page, shape=shape)
 
 
 @router.get("/organizations/{organization_id}", response=responses(OrganizationOut), tags=["organizations"])

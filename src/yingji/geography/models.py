@@ -41,3 +41,36 @@ class PopulationGrid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.rows}×{self.cols}"
+
+
+class RoadGraph(models.Model):
+    """The road network that travel times are searched on (geography/roads): one row, replaced whole.
+
+    Stored as arrays like the population grid (decision 0032): little-endian float64 node longitudes
+    and latitudes; per edge int32 end nodes, float64 length in km (straight, before the winding
+    factor), int16 index into `classes` (−1: no class) and float32 maxspeed in km/h (NaN: none).
+    Speeds come from the settings when the network is built, so a changed speed needs no reload.
+    """
+
+    name = models.CharField("名称", max_length=200)
+    source = models.TextField("来源", blank=True)
+    winding_factor = models.FloatField("曲折系数")
+    node_count = models.PositiveIntegerField("节点数")
+    edge_count = models.PositiveIntegerField("路段数")
+    total_km = models.FloatField("总里程（千米）")
+    classes = models.JSONField(default=list)
+    lon = models.BinaryField()
+    lat = models.BinaryField()
+    edge_a = models.BinaryField()
+    edge_b = models.BinaryField()
+    edge_km = models.BinaryField()
+    edge_class = models.BinaryField()
+    edge_maxspeed = models.BinaryField()
+    loaded_at = models.DateTimeField("载入时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "路网"
+        verbose_name_plural = "路网"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.node_count} 节点 / {self.edge_count} 路段"

@@ -52,3 +52,38 @@ def test_the_count_is_the_lists_whole_length_on_every_page(api_client: Any, coun
         assert body["count"] == total, query
     whole = client.get("/api/v1/organizations", {"limit": 1000}).json()
     assert len(whole["items"]) == total  # a first page that is not full is not counted again
+
+
+def test_the_compiled_list_reads_the_database_as_it_is_now(api_client: Any, county_admin: Any) -> None:
+    """Only the SQL is kept per scope and filter, never a result: a new organization shows at once."""
+    client = api_client(county_admin)
+    before = client.get("/api/v1/organizations", {"limit": 1000}).json()
+    added = Organization.objects.create(
+        name="忻府区新设单位",
+        kind=Organization.objects.filter(pk=before["items"][0]["id"]).get().kind,
+        region=Region.objects.get(code="140902"),
+    )
+    after = client.get("/api/v1/organizations", {"limit": 1000}).json()
+    assert after["count"] == before["count"] + 1
+    assert after["items"][-1]["id"] == added.pk and after["items"][-1]["name"] == "忻府区新设单位"
+
+
+def test_each_filter_and_scope_has_its_own_compiled_list(
+    api_client: Any, county_admin: Any, other_county_admin: Any, city_admin: Any
+) -> None:
+    city = api_client(city_admin)
+    whole = city.get("/api/v1/organizations", {"limit": 1000}).json()
+    in_county = city.get("/api/v1/organizations", {"limit": 1000, "region": "140921"}).json()
+    kind = whole["items"][0]["kind"]
+    of_kind = city.get("/api/v1/organizations", {"limit": 1000, "kind": kind}).json()
+    assert 0 < in_county["count"] < whole["count"]
+    assert {item["kind"] for item in of_kind["items"]} == {kind}
+    assert (
+        of_kind["count"]
+        == Organization.objects.filter(region__path__startswith="140000/140900/", kind=kind).count()
+    )
+    ids_a = {item["id"] for item in api_client(county_admin).get("/api/v1/organizations").json()["items"]}
+    ids_b = {
+        item["id"] for item in api_client(other_county_admin).get("/api/v1/organizations").json()["items"]
+    }
+    assert ids_a and ids_b and not ids_a & ids_b
