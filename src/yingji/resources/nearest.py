@@ -18,7 +18,9 @@ from django.urls import reverse
 
 from yingji.core.errors import InvalidInput
 from yingji.core.registry import NearestSearch, ResourceCandidate, register_resource_source, resource_sources
-from yingji.geography import areas
+from yingji.geography import areas, roads
+from yingji.geography.roads import RoadNetwork
+from yingji.geography.roads.service import check_covered
 from yingji.resources import kinds
 from yingji.resources.models import Equipment, Shelter, Team
 
@@ -50,45 +52,42 @@ class Nearest:
         }
 
 
-def _roads() -> Any:
-    from yingji.geography import roads
-
-    return roads
+def _network(network: RoadNetwork | None = None) -> RoadNetwork:
+    return network if network is not None else roads.network()
 
 
-def check_point(longitude: float, latitude: float) -> None:
-    """A 400 for a point the road network does not cover (outside its extent)."""
-    network = _roads().network()
-    if not network.covers((longitude, latitude)):
-        raise InvalidInput(
-            "该位置不在路网覆盖范围内 / The point is outside the area the road network covers",
-            code="outside_network",
-            details={"field": "lon"},
-        )
+def check_point(longitude: float, latitude: float, network: RoadNetwork | None = None) -> None:
+    """A 400 `outside_network` for a point the road network does not cover."""
+    check_covered(_network(network), (longitude, latitude), "lon")
 
 
-def rank(point: tuple[float, float], candidates: list[ResourceCandidate], limit: int) -> list[Nearest]:
-    """The `limit` candidates reached soonest by road from `point`, soonest first (unreachable: left out)."""
+def rank(
+    point: tuple[float, float],
+    candidates: list[ResourceCandidate],
+    limit: int,
+    network: RoadNetwork | None = None,
+) -> list[Nearest]:
+    """The `limit` candidates reached soonest by road from `point`, soonest first (unreachable: left out).
+
+    The network's bounded search (`RoadNetwork.nearest`) looks only as far as the `limit`-th needs.
+    """
     if not candidates:
         return []
-    trips = _roads().network().trips_from(point, [(c.longitude, c.latitude) for c in candidates])
-    straight = areas.haversine_km(
-        point[0],
-        point[1],
-        np.array([c.longitude for c in candidates]),
-        np.array([c.latitude for c in candidates]),
-    )
-    found = [
-        Nearest(candidate, trip.minutes, trip.km, float(straight[index]))
-        for index, (candidate, trip) in enumerate(zip(candidates, trips, strict=True))
-        if trip is not None
+    places = np.array([(c.longitude, c.latitude) for c in candidates], dtype=np.float64)
+    found = _network(network).nearest(point, places, count=limit)
+    straight = areas.haversine_km(point[0], point[1], places[:, 0], places[:, 1])
+    return [
+        Nearest(candidates[index], trip.minutes, trip.km, float(straight[index])) for index, trip in found
     ]
-    found.sort(key=lambda item: (item.minutes, item.straight_km, item.candidate.id))
-    return found[:limit]
 
 
 def nearest(
-    user: Any, point: tuple[float, float], kind: str, search: NearestSearch | None = None, limit: int = 5
+    user: Any,
+    point: tuple[float, float],
+    kind: str,
+    search: NearestSearch | None = None,
+    limit: int = 5,
+    network: RoadNetwork | None = None,
 ) -> list[Nearest]:
     """The `limit` resources of `kind` that `user` may see and that meet `search`, nearest by road time.
 
@@ -101,9 +100,9 @@ def nearest(
             code="unknown_kind",
             details={"field": "kind", "kinds": sorted(resource_sources())},
         )
-    check_point(*point)
+    check_point(*point, network=network)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    return rank(point, source(user, search or NearestSearch()), limit)
+    return rank(point, source(user, search or NearestSearch()), limit, network)
 
 
 # Sources ---------------------------------------------------------------------------------------

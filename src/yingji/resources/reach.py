@@ -16,6 +16,8 @@ from typing import Any
 
 from yingji.core.models import Region
 from yingji.core.registry import counties_for
+from yingji.geography import roads
+from yingji.geography.roads import RoadNetwork
 from yingji.resources import kinds, nearest
 from yingji.resources.models import Helipad, Shelter, Team
 
@@ -39,12 +41,6 @@ def _remember(key: Any, compute: Any) -> Any:
             _cache.clear()
         _cache[key] = value
     return value
-
-
-def _roads() -> Any:
-    from yingji.geography import roads
-
-    return roads
 
 
 @dataclass(frozen=True)
@@ -80,8 +76,8 @@ class Reach:
         }
 
 
-def _county_population(user: Any) -> dict[str, int]:
-    return dict(counties_for(user).values_list("code", "population"))
+def _county_names(user: Any) -> dict[str, str]:
+    return dict(counties_for(user).values_list("code", "name"))
 
 
 def _styled_isochrones(collection: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +90,11 @@ def _styled_isochrones(collection: dict[str, Any]) -> dict[str, Any]:
         properties.update(
             {
                 "label": None,
-                "popup": [f"{minutes} 分钟可达"],
-                "style": {"color": colors.get(minutes, "#2f6fde"), "weight": 1, "fillOpacity": 0.18},
+                "popup": [
+                    f"{int(properties.get('from_minutes', 0))}–{minutes} 分钟",
+                    f"{properties.get('people', 0)} 人",
+                ],
+                "style": {"color": colors.get(minutes, "#2f6fde"), "weight": 1, "fillOpacity": 0.25},
                 "url": None,
             }
         )
@@ -105,18 +104,19 @@ def _styled_isochrones(collection: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def reach_from(origins: list[tuple[float, float]], people_by_county: dict[str, int]) -> Reach:
-    """The population within 15/30/60 minutes of `origins` (within the given counties)."""
-    total = sum(people_by_county.values())
-    if not origins:
-        return Reach(0, total, [Band(m, 0, 0.0, {code: 0 for code in people_by_county}) for m in BANDS])
-    result = _roads().population_within(origins, minutes=BANDS)
+def reach_from(
+    origins: list[tuple[float, float]], counties: dict[str, str], network: RoadNetwork | None = None
+) -> Reach:
+    """The population of `counties` within 15/30/60 minutes by road of the nearest of `origins`."""
+    result = roads.population_within(origins, minutes=BANDS, network=network)
+    rows = [row for row in result["counties"] if row["code"] in counties]
+    total = sum(row["people"] for row in rows)
     bands = []
-    for minutes in BANDS:
-        by_county = {code: int(result.by_county.get(minutes, {}).get(code, 0)) for code in people_by_county}
+    for number, minutes in enumerate(BANDS):
+        by_county = {row["code"]: int(row["within"][number]) for row in rows}
         reached = sum(by_county.values())
         bands.append(Band(minutes, reached, reached / total if total else 0.0, by_county))
-    return Reach(len(origins), total, bands, _styled_isochrones(result.isochrones))
+    return Reach(len(origins), total, bands, _styled_isochrones(result.get("isochrones", {})))
 
 
 def team_reach(
@@ -124,7 +124,7 @@ def team_reach(
 ) -> Reach:
     """Reach of the user's teams of `kind` (standing by only, if asked), over the user's counties."""
     teams = Team.objects.visible_to(user).filter(kind=kind)
-    counties = _county_population(user)
+    counties = _county_names(user)
     if region:
         area = Region.objects.filter(code=region).only("path").first()
         if area is not None:
@@ -134,8 +134,9 @@ def team_reach(
     if available_only:
         teams = teams.filter(status=kinds.STANDBY)
     origins = sorted(set(teams.values_list("longitude", "latitude")))
-    key = ("reach", tuple(origins), tuple(sorted(counties.items())))
-    return _remember(key, lambda: reach_from(origins, counties))
+    network = roads.network()
+    key = ("reach", network.name, tuple(origins), tuple(sorted(counties)))
+    return _remember(key, lambda: reach_from(origins, counties, network))
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _styled_gaps(collection: dict[str, Any]) -> dict[str, Any]:
     features = []
     for feature in collection.get("features", []):
         properties = dict(feature.get("properties") or {})
-        people = properties.get("population")
+        people = properties.get("people")
         properties.update(
             {
                 "label": None,
@@ -183,42 +184,55 @@ def aviation(user: Any) -> Aviation:
     pads = sorted(
         set(Helipad.objects.visible_to(user).filter(usable=True).values_list("longitude", "latitude"))
     )
-    counties = list(counties_for(user).order_by("code").values_list("code", "name", "population"))
-    key = ("aviation", tuple(pads), tuple(counties))
+    counties = _county_names(user)
+    key = ("aviation", tuple(pads), tuple(sorted(counties)))
 
     def compute() -> Aviation:
-        if not pads:
-            rows = [
-                {"region_code": code, "name": name, "population": people, "within": 0, "share": 0.0}
-                for code, name, people in counties
-            ]
-            return Aviation(
-                0, sum(r["population"] for r in rows), 0, rows, {"type": "FeatureCollection", "features": []}
-            )
-        result = _roads().air_reach(
+        result = roads.air_reach(
             pads, cruise_kmh=CRUISE_KMH, dispatch_delay_min=DISPATCH_DELAY_MIN, within_minutes=WITHIN_MINUTES
         )
-        rows = []
-        for code, name, people in counties:
-            within = int(result.by_county.get(code, 0))
-            rows.append(
-                {
-                    "region_code": code,
-                    "name": name,
-                    "population": people,
-                    "within": within,
-                    "share": round(within / people, 4) if people else 0.0,
-                }
-            )
+        rows = [
+            {
+                "region_code": row["code"],
+                "name": row["name"],
+                "population": row["people"],
+                "within": row["reached"],
+                "share": row["share"],
+            }
+            for row in result["counties"]
+            if row["code"] in counties
+        ]
+        gaps = result["gaps"] if len(rows) == len(result["counties"]) else _gaps_of(result, counties)
         return Aviation(
             len(pads),
             sum(r["population"] for r in rows),
             sum(r["within"] for r in rows),
             rows,
-            _styled_gaps(result.gaps),
+            _styled_gaps(gaps),
         )
 
     return _remember(key, compute)
+
+
+def _gaps_of(result: dict[str, Any], counties: dict[str, str]) -> dict[str, Any]:
+    """The gaps of a county user's view: the city's gaps clipped to their counties' boundaries."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    boundaries = [
+        shape(geometry)
+        for geometry in Region.objects.filter(code__in=list(counties)).values_list("geometry", flat=True)
+        if geometry
+    ]
+    if not boundaries:
+        return {"type": "FeatureCollection", "features": []}
+    area = shapely.union_all(boundaries)
+    features = []
+    for feature in result["gaps"]["features"]:
+        clipped = shape(feature["geometry"]).intersection(area)
+        if not clipped.is_empty:
+            features.append({"type": "Feature", "properties": {}, "geometry": dict(mapping(clipped))})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def public_nearest_shelters(point: tuple[float, float], limit: int = 3) -> list[nearest.Nearest]:
