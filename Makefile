@@ -86,6 +86,7 @@ bench: install
 	$(BIN)/yingji bench monitoring --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/yingji bench warnings
 	$(BIN)/yingji bench warnings --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/yingji bench resources
 
 messages: install
 	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location --no-obsolete -i "*/tests/*"
