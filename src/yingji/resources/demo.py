@@ -36,6 +36,7 @@ from yingji.resources.models import (
     Helipad,
     Member,
     Shelter,
+    ShelterMovement,
     ShelterNorm,
     Team,
     TeamStatusChange,
@@ -267,6 +268,25 @@ class Builder:
     # Teams --------------------------------------------------------------------------------------
 
     def plan_teams(self) -> None:
+        # The chemical plants' own full-time fire brigades (企业专职消防队), kept by their safety officers.
+        for enterprise in (
+            Enterprise.objects.filter(name__contains="化")
+            .order_by("pk")
+            .only("pk", "name", "organization_id", "region_id", "longitude", "latitude")
+        ):
+            county = enterprise.region_id[:6]
+            if county not in self.counties or enterprise.longitude is None:
+                continue
+            self.team(
+                enterprise.organization_id,
+                county,
+                "hazmat",
+                f"{enterprise.name}专职消防队",
+                15,
+                where=(enterprise.longitude, enterprise.latitude),
+                address=enterprise.name,
+                region=enterprise.region_id,
+            )
         fire_city = self.organization("140902", "忻州市消防救援支队", Organization.TEAM, "fire_rescue")
         self.team(fire_city, "140902", kinds.FIRE_STATION, "忻州市消防救援支队特勤站", 45)
         for county, region in sorted(self.counties.items()):
@@ -320,25 +340,6 @@ class Builder:
                 "other",
             )
             self.team(owner, county, "power" if "电力" in name else "communications", name, 20)
-        # The chemical plants' own full-time fire brigades (企业专职消防队), kept by their safety officers.
-        for enterprise in (
-            Enterprise.objects.filter(name__contains="化")
-            .order_by("pk")
-            .only("pk", "name", "organization_id", "region_id", "longitude", "latitude")
-        ):
-            county = enterprise.region_id[:6]
-            if county not in self.counties or enterprise.longitude is None:
-                continue
-            self.team(
-                enterprise.organization_id,
-                county,
-                "hazmat",
-                f"{enterprise.name}专职消防队",
-                15,
-                where=(enterprise.longitude, enterprise.latitude),
-                address=enterprise.name,
-                region=enterprise.region_id,
-            )
 
     def write_teams(self) -> list[Team]:
         Team.objects.bulk_create(self.teams, batch_size=500)
@@ -526,7 +527,43 @@ class Builder:
                 )
         self.open_some(shelters)
         Shelter.objects.bulk_create(shelters, batch_size=500)
-        return list(Shelter.objects.order_by("pk"))
+        stored = list(Shelter.objects.order_by("pk"))
+        ShelterMovement.objects.bulk_create(self.movements(stored), batch_size=1000)
+        return stored
+
+    def movements(self, shelters: list[Shelter]) -> list[ShelterMovement]:
+        """The check-ins of the open shelters over the last hours, and a drill (避难演练) in every county
+        some weeks ago: people counted in, then out again."""
+        rows = []
+        for shelter in shelters:
+            if shelter.occupancy:
+                rng = self.rng("moves", shelter.name)
+                left, at, total = shelter.occupancy, self.now - timedelta(hours=10), 0
+                while left > 0:
+                    batch = min(left, max(1, int(shelter.occupancy * rng.uniform(0.15, 0.4))))
+                    left, total = left - batch, total + batch
+                    at += timedelta(minutes=rng.randrange(20, 90))
+                    rows.append(
+                        ShelterMovement(
+                            shelter=shelter, change=batch, occupancy_after=total, at=min(at, self.now)
+                        )
+                    )
+        drilled: set[str] = set()
+        for shelter in shelters:
+            county = shelter.region_id[:6]
+            if county in drilled or shelter.occupancy or shelter.capacity < 200:
+                continue
+            drilled.add(county)
+            rng = self.rng("drill", county)
+            people = min(shelter.capacity, rng.randrange(120, 600))
+            at = self.now - timedelta(days=rng.randrange(20, 120), hours=rng.randrange(0, 8))
+            rows.append(ShelterMovement(shelter=shelter, change=people, occupancy_after=people, at=at))
+            rows.append(
+                ShelterMovement(
+                    shelter=shelter, change=-people, occupancy_after=0, at=at + timedelta(hours=2)
+                )
+            )
+        return rows
 
     def open_some(self, shelters: list[Shelter]) -> None:
         """The Yellow River flood: the first shelters of two counties are open (one of them full)."""

@@ -70,6 +70,9 @@ class Team(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    # Department staff see an enterprise's own team only within their sector; the others belong to none.
+    scope_sector_fields = {"industry": "organization__enterprise__industry"}
+    scope_sector_unbound = {"organization__enterprise__isnull": True}
     audit_exclude = ("key_digest", "position_longitude", "position_latitude", "position_at", "updated_at")
 
     class Meta:
@@ -106,6 +109,8 @@ class TeamStatusChange(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "team__region"
     scope_organization_field = "team__organization"
+    scope_sector_fields = {"industry": "team__organization__enterprise__industry"}
+    scope_sector_unbound = {"team__organization__enterprise__isnull": True}
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -129,6 +134,8 @@ class Member(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "team__region"
     scope_organization_field = "team__organization"
+    scope_sector_fields = {"industry": "team__organization__enterprise__industry"}
+    scope_sector_unbound = {"team__organization__enterprise__isnull": True}
 
     class Meta:
         ordering = ["team_id", "id"]
@@ -152,6 +159,8 @@ class Certificate(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "member__team__region"
     scope_organization_field = "member__team__organization"
+    scope_sector_fields = {"industry": "member__team__organization__enterprise__industry"}
+    scope_sector_unbound = {"member__team__organization__enterprise__isnull": True}
     audit_exclude = ("notified_for",)
 
     class Meta:
@@ -197,6 +206,8 @@ class Equipment(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    scope_sector_fields = {"industry": "organization__enterprise__industry"}
+    scope_sector_unbound = {"organization__enterprise__isnull": True}
     audit_exclude = ("notified_for",)
 
     class Meta:
