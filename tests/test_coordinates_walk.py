@@ -93,7 +93,8 @@ def test_no_route_takes_a_boolean_or_text_for_a_coordinate(
     # A route for devices takes their key, not a person's token: a rescue team's tracker posts positions.
     team = Team.objects.order_by("id").first()
     assert team is not None, "the demo has no rescue team"
-    tracker = Client(HTTP_AUTHORIZATION=f"Bearer {resources_services.issue_team_key(city_admin, team.pk).key}")
+    team_key = resources_services.issue_team_key(city_admin, team.pk).key
+    tracker = Client(HTTP_AUTHORIZATION=f"Bearer {team_key}")
     accepted = []
     for method, path, names in coordinate_routes():
         url = PARAMETER.sub("1", path)
