@@ -318,8 +318,7 @@ class SectorWalk:
             word = segment.rstrip("s").replace("-", "")
             named = [label for label in labels if label.lower().endswith(word)]
             if not named and any(
-                model._meta.app_label == app and model.__name__.lower() == word
-                for model in apps.get_models()
+                model._meta.app_label == app and model.__name__.lower() == word for model in apps.get_models()
             ):
                 return []  # the page is about a model of its app that belongs to no sector (a shelter)
             return [value for label in (named or labels[:1]) for value in self.candidates[label]]
