@@ -40,7 +40,6 @@ from yingji.resources.models import (
     Helipad,
     Member,
     Shelter,
-    ShelterNorm,
     Team,
 )
 
@@ -886,12 +885,3 @@ def map_reach(request: HttpRequest) -> Any:
 def map_aviation(request: HttpRequest) -> Any:
     services.require_view(current_user(request))
     return reach.aviation(request.user).gaps
-
-
-def norm_out(norm: ShelterNorm) -> dict[str, Any]:
-    return {
-        "shelter_type": norm.shelter_type,
-        "area_per_person_m2": norm.area_per_person_m2,
-        "service_km": norm.service_km,
-        "confirmed": norm.confirmed,
-    }

@@ -8,7 +8,6 @@ county and, for an enterprise's team, the enterprise's safety officers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,10 +39,6 @@ def keepers(region_path: str, organization_id: int) -> list[User]:
     if county is not None:
         condition |= Q(role=roles.COUNTY_ADMIN, region_id=county)
     return list(User.objects.filter(condition, is_active=True))
-
-
-def _due(queryset: Iterable[object]) -> list:
-    return list(queryset)
 
 
 @jobs.periodic_check("resources.certificates")

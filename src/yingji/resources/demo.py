@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from django.db import transaction
@@ -152,23 +153,35 @@ STATUS_WEIGHTS = (
     (kinds.RESTING, 13),
 )
 SHELTER_TYPE_WEIGHTS = (
-    (kinds.EMERGENCY, 58),
-    (kinds.SHORT_TERM, 24),
-    (kinds.MEDIUM_TERM, 12),
-    (kinds.LONG_TERM, 6),
+    (kinds.EMERGENCY, 64),
+    (kinds.SHORT_TERM, 22),
+    (kinds.MEDIUM_TERM, 10),
+    (kinds.LONG_TERM, 4),
 )
+# Effective areas (m²): squares and parks for emergency shelters, schools and stadiums for fixed ones.
 SHELTER_AREAS = {
-    kinds.EMERGENCY: (1_500, 12_000),
-    kinds.SHORT_TERM: (15_000, 60_000),
-    kinds.MEDIUM_TERM: (30_000, 90_000),
-    kinds.LONG_TERM: (50_000, 140_000),
-    kinds.CENTRAL: (150_000, 260_000),
+    kinds.EMERGENCY: (600, 4_000),
+    kinds.SHORT_TERM: (4_000, 16_000),
+    kinds.MEDIUM_TERM: (6_000, 20_000),
+    kinds.LONG_TERM: (8_000, 30_000),
+    kinds.CENTRAL: (40_000, 70_000),
 }
 SHELTER_PLACES = {
-    kinds.EMERGENCY: ["广场", "公园", "中心学校操场", "文化广场", "体育场"],
-    kinds.SHORT_TERM: ["中学", "体育中心", "公园"],
-    kinds.MEDIUM_TERM: ["体育中心", "职业中学", "人民公园"],
-    kinds.LONG_TERM: ["体育馆及周边", "生态公园"],
+    kinds.EMERGENCY: [
+        "广场",
+        "公园",
+        "中心学校操场",
+        "文化广场",
+        "体育场",
+        "小学操场",
+        "街心公园",
+        "农贸市场空地",
+        "卫生院前广场",
+        "村委会广场",
+    ],
+    kinds.SHORT_TERM: ["中学", "体育中心", "公园", "第二中学", "职业技术学校", "人民广场"],
+    kinds.MEDIUM_TERM: ["体育中心", "职业中学", "人民公园", "会展中心"],
+    kinds.LONG_TERM: ["体育馆及周边", "生态公园", "滨河公园"],
     kinds.CENTRAL: ["中心避难场所"],
 }
 SHELTER_WORD = {
@@ -383,23 +396,26 @@ class Builder:
                 team=team, from_status="", to_status=kinds.STANDBY, at=team.created_at, note="登记"
             )
         ]
-        at = team.status_since - timedelta(days=rng.randrange(20, 120))
         status = kinds.STANDBY
-        for _call in range(rng.randrange(1, 3)):
+
+        def change(to: str, at: Any) -> TeamStatusChange:
+            return TeamStatusChange(team=team, from_status=status, to_status=to, at=at)
+
+        at = team.status_since - timedelta(days=rng.randrange(20, 120))
+        for _call in range(rng.randrange(0, 3)):  # earlier call-outs, each back to standing by
             for step in cycle:
                 at += timedelta(minutes=rng.randrange(10, 240))
-                if at >= team.status_since:
-                    break
-                rows.append(TeamStatusChange(team=team, from_status=status, to_status=step, at=at))
+                rows.append(change(step, at))
                 status = step
-        if status != team.status:
-            path = cycle[: cycle.index(team.status) + 1] if status == kinds.STANDBY else [team.status]
-            for step in path:
-                if kinds.may_move(status, step):
-                    rows.append(
-                        TeamStatusChange(team=team, from_status=status, to_status=step, at=team.status_since)
-                    )
-                    status = step
+        # The last call-out reaches the team's readiness at `status_since` (a whole one if standing by).
+        tail = cycle if team.status == kinds.STANDBY else cycle[: cycle.index(team.status) + 1]
+        moments, moment = [], team.status_since
+        for _step in tail:
+            moments.append(moment)
+            moment -= timedelta(minutes=rng.randrange(10, 240))
+        for step, when in zip(tail, reversed(moments), strict=True):
+            rows.append(change(step, when))
+            status = step
         return rows
 
     def members_of(self, team: Team, rng: random.Random) -> list[Member]:

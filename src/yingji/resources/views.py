@@ -736,7 +736,9 @@ def aviation(request: HttpRequest) -> HttpResponse:
         {
             "tab": "aviation",
             "network": network,
-            "share": network.as_dict()["share"],
+            "share_percent": round(network.as_dict()["share"] * 100, 1),
+            "delay": f"{reach.DISPATCH_DELAY_MIN:g}",
+            "speed": f"{reach.CRUISE_KMH:g}",
             "helipads": helipads,
             "form": form,
             "may_add": services.may_manage(user),
@@ -891,12 +893,14 @@ def public_shelters(request: HttpRequest) -> HttpResponse:
         }
         for item in found
     ]
+    shelters = Shelter.objects.in_bulk([item.candidate.id for item in found])
+    rows = [(item, shelters[item.candidate.id]) for item in found if item.candidate.id in shelters]
     return render(
         request,
         "resources/public_shelters.html",
         {
             **page_frame("shelters", request),
-            "found": found,
+            "found": rows,
             "point": point,
             "error": error,
             "map_config": {
