@@ -79,7 +79,7 @@ class TeamKeyAuth(HttpBearer):
 # Schemas ---------------------------------------------------------------------------------------
 
 
-class CertificateOut(Schema):
+class MemberCertificateOut(Schema):
     id: int
     member_id: int
     name: str
@@ -94,7 +94,7 @@ class MemberOut(Schema):
     post: str
     phone: str
     skills: str
-    certificates: list[CertificateOut]
+    certificates: list[MemberCertificateOut]
 
     @staticmethod
     def resolve_certificates(member: Member) -> list[Certificate]:
@@ -132,7 +132,7 @@ class TeamOut(Schema):
         return team.region_id
 
 
-class StatusChangeOut(Schema):
+class TeamStatusChangeOut(Schema):
     from_status: str
     to_status: str
     at: datetime
@@ -177,7 +177,7 @@ class EquipmentOut(Schema):
 class TeamDetailOut(TeamOut):
     members: list[MemberOut]
     equipment: list[EquipmentOut]
-    status_history: list[StatusChangeOut]
+    status_history: list[TeamStatusChangeOut]
 
     @staticmethod
     def resolve_members(team: Team) -> list[Member]:
@@ -227,7 +227,7 @@ class TeamKeyOut(Schema):
     key: str = Field(description="只显示这一次 / shown this once")
 
 
-class PositionIn(Schema):
+class TeamPositionIn(Schema):
     longitude: Longitude
     latitude: Latitude
     at: BoundedDateTime | None = None
@@ -240,13 +240,13 @@ class MemberIn(Schema):
     skills: str = Field("", max_length=200)
 
 
-class CertificateIn(Schema):
+class MemberCertificateIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     number: str = Field("", max_length=64)
     expires_on: BoundedDate
 
 
-class CertificateRenewIn(Schema):
+class MemberCertificateRenewIn(Schema):
     expires_on: BoundedDate
 
 
@@ -351,7 +351,7 @@ class ShelterPatch(Schema):
     manager_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class MovementIn(Schema):
+class ShelterMovementIn(Schema):
     checked_in: int = Field(0, ge=0, le=1_000_000, description="进入人数 / people checked in")
     checked_out: int = Field(0, ge=0, le=1_000_000, description="离开人数 / people checked out")
 
@@ -363,20 +363,20 @@ class ShelterFilter(Schema):
     with_room: bool | None = None
 
 
-class NormOut(Schema):
+class ShelterNormOut(Schema):
     shelter_type: str
     area_per_person_m2: float
     service_km: float
     confirmed: bool = Field(description="false: 默认值，未经核实 / the unconfirmed default")
 
 
-class NormIn(Schema):
+class ShelterNormIn(Schema):
     shelter_type: ShelterType
     area_per_person_m2: float = Field(ge=0.1, le=100, allow_inf_nan=False)
     service_km: float = Field(ge=0.1, le=50, allow_inf_nan=False)
 
 
-class CoverageOut(Schema):
+class ShelterCoverageOut(Schema):
     region_code: str
     name: str
     population: int
@@ -443,7 +443,7 @@ class NearestQuery(Schema):
     available_only: bool = True
 
 
-class NearestOut(Schema):
+class NearestHelpOut(Schema):
     kind: str
     id: int
     label: str
@@ -473,17 +473,17 @@ class ReachQuery(Schema):
     available_only: bool = False
 
 
-class BandOut(Schema):
+class ReachBandOut(Schema):
     minutes: int
     population: int
     share: float
     by_county: dict[str, int]
 
 
-class ReachOut(Schema):
+class TeamReachOut(Schema):
     origins: int
     population: int
-    bands: list[BandOut]
+    bands: list[ReachBandOut]
 
 
 class AviationCountyOut(Schema):
@@ -572,7 +572,7 @@ def issue_team_key(request: HttpRequest, team_id: int = id_path()) -> Any:
     response=documented(TeamOut),
     summary="上报队伍位置 / Report the team's position (team key)",
 )
-def post_team_position(request: HttpRequest, payload: PositionIn) -> Any:
+def post_team_position(request: HttpRequest, payload: TeamPositionIn) -> Any:
     team: Team = request.auth  # type: ignore[attr-defined]
     services.post_position(team, **payload.dict())
     return Team.objects.select_related("organization").get(pk=team.pk)
@@ -583,14 +583,14 @@ def add_member(request: HttpRequest, payload: MemberIn, team_id: int = id_path()
     return Status(201, services.add_member(current_user(request), team_id, **payload.dict()))
 
 
-@router.post("/resources/members/{member_id}/certificates", response=documented(CertificateOut, 201))
-def add_certificate(request: HttpRequest, payload: CertificateIn, member_id: int = id_path()) -> Any:
+@router.post("/resources/members/{member_id}/certificates", response=documented(MemberCertificateOut, 201))
+def add_certificate(request: HttpRequest, payload: MemberCertificateIn, member_id: int = id_path()) -> Any:
     return Status(201, services.add_certificate(current_user(request), member_id, **payload.dict()))
 
 
-@router.patch("/resources/certificates/{certificate_id}", response=documented(CertificateOut))
+@router.patch("/resources/certificates/{certificate_id}", response=documented(MemberCertificateOut))
 def renew_certificate(
-    request: HttpRequest, payload: CertificateRenewIn, certificate_id: int = id_path()
+    request: HttpRequest, payload: MemberCertificateRenewIn, certificate_id: int = id_path()
 ) -> Any:
     return services.renew_certificate(current_user(request), certificate_id, **payload.dict())
 
@@ -696,7 +696,7 @@ def open_shelter(request: HttpRequest, shelter_id: int = id_path()) -> Any:
     response=documented(ShelterOut),
     summary="登记进出人数 / Count people in and out (never below 0 or above capacity: 409)",
 )
-def record_movement(request: HttpRequest, payload: MovementIn, shelter_id: int = id_path()) -> Any:
+def record_movement(request: HttpRequest, payload: ShelterMovementIn, shelter_id: int = id_path()) -> Any:
     services.record_movement(current_user(request), shelter_id, **payload.dict())
     return _shelter(request, shelter_id)
 
@@ -707,23 +707,27 @@ def close_shelter(request: HttpRequest, shelter_id: int = id_path()) -> Any:
     return _shelter(request, shelter_id)
 
 
-@router.get("/resources/shelter-norms", response=documented(list[NormOut]), summary="人均有效面积表 / Norms")
+@router.get(
+    "/resources/shelter-norms", response=documented(list[ShelterNormOut]), summary="人均有效面积表 / Norms"
+)
 def list_norms(request: HttpRequest) -> Any:
     services.require_view(current_user(request))
     return [services.norms()[code] for code in kinds.SHELTER_TYPES]
 
 
 @router.put(
-    "/resources/shelter-norms", response=documented(NormOut), summary="修改人均面积（市级）/ Set a norm"
+    "/resources/shelter-norms",
+    response=documented(ShelterNormOut),
+    summary="修改人均面积（市级）/ Set a norm",
 )
-def set_norm(request: HttpRequest, payload: NormIn) -> Any:
+def set_norm(request: HttpRequest, payload: ShelterNormIn) -> Any:
     data = payload.dict()
     return services.update_norm(current_user(request), data.pop("shelter_type"), **data)
 
 
 @router.get(
     "/resources/shelter-coverage",
-    response=documented(list[CoverageOut]),
+    response=documented(list[ShelterCoverageOut]),
     summary="各县避难场所覆盖 / Shelter coverage per county",
 )
 def shelter_coverage(request: HttpRequest) -> Any:
@@ -762,7 +766,7 @@ def update_helipad(request: HttpRequest, payload: HelipadPatch, helipad_id: int 
 
 @router.get(
     "/resources/nearest",
-    response=documented(list[NearestOut]),
+    response=documented(list[NearestHelpOut]),
     summary="最近的救援力量（按道路行驶时间）/ The nearest help by road travel time",
 )
 def find_nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
@@ -798,7 +802,7 @@ def public_nearest_shelters(
 
 @router.get(
     "/resources/reach",
-    response=documented(ReachOut),
+    response=documented(TeamReachOut),
     summary="队伍道路可达人口（15/30/60 分钟）/ Population within 15/30/60 minutes of a kind of team",
 )
 def team_reach(request: HttpRequest, query: Query[ReachQuery]) -> Any:

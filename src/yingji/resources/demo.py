@@ -30,7 +30,7 @@ from yingji.core.demo import (
 from yingji.core.models import Organization, Region
 from yingji.enterprises.models import Enterprise
 from yingji.geography import population
-from yingji.resources import kinds
+from yingji.resources import checks, kinds
 from yingji.resources.models import (
     Certificate,
     Equipment,
@@ -643,4 +643,7 @@ def build_resources(context: DemoContext) -> None:
             mine = [s for s in shelters if s.region_id.startswith(county)]
             after = {"shelters_added": len(mine), "capacity": sum(s.capacity for s in mine)}
             audit.record(DEMO_ACTOR, "shelters.loaded", region, after=after)
+        # What the worker's checks said as the dates came near: the certificate and maintenance notices.
+        while checks.certificates_expiring(builder.now) or checks.maintenance_due(builder.now):
+            pass
     context.progress(f"{len(teams)} 支队伍、{len(shelters)} 处避难场所、{len(helipads)} 个起降点")
