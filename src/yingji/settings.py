@@ -247,12 +247,11 @@ ROADS_DEFAULT_KMH = env_float("ROADS_DEFAULT_KMH", 60.0)
 # Road length over straight length: the bundled graph's edges are straight lines between junctions.
 ROADS_WINDING_BUNDLED = env_float("ROADS_WINDING_BUNDLED", 1.25)
 ROADS_WINDING_DETAILED = env_float("ROADS_WINDING_DETAILED", 1.0)  # default of `yingji roads load FILE`
-# A point joins the graph through its k nearest nodes, straight line × ROADS_ACCESS_WINDING at this speed.
+# A point joins the graph through its k nearest nodes, straight line × ROADS_ACCESS_WINDING at this
+# speed (the local roads the graph lacks); two points may also be joined by such a leg alone.
 ROADS_ACCESS_KMH = env_float("ROADS_ACCESS_KMH", 30.0)
 ROADS_ACCESS_WINDING = env_float("ROADS_ACCESS_WINDING", 1.25)
 ROADS_ACCESS_NODES = env_int("ROADS_ACCESS_NODES", 3)
-# Two points at most this far apart (km) may also be joined by that straight leg alone, when quicker.
-ROADS_DIRECT_KM = env_float("ROADS_DIRECT_KM", 10.0)
 # The plan's one-hour aviation rescue: helicopter cruise speed and the time before take-off.
 ROADS_AIR_CRUISE_KMH = env_float("ROADS_AIR_CRUISE_KMH", 200.0)
 ROADS_AIR_DISPATCH_MINUTES = env_float("ROADS_AIR_DISPATCH_MINUTES", 15.0)

@@ -95,7 +95,7 @@ def to_network(
     access_kmh: float,
     access_winding: float,
     access_nodes: int,
-    direct_km: float = 5.0,
+    direct_km: float = math.inf,
     name: str = "",
 ) -> RoadNetwork:
     """A routable network from road data and the speed assumptions."""
@@ -168,7 +168,8 @@ def from_features(features: Iterable[Any]) -> RoadData:
         where = f"第 {number + 1} 个要素 / feature {number + 1}"
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise RoadDataError(f"{where}：不是 GeoJSON Feature / {where}: not a GeoJSON Feature")
-        properties = feature.get("properties") or {}
+        properties = feature.get("properties")
+        properties = {} if properties is None else properties
         if not isinstance(properties, dict):
             raise RoadDataError(f"{where}：properties 应为对象 / {where}: properties must be an object")
         highway = properties.get("highway")

@@ -2,9 +2,9 @@
 
 Pure (numpy, scipy, pyproj; no Django). A point off the graph joins it through its k nearest nodes
 of the largest connected part (a KD-tree on metres of a local transverse Mercator projection) by a
-straight *access leg* of `haversine × access_winding` at `access_kmh`; two points up to `direct_km`
-apart may also be joined by such a straight leg alone when that is quicker (two points near each
-other, far from any road).
+straight *access leg* of `haversine × access_winding` at `access_kmh`, standing for the local roads
+the graph lacks; two points may also be joined by such a straight leg alone when that is quicker
+(two points near each other, far from any main road), up to `direct_km` apart (no limit by default).
 One query runs one Dijkstra (scipy.sparse.csgraph) from a virtual node whose edges are the origin's
 access legs, so a search from one origin to hundreds of destinations, or from many origins at once
 (reach), costs one search, cut at `limit_minutes`.
@@ -12,13 +12,15 @@ access legs, so a search from one origin to hundreds of destinations, or from ma
 What holds exactly: between nodes, road minutes are shortest-path distances (a metric; symmetric,
 triangle inequality). A trip is never quicker than the straight line at the fastest speed of the
 network (every leg is a haversine length × a factor ≥ 1 at a speed ≤ that top speed), and on this
-undirected graph trip(a, b) = trip(b, a) up to rounding. For points off the graph the triangle
-inequality can fail: b's access legs may join two roads that are far apart by road, a shortcut the
-route from a to c cannot take unless a or c joins there too (docs/roads.md).
+undirected graph trip(a, b) = trip(b, a) up to rounding. For any points the triangle inequality
+holds when each joins through its one nearest node and no direct leg is allowed; with k nodes and
+direct legs it can fail, rarely and by little: b's legs may bridge two roads that are far apart by
+road, a shortcut the route from a to c cannot take (docs/roads.md gives the measured figures).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,11 +33,9 @@ from scipy.spatial import cKDTree
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as geography/areas.py
 MIN_EDGE_MINUTES = 1e-9  # csgraph needs positive weights; two nodes at the same place are this far apart
 NO_PARENT = -9999  # scipy's predecessor for the source and for nodes not reached
-COVER_MARGIN_DEGREES = 0.1
+COVER_MARGIN_DEGREES = 0.1  # how far past its nodes' box a network answers for points
 MIN_NEAREST_MINUTES = 10.0  # the first search of `nearest` reaches at least this far
-MAX_NEAREST_MINUTES = (
-    24 * 60.0
-)  # past this, `nearest` searches the whole graph  # how far past its nodes' box a network answers for points
+MAX_NEAREST_MINUTES = 24 * 60.0  # past this, `nearest` searches the whole graph
 
 Point = tuple[float, float]
 
@@ -49,10 +49,12 @@ class Trip:
 
 
 def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle km between points (arrays broadcast)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """Great-circle km between points (arrays broadcast); NaN where a coordinate is not finite."""
+    with np.errstate(invalid="ignore"):
+        p1, p2 = np.radians(lat1), np.radians(lat2)
+        dlon = np.radians(lon2 - lon1)
+        a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def points_array(points: Sequence[Point] | np.ndarray) -> np.ndarray:
@@ -78,7 +80,7 @@ class RoadNetwork:
         access_kmh: float = 20.0,
         access_winding: float = 1.25,
         access_nodes: int = 3,
-        direct_km: float = 5.0,
+        direct_km: float = math.inf,
         name: str = "",
         winding_factor: float = 1.0,
     ) -> None:
@@ -100,6 +102,16 @@ class RoadNetwork:
             speeds = np.where(minutes > 0, km * 60.0 / minutes, 0.0)
         self.top_kmh = float(max(speeds.max(initial=0.0), self.access_kmh / self.access_winding))
         n = self.node_count
+        self.west, self.east = float(self.lon.min()), float(self.lon.max())
+        self.south, self.north = float(self.lat.min()), float(self.lat.max())
+        centre_lon = (self.west + self.east) / 2
+        centre_lat = (self.south + self.north) / 2
+        crs = pyproj.CRS.from_proj4(
+            f"+proj=tmerc +lon_0={centre_lon} +lat_0={centre_lat} +k=1 +ellps=GRS80 +units=m"
+        )
+        self._project = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x, y = self._project.transform(self.lon, self.lat)
+        xy = np.column_stack((x, y))
         rows = np.concatenate((a, b))
         cols = np.concatenate((b, a))
         order = np.lexsort((cols, rows))
@@ -110,14 +122,6 @@ class RoadNetwork:
         # Directed edge keys (row * (n + 1) + col, sorted) and their km: the km of a route's edges.
         self._keys = rows.astype(np.int64) * (n + 1) + cols
         self._key_km = np.concatenate((km, km))[order]
-        self.west, self.east = float(self.lon.min()), float(self.lon.max())
-        self.south, self.north = float(self.lat.min()), float(self.lat.max())
-        centre_lon = (self.west + self.east) / 2
-        centre_lat = (self.south + self.north) / 2
-        crs = pyproj.CRS.from_proj4(
-            f"+proj=tmerc +lon_0={centre_lon} +lat_0={centre_lat} +k=1 +ellps=GRS80 +units=m"
-        )
-        self._project = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         # Points join the largest connected part only: a fragment (a road cut off by the data's edge
         # or a gap in it) would make every point that joins it unreachable from everywhere else.
         _, part = connected_components(
@@ -125,8 +129,7 @@ class RoadNetwork:
         )
         self._joinable = np.flatnonzero(part == np.bincount(part).argmax())
         self.access_nodes = min(self.access_nodes, len(self._joinable))
-        x, y = self._project.transform(self.lon[self._joinable], self.lat[self._joinable])
-        self._tree = cKDTree(np.column_stack((x, y)))
+        self._tree = cKDTree(xy[self._joinable])
 
     def __repr__(self) -> str:
         return f"<RoadNetwork {self.name!r}: {self.node_count} nodes, {len(self.edge_a)} edges>"
@@ -147,13 +150,17 @@ class RoadNetwork:
     # Joining points to the graph ----------------------------------------------------------------
 
     def access(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For (n, 2) points: their k nearest nodes (n, k), and the access legs' minutes and km."""
-        x, y = self._project.transform(points[:, 0], points[:, 1])
+        """For (n, 2) points: their k nearest nodes (n, k), and the access legs' minutes and km (inf for
+        a point that is not a pair of finite numbers: it joins nothing)."""
+        valid = np.isfinite(points).all(axis=1)
+        where = np.where(valid[:, None], points, [[self.west, self.south]])
+        x, y = self._project.transform(where[:, 0], where[:, 1])
         _, found = self._tree.query(np.column_stack((x, y)), k=self.access_nodes)
         nodes = self._joinable[np.asarray(found, dtype=np.int64).reshape(len(points), self.access_nodes)]
         km = self.access_winding * haversine_km(
-            points[:, 0:1], points[:, 1:2], self.lon[nodes], self.lat[nodes]
+            where[:, 0:1], where[:, 1:2], self.lon[nodes], self.lat[nodes]
         )
+        km[~valid] = np.inf
         return nodes, km * 60.0 / self.access_kmh, km
 
     def _walk(self, origin: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,6 +226,8 @@ class RoadNetwork:
         if len(targets) == 0:
             return []
         start = points_array([origin])
+        if not np.isfinite(start).all():
+            return [None] * len(targets)
         dist, pred = self._search(start, limit_minutes, predecessors=True)
         assert pred is not None
         nodes, leg_minutes, leg_km = self.access(targets)
@@ -235,7 +244,7 @@ class RoadNetwork:
             origin_leg = haversine_km(start[0, 0], start[0, 1], self.lon[entry], self.lat[entry])
             km[reached] = road_km + leg_km[rows, best][reached] + self.access_winding * origin_leg
         walk_minutes, walk_km = self._walk(start[0], targets)
-        walk = walk_minutes < minutes
+        walk = np.nan_to_num(walk_minutes, nan=np.inf) < minutes
         minutes = np.where(walk, walk_minutes, minutes)
         km = np.where(walk, walk_km, km)
         limit = np.inf if limit_minutes is None else float(limit_minutes)
@@ -263,6 +272,7 @@ class RoadNetwork:
             return []
         start = points_array([origin])[0]
         bound = haversine_km(start[0], start[1], targets[:, 0], targets[:, 1]) / self.top_kmh * 60.0
+        bound = np.nan_to_num(bound, nan=np.inf)
         kth = float(np.partition(bound, min(count, len(bound)) - 1)[min(count, len(bound)) - 1])
         reach = max(MIN_NEAREST_MINUTES, 2.0 * kth)
         while True:
@@ -290,6 +300,7 @@ class RoadNetwork:
         """Minutes from the nearest of `origins` (one multi-source search) to each point; inf where
         unreachable or beyond `limit_minutes`."""
         sources = points_array(origins)
+        sources = sources[np.isfinite(sources).all(axis=1)]
         targets = points_array(points)
         if len(targets) == 0:
             return np.empty(0)
@@ -299,7 +310,7 @@ class RoadNetwork:
         nodes, leg_minutes, _ = self.access(targets)
         minutes = (dist[nodes] + leg_minutes).min(axis=1)
         for source in sources:
-            minutes = np.minimum(minutes, self._walk(source, targets)[0])
+            minutes = np.fmin(minutes, self._walk(source, targets)[0])
         if limit_minutes is not None:
             minutes[minutes > limit_minutes] = np.inf
         return minutes

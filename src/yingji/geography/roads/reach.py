@@ -3,8 +3,8 @@
 Both measure the population grid (geography/population.py): each cell of a county counts as reached
 when its centre is. By road, one multi-source search from all origins (RoadNetwork.minutes_to) gives
 every cell its minutes; by air, the straight line at the cruise speed after the dispatch delay (the
-plan's one-hour aviation rescue). The cells of each time band are merged into polygons (rows of
-adjacent cells first, then shapely's union, simplified) for a map layer.
+plan's one-hour aviation rescue). The cells of each time band are merged into polygons (a
+coverage union of the cells, simplified) for a map layer.
 """
 
 from __future__ import annotations
@@ -48,17 +48,14 @@ def cells_polygon(grid: areas.Grid, cells: np.ndarray) -> dict[str, Any] | None:
     """The GeoJSON (Multi)Polygon covering `cells`, simplified to half a cell; None for no cells."""
     if len(cells) == 0:
         return None
-    cells = np.sort(cells)
-    row, col = np.divmod(cells, grid.cols)
-    # Runs of adjacent cells in a row become one rectangle: far fewer shapes to union.
-    breaks = np.flatnonzero((np.diff(row) != 0) | (np.diff(col) != 1)) + 1
-    starts = np.concatenate(([0], breaks))
-    ends = np.concatenate((breaks, [len(cells)])) - 1
-    west = grid.west + col[starts] * grid.cell_lon
-    east = grid.west + (col[ends] + 1) * grid.cell_lon
-    south = grid.south + row[starts] * grid.cell_lat
-    north = south + grid.cell_lat
-    union = shapely.union_all(shapely.box(west, south, east, north), grid_size=grid.cell_lat / 1000)
+    row, col = np.divmod(np.sort(cells), grid.cols)
+    # Cells of one grid share their edges exactly (the same sums give the same floats): a coverage,
+    # which GEOS merges far faster than a general union of overlapping shapes.
+    west = grid.west + col * grid.cell_lon
+    east = grid.west + (col + 1) * grid.cell_lon
+    south = grid.south + row * grid.cell_lat
+    north = grid.south + (row + 1) * grid.cell_lat
+    union = shapely.coverage_union_all(shapely.box(west, south, east, north))
     simple = shapely.set_precision(
         union.simplify(min(grid.cell_lon, grid.cell_lat) / 2, preserve_topology=True),
         10.0**-COORDINATE_DECIMALS,
@@ -68,6 +65,22 @@ def cells_polygon(grid: areas.Grid, cells: np.ndarray) -> dict[str, Any] | None:
 
 def _shares(people: float, total: float) -> float:
     return round(people / total, 4) if total > 0 else 0.0
+
+
+def minutes_to_cells(
+    origins: Sequence[Point] | np.ndarray,
+    limit_minutes: float | None = None,
+    *,
+    network: RoadNetwork | None = None,
+    region: str = population.DEFAULT_REGION,
+) -> tuple[population.LoadedGrid, np.ndarray, np.ndarray]:
+    """Road minutes from the nearest of `origins` to every populated-area cell of the grid (one
+    multi-source search): the grid, the cells (indices of cells inside a county) and their minutes
+    (inf where beyond `limit_minutes`)."""
+    net = network if network is not None else current_network()
+    loaded, cells = _grid(region)
+    lon, lat = loaded.grid.centre_of(cells)
+    return loaded, cells, net.minutes_to(origins, np.column_stack((lon, lat)), limit_minutes=limit_minutes)
 
 
 def population_within(
@@ -85,9 +98,7 @@ def population_within(
     if not bands or bands[0] <= 0:
         raise InvalidInput("时间段应为正数 / Time bands must be positive", details={"field": "minutes"})
     net = network if network is not None else current_network()
-    loaded, cells = _grid(region)
-    lon, lat = loaded.grid.centre_of(cells)
-    times = net.minutes_to(origins, np.column_stack((lon, lat)), limit_minutes=bands[-1])
+    loaded, cells, times = minutes_to_cells(origins, bands[-1], network=net, region=region)
     people = loaded.people[cells].astype(np.float64)
     county = loaded.county_index[cells]
     codes = loaded.county_codes

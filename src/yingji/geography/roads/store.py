@@ -61,7 +61,6 @@ def build(data: RoadData, winding_factor: float, name: str = "") -> RoadNetwork:
         access_kmh=settings.ROADS_ACCESS_KMH,
         access_winding=settings.ROADS_ACCESS_WINDING,
         access_nodes=settings.ROADS_ACCESS_NODES,
-        direct_km=settings.ROADS_DIRECT_KM,
         name=name,
     )
 

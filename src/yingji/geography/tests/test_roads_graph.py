@@ -145,3 +145,59 @@ def test_lines_meeting_at_a_shared_vertex_are_joined() -> None:
     assert isinstance(data, RoadData)
     assert data.node_count == 5 and data.edge_count == 4
     assert np.bincount(np.concatenate((data.edge_a, data.edge_b))).max() == 4
+
+
+def test_road_speeds_are_configured_over_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from yingji.config import ConfigError, env_float_mapping
+
+    monkeypatch.setenv("ROADS_SPEEDS", "motorway=110, living_street=10")
+    assert env_float_mapping("ROADS_SPEEDS", {"motorway": 100.0, "trunk": 80.0}) == {
+        "motorway": 110.0, "trunk": 80.0, "living_street": 10.0,
+    }  # fmt: skip
+    monkeypatch.setenv("ROADS_SPEEDS", "motorway=fast")
+    with pytest.raises(ConfigError, match="motorway"):
+        env_float_mapping("ROADS_SPEEDS", {})
+
+
+def test_a_point_that_is_not_a_number_is_reached_by_nothing() -> None:
+    net = network_of([line((0.0, 0.0), (0.1, 0.0), (0.2, 0.0), highway="primary")])
+    nan = (math.nan, 0.0)
+    assert net.trips_from((0.0, 0.0), [nan, (0.2, 0.0)])[0] is None
+    assert net.trips_from((0.0, 0.0), [nan, (0.2, 0.0)])[1] is not None
+    assert net.trips_from(nan, [(0.2, 0.0)]) == [None]
+    assert [i for i, _ in net.nearest((0.0, 0.0), [nan, (0.2, 0.0)], 5)] == [1]
+    minutes = net.minutes_to([nan, (0.0, 0.0)], [(0.1, 0.0), (math.inf, 1.0)])
+    assert np.isfinite(minutes[0]) and np.isinf(minutes[1])
+
+
+def test_a_multilinestring_gives_its_lines_without_joining_them() -> None:
+    multi = {
+        "type": "Feature",
+        "properties": {"highway": "secondary", "maxspeed": "70"},
+        "geometry": {"type": "MultiLineString", "coordinates": [[[0, 0], [0.1, 0]], [[1, 1], [1.1, 1]]]},
+    }
+    data = from_features([multi])
+    assert (data.node_count, data.edge_count) == (4, 2)
+    assert list(edge_kmh(data, SPEEDS, 30.0, 60.0)) == [70.0, 70.0]
+
+
+@pytest.mark.parametrize(
+    ("feature", "reason"),
+    [
+        ({"type": "Feature", "properties": {}, "geometry": None}, "no geometry"),
+        (
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [0, 0]}},
+            "LineString",
+        ),
+        (line((0.0, 0.0)), "at least two"),
+        (line((0.0, 0.0), (0.0, 91.0)), "not a valid"),
+        ({"type": "Feature", "properties": [], "geometry": None}, "properties"),
+        ({"type": "Polygon"}, "not a GeoJSON Feature"),
+    ],
+)
+def test_a_bad_feature_is_refused_with_where_and_why(feature: dict, reason: str) -> None:
+    from yingji.geography.roads.data import RoadDataError
+
+    with pytest.raises(RoadDataError, match=reason) as error:
+        from_features([line((0.0, 0.0), (0.1, 0.0)), feature])
+    assert "feature 2" in str(error.value)

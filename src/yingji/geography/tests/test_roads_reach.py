@@ -78,3 +78,11 @@ def test_the_default_synthetic_network_has_a_quarter_million_nodes(settings: Any
     assert network.node_count >= 250_000
     trip = network.trip(XINZHOU, DAIXIAN)
     assert trip is not None and 30 < trip.minutes < 120
+
+
+def test_minutes_to_cells_gives_every_county_cell_its_minutes(demo: None) -> None:
+    loaded, cells, minutes = roads.minutes_to_cells([XINZHOU], limit_minutes=30)
+    assert len(cells) == len(minutes) == int((loaded.county_index >= 0).sum())
+    here = int(loaded.grid.cell_of(*XINZHOU))
+    assert minutes[np.searchsorted(cells, here)] < 5
+    assert np.isinf(minutes).any() and (minutes[np.isfinite(minutes)] <= 30).all()
