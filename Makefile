@@ -86,6 +86,9 @@ bench: install
 	$(BIN)/yingji bench monitoring --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/yingji bench warnings
 	$(BIN)/yingji bench warnings --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/yingji bench resources
+	$(BIN)/yingji bench resources --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/python -m benchmarks.roads
 
 messages: install
 	cd src/yingji && ../../$(BIN)/yingji makemessages -l en --no-location --no-obsolete -i "*/tests/*"

@@ -36,6 +36,8 @@ from yingji.core.forms import BoundedDateField, BoundedDateTimeField
 from yingji.core.models import Credential, User
 from yingji.monitoring import services as monitoring_services
 from yingji.monitoring.models import Gateway
+from yingji.resources import services as resources_services
+from yingji.resources.models import Team
 
 ARRAY = object()  # a step into an array's items
 RECEIPT_TOKEN = "date-bounds-receipt-token"
@@ -172,10 +174,14 @@ class Callers:
         gateway = Gateway.objects.order_by("id").first()
         assert gateway is not None, "the demo has no monitoring gateway"
         issued = monitoring_services.rotate_gateway_key(city_admin, gateway.pk)
+        team = Team.objects.order_by("id").first()
+        assert team is not None, "the demo has no rescue team"
+        team_key = resources_services.issue_team_key(city_admin, team.pk).key
         self.identities = [
             {"Authorization": f"Bearer {secret}"},
             {"Authorization": f"Bearer {RECEIPT_TOKEN}"},
             {"Authorization": f"Bearer {issued.key}"},
+            {"Authorization": f"Bearer {team_key}"},
         ]
         self.client = Client()
 

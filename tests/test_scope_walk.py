@@ -33,6 +33,10 @@ PUBLIC_API_ROUTES = {
         "GET",
         "/api/v1/regions/{code}",
     ): "administrative divisions and their boundaries are public reference data",
+    (
+        "GET",
+        "/api/v1/public/shelters/nearest",
+    ): "the public's nearest open shelter with room: every shelter is published, no sign-in",
 }
 
 
@@ -311,9 +315,12 @@ class SectorWalk:
             app = resolve(fill(route, "1")).func.__module__.split(".")[1]
             segment = route.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
             labels = [label for label in self.candidates if label.split(".")[0] == app]
-            named = [
-                label for label in labels if label.lower().endswith(segment.rstrip("s").replace("-", ""))
-            ]
+            word = segment.rstrip("s").replace("-", "")
+            named = [label for label in labels if label.lower().endswith(word)]
+            if not named and any(
+                model._meta.app_label == app and model.__name__.lower() == word for model in apps.get_models()
+            ):
+                return []  # the page is about a model of its app that belongs to no sector (a shelter)
             return [value for label in (named or labels[:1]) for value in self.candidates[label]]
         return [
             value

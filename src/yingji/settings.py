@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "yingji.calculators",
     "yingji.materials",
     "yingji.command",
+    "yingji.resources",
 ]
 
 MIDDLEWARE = [

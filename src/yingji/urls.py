@@ -18,6 +18,8 @@ urlpatterns = [
     path("warnings/coverage/", include("yingji.warnings.urls.coverage")),
     path("warnings/", include("yingji.warnings.urls.staff")),
     path("public/warnings/", include("yingji.warnings.urls.public")),
+    path("resources/", include("yingji.resources.urls")),
+    path("public/shelters/", include("yingji.resources.public_urls")),
     path("cap/", include("yingji.warnings.urls.cap")),
     path("duty/", include("yingji.command.urls")),
     path("", include("yingji.core.urls")),

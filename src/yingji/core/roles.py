@@ -43,6 +43,10 @@ APPROVE_MATERIAL_REQUESTS = "approve_material_requests"  # approve, allocate and
 VIEW_DUTY = "view_duty"  # the duty rota, handovers, swaps and check-ins of the region (值班值守)
 MANAGE_DUTY = "manage_duty"  # draw up the rota, approve or refuse swaps
 SEND_CHECKINS = "send_checkins"  # check the counties' duty rooms (查岗); only accounts of the city may
+# Emergency resources (teams, equipment, shelters, helipads): who keeps the registers of their region,
+# who changes a team's readiness and counts people in and out of shelters (the command center too).
+MANAGE_RESOURCES = "manage_resources"
+DISPATCH_RESOURCES = "dispatch_resources"
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -58,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_DUTY: _ADMINS | {DUTY_OFFICER},
     MANAGE_DUTY: _ADMINS,
     SEND_CHECKINS: _ADMINS | {DUTY_OFFICER},
+    MANAGE_RESOURCES: _ADMINS,
+    DISPATCH_RESOURCES: _ADMINS | {DUTY_OFFICER},
 }
 # Who may stand a shift: the leader on duty (带班领导) and the duty officers are a bureau's
 # administrators and duty officers.

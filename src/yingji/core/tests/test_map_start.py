@@ -78,7 +78,12 @@ def test_each_role_opens_with_the_layers_it_uses_most(page_client: Any, county_a
         "major_hazards",
     }
     duty = User.objects.get(username=f"demo-duty-{COUNTY_A}")
-    assert switched_on(map_config(page_client, duty)) == {"counties", "warnings", "monitoring"}
+    assert switched_on(map_config(page_client, duty)) == {
+        "counties",
+        "warnings",
+        "monitoring",
+        "resource_teams",
+    }
     reporter = User.objects.get(username=f"demo-reporter-{COUNTY_A}")
     assert switched_on(map_config(page_client, reporter)) == {"counties", "population_density"}
 

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 DOMAINS = {
     "monitoring": "readings/s through the pipeline, HTTP and MQTT; reading-to-alarm latency; baseline",
     "warnings": "recipients of a county and of a drawn polygon, fan-out/s, SMS sent/s, coverage time",
+    "resources": "nearest help by road time (bundled and detailed network), reach of the fire stations",
 }
 
 
