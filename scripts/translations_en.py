@@ -1502,6 +1502,10 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "驻地纬度": "Base latitude",
     "驻地经度": "Base longitude",
     # Resources (issue 13)
+    "物资储备对照目标": "Stock against reserve targets",
+    "设定额的品种": "Items with levels",
+    "达到目标": "At target",
+    "达标比例": "Share at target",
     "消防救援站": "Fire and rescue station",
     "矿山救护队": "Mine rescue team",
     "危险化学品救援队": "Hazardous chemicals rescue team",

@@ -122,7 +122,11 @@ def transport_candidates(user: Any, search: NearestSearch) -> list[ResourceCandi
 
 
 def register_all() -> None:
-    from yingji.materials import services, views
+    from yingji.materials import board, services, views
+    from yingji.resources.board import BoardSection, add_section
+
+    # Stock against reserve levels on the county resource board, below its teams and shelters.
+    add_section(BoardSection("materials_stock", "materials/_board_stock.html", board.stock_against_targets))
 
     register_nav_item(
         NavItem("materials:warehouse_list", gettext_noop("应急物资"), services.may_view, order=70)

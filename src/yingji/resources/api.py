@@ -435,7 +435,9 @@ QueryLatitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, descr
 class NearestQuery(Schema):
     lon: QueryLongitude
     lat: QueryLatitude
-    kind: str = Field(max_length=20, description="team | shelter | equipment | vehicle | warehouse …")
+    kind: str = Field(
+        max_length=20, description="team | shelter | equipment | vehicle | warehouse | transport"
+    )
     capability: str | None = Field(None, max_length=24, description="队伍类别、装备类别或场所类型")
     item: str | None = Field(None, max_length=7, description="GB/T 38565 物资编码（仓库）")
     quantity: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False)

@@ -1,7 +1,7 @@
 """The county resource board's include point: other domains add a section (a template and its context).
 
 The materials domain adds its stock-against-targets table here (`add_section` in its AppConfig.ready()):
-the board renders each section's template with the context its function gives for the request.
+the board renders each section's template with the dict its function gives for the request as `board`.
 """
 
 from __future__ import annotations
