@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -25,6 +25,7 @@ from yingji.core import datebounds
 from yingji.core.authentication import user_for_bearer
 from yingji.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from yingji.core.models import Region, User
+from yingji.core.plainrows import convert_columns
 
 _DJANGO_ENCODER = DjangoJSONEncoder()
 MAX_ID = 2**53  # larger than any id a table will reach, small enough for every database and JSON
@@ -283,20 +284,13 @@ class CompiledRows:
             cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", (*self.params, limit, offset))
             rows = cursor.fetchall()
         if self.converters:
-            rows = [self._convert(row) for row in rows]
+            rows = [convert_columns(row, self.converters) for row in rows]
         return [dict(zip(self.keys, row, strict=True)) for row in rows]
 
     def count(self) -> int:
         with connection.cursor() as cursor:
             cursor.execute(self.count_sql, self.count_params)
             return int(cursor.fetchone()[0])
-
-    def _convert(self, row: Sequence[Any]) -> list[Any]:
-        values = list(row)
-        for index, converters, expression in self.converters:
-            for convert in converters:
-                values[index] = convert(values[index], expression, connection)
-        return values
 
 
 def region_filter(queryset: Any, code: str | None) -> Any:

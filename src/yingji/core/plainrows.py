@@ -46,12 +46,7 @@ class RowReader:
 
     def instance(self, row: Sequence[Any], start: int = 0) -> Any:
         """The model instance from this model's columns of `row`, beginning at `start`."""
-        values = list(row[start : start + self.width])
-        for index, converters, expression in self._converters_for_connection():
-            value = values[index]
-            for convert in converters:
-                value = convert(value, expression, connection)
-            values[index] = value
+        values = convert_columns(row[start : start + self.width], self._converters_for_connection())
         return self.model.from_db(connection.alias, self.attnames, values)
 
     def _converters_for_connection(self) -> list[tuple[int, list[Converter], Any]]:
@@ -63,6 +58,16 @@ class RowReader:
             found = [(index, converters, expression) for index, (converters, expression) in by_index.items()]
             self._converters[connection.vendor] = found
         return found
+
+
+def convert_columns(row: Sequence[Any], converters: list[tuple[int, list[Converter], Any]]) -> list[Any]:
+    """A plain-SQL row's values as the ORM would hand them over: each column through the database's
+    converters for its expression (`compiler.get_converters`), as (index, converters, expression)."""
+    values = list(row)
+    for index, column_converters, expression in converters:
+        for convert in column_converters:
+            values[index] = convert(values[index], expression, connection)
+    return values
 
 
 def moment(value: Any) -> datetime | None:

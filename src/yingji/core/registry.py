@@ -278,6 +278,13 @@ def map_layers_for(user: Any) -> list[MapLayer]:
     )
 
 
+def county_of_path(path: str) -> str:
+    """The county code inside a region path ("" for the city and above): for tables that sum per county
+    what `count_by_county` only counts."""
+    start, length = _COUNTY_IN_PATH
+    return path[start - 1 : start - 1 + length]
+
+
 def count_by_county(queryset: QuerySet, path_field: str = "region__path") -> dict[str, int]:
     """{county code: number of records} for a queryset, in one GROUP BY on the region path."""
     start, length = _COUNTY_IN_PATH

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.http import HttpRequest
 
-from yingji.core.registry import counties_for
+from yingji.core.registry import counties_for, county_of_path
 from yingji.materials import services
 from yingji.materials.models import StockItem, Warehouse
 
@@ -23,7 +23,8 @@ def stock_against_targets(request: HttpRequest) -> dict[str, Any]:
     for path, n in (
         Warehouse.objects.visible_to(user).values_list("region__path").annotate(n=Count("pk")).order_by()
     ):
-        warehouses[path[14:20]] = warehouses.get(path[14:20], 0) + n
+        county = county_of_path(path)
+        warehouses[county] = warehouses.get(county, 0) + n
     levels: dict[str, dict[str, int]] = {}
     for path, with_levels, at_target, below in (
         StockItem.objects.visible_to(user)
@@ -35,7 +36,7 @@ def stock_against_targets(request: HttpRequest) -> dict[str, Any]:
         )
         .order_by()
     ):
-        entry = levels.setdefault(path[14:20], {"with_levels": 0, "at_target": 0, "below": 0})
+        entry = levels.setdefault(county_of_path(path), {"with_levels": 0, "at_target": 0, "below": 0})
         entry["with_levels"] += with_levels
         entry["at_target"] += at_target
         entry["below"] += below

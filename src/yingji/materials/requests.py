@@ -26,6 +26,7 @@ from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Region, User
 from yingji.core.services import region_in_scope, require_permission
 from yingji.geography import coordinates
+from yingji.geography.roads import Trip
 from yingji.materials import services, travel
 from yingji.materials.models import (
     ALLOCATED,
@@ -300,7 +301,7 @@ class Source:
     warehouse_id: int
     warehouse_name: str
     available: int
-    leg: travel.Leg | None
+    leg: Trip | None
 
 
 @dataclass
@@ -464,7 +465,7 @@ def _claim(amounts: list[tuple[int, int]]) -> int:
 @dataclass(frozen=True)
 class VehicleOption:
     vehicle: Vehicle
-    leg: travel.Leg | None
+    leg: Trip | None
 
 
 def shipment_weight_kg(allocations: list[Allocation]) -> float:

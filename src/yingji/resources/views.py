@@ -26,7 +26,7 @@ from yingji.core.api_common import current_user
 from yingji.core.errors import DomainError, NotFound
 from yingji.core.forms import date_field
 from yingji.core.models import Organization
-from yingji.core.registry import counties_for, county_filter
+from yingji.core.registry import counties_for, county_filter, county_of_path
 from yingji.resources import board, coverage, kinds, reach, services
 from yingji.resources.models import (
     EQUIPMENT_KIND_CHOICES,
@@ -810,7 +810,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
         .order_by()
         .values_list("region__path", "status", "n")
     ):
-        county = path[14:20]
+        county = county_of_path(path)
         by_status[(county, status)] = by_status.get((county, status), 0) + n
     shelters: dict[str, dict[str, int]] = {}
     for path, capacity, occupancy, room, n in (
@@ -825,10 +825,11 @@ def board_page(request: HttpRequest) -> HttpResponse:
         .order_by()
         .values_list("region__path", "c", "o", "r", "n")
     ):
-        entry = shelters.setdefault(path[14:20], {"capacity": 0, "occupancy": 0, "open_room": 0, "n": 0})
+        empty = {"capacity": 0, "occupancy": 0, "open_room": 0, "n": 0}
+        entry = shelters.setdefault(county_of_path(path), empty)
         entry["capacity"] += capacity or 0
         entry["occupancy"] += occupancy or 0
-        entry["open_room"] += (room or 0) - 0
+        entry["open_room"] += room or 0
         entry["n"] += n
     rows = []
     for county in counties:
