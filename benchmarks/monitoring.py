@@ -41,7 +41,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,7 +55,9 @@ from benchmarks.run import (
     Server,
     close_connections,
     describe_database,
+    exit_on_sigterm,
     log,
+    run_step,
     run_yingji,
     setup_django,
 )
@@ -1018,23 +1019,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> Any:
-    """Turn SIGTERM into SystemExit so that the server stops and the scratch database is dropped."""
-    raise SystemExit(128 + signum)
-
-
-def run_step(results: Results, name: str, measure: Callable[[], None]) -> None:
-    """Run one measurement; a failure is recorded and the next step still runs."""
-    try:
-        measure()
-    except BenchError as error:
-        results.failures.append(f"{name}: {error}")
-        log(f"{name} failed: {error}")
-    except Exception:
-        results.failures.append(f"{name}: {traceback.format_exc().strip()}")
-        log(f"{name} failed:\n{traceback.format_exc()}")
-
-
 def run(args: argparse.Namespace, results: Results, scratch: Path) -> None:
     """Build the scratch database, then measure step by step."""
     postgres = ScratchPostgres(args.postgres_url) if args.database == "postgresql" else None
@@ -1104,7 +1088,7 @@ def tail(path: Path, count: int = 30) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run every step, print the report (or JSON) on stdout; 0 when every step ran."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     if args.database == "postgresql" and not reachable(args.postgres_url):
         where = urlsplit(args.postgres_url)
         message = f"PostgreSQL does not answer at {where.hostname}:{where.port or 5432}"

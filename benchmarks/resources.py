@@ -37,17 +37,24 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.machine import describe_machine
 from benchmarks.monitoring import ScratchPostgres, Target, git_commit, reachable, scratch_environment
-from benchmarks.run import BenchError, close_connections, describe_database, log, run_yingji, setup_django
+from benchmarks.run import (
+    BenchError,
+    close_connections,
+    describe_database,
+    exit_on_sigterm,
+    log,
+    run_step,
+    run_yingji,
+    setup_django,
+)
 
 DEFAULT_POINTS = 200
 DEFAULT_NODES = 250_000
@@ -368,22 +375,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> Any:
-    raise SystemExit(128 + signum)
-
-
-def run_step(results: Results, name: str, measure: Callable[[], None]) -> None:
-    """Run one measurement; a failure is recorded and the next step still runs."""
-    try:
-        measure()
-    except BenchError as error:
-        results.failures.append(f"{name}: {error}")
-        log(f"{name} failed: {error}")
-    except Exception:
-        results.failures.append(f"{name}: {traceback.format_exc().strip()}")
-        log(f"{name} failed:\n{traceback.format_exc()}")
-
-
 def run(args: argparse.Namespace, results: Results, scratch: Path) -> None:
     postgres = ScratchPostgres(args.postgres_url) if args.database == "postgresql" else None
     try:
@@ -419,7 +410,7 @@ def run(args: argparse.Namespace, results: Results, scratch: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     if args.database == "postgresql" and not reachable(args.postgres_url):
         where = urlsplit(args.postgres_url)
         message = f"PostgreSQL does not answer at {where.hostname}:{where.port or 5432}"

@@ -28,11 +28,12 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from benchmarks import cpu, loadgen
 from benchmarks.machine import describe_machine, usable_cpus
@@ -563,15 +564,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> Any:
-    """Turn SIGTERM into SystemExit so that the server is stopped and the scratch directory removed."""
+def exit_on_sigterm(signum: int, frame: FrameType | None) -> Any:
+    """Turn SIGTERM into SystemExit so that the server is stopped and the scratch directory removed
+    (every benchmark installs it: its `finally` blocks drop what it made)."""
     raise SystemExit(128 + signum)
+
+
+class HasFailures(Protocol):
+    failures: list[str]
+
+
+def run_step(results: HasFailures, name: str, measure: Callable[[], None]) -> None:
+    """Run one measurement of a domain benchmark; a failure is recorded and the next step still runs."""
+    try:
+        measure()
+    except BenchError as error:
+        results.failures.append(f"{name}: {error}")
+        log(f"{name} failed: {error}")
+    except Exception:
+        results.failures.append(f"{name}: {traceback.format_exc().strip()}")
+        log(f"{name} failed:\n{traceback.format_exc()}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every step, print the report on stdout; 0 when nothing failed."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     report = Report(started=datetime.now().astimezone())
     scratch = Path(tempfile.mkdtemp(prefix="yingji-bench-", dir="/tmp"))
     log(f"scratch directory {scratch}")
