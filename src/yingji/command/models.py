@@ -236,3 +236,134 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"查岗 {self.post.name} {timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}"
+
+
+class Incident(models.Model):
+    """An incident (事件): the object the command center works on, from intake (接报) to stand-down.
+
+    It is placed by a map point and the region found for it (down to the township), classed by the
+    four categories of the Emergency Response Law and a subtype, and counted by its casualties. An
+    enterprise's incident is a production safety accident, graded by 国务院令第493号 (`grade`).
+    """
+
+    NATURAL = "natural"
+    ACCIDENT = "accident"
+    PUBLIC_HEALTH = "public_health"
+    SOCIAL_SECURITY = "social_security"
+    CATEGORY_CHOICES = [
+        (NATURAL, _("自然灾害")),
+        (ACCIDENT, _("事故灾难")),
+        (PUBLIC_HEALTH, _("公共卫生事件")),
+        (SOCIAL_SECURITY, _("社会安全事件")),
+    ]
+
+    PHONE = "phone"
+    TRANSFER_110 = "transfer_110"
+    TRANSFER_119 = "transfer_119"
+    TRANSFER_120 = "transfer_120"
+    SUPERIOR = "superior"
+    ALARM = "alarm"
+    DISASTER_REPORT = "disaster_report"
+    PUBLIC_REPORT = "public_report"
+    SOURCE_CHOICES = [
+        (PHONE, _("电话报告")),
+        (TRANSFER_110, _("110转警")),
+        (TRANSFER_119, _("119转警")),
+        (TRANSFER_120, _("120转警")),
+        (SUPERIOR, _("上级通报")),
+        (ALARM, _("监测报警")),
+        (DISASTER_REPORT, _("灾情报送")),
+        (PUBLIC_REPORT, _("群众报告")),
+    ]
+
+    REPORTED = "reported"  # taken in, being verified
+    RESPONDING = "responding"  # a response is launched
+    CLOSED = "closed"  # stood down, with its summary
+    MERGED = "merged"  # a duplicate intake, merged into another incident
+    STATUS_CHOICES = [
+        (REPORTED, _("已接报")),
+        (RESPONDING, _("处置中")),
+        (CLOSED, _("已结束")),
+        (MERGED, _("已合并")),
+    ]
+
+    number = models.CharField("事件编号", max_length=32, unique=True)
+    title = models.CharField("事件名称", max_length=100)
+    category = models.CharField("事件类别", max_length=16, choices=CATEGORY_CHOICES, db_index=True)
+    subtype = models.CharField("事件类型", max_length=32)
+    source = models.CharField("信息来源", max_length=16, choices=SOURCE_CHOICES)
+    status = models.CharField("状态", max_length=12, choices=STATUS_CHOICES, default=REPORTED, db_index=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="incidents")
+    longitude = models.FloatField("经度")
+    latitude = models.FloatField("纬度")
+    address = models.CharField("地点", max_length=200, blank=True)
+    # The enterprise's organization, for an accident of an enterprise (its users see the incident).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
+    occurred_at = models.DateTimeField("发生时间")
+    known_at = models.DateTimeField("获知时间")
+    deaths = models.PositiveIntegerField("死亡", default=0)
+    missing = models.PositiveIntegerField("失踪", default=0)
+    serious_injuries = models.PositiveIntegerField("重伤", default=0)
+    trapped = models.PositiveIntegerField("被困", default=0)
+    direct_loss_cny = models.DecimalField("直接经济损失（元）", max_digits=16, decimal_places=2, default=0)
+    description = models.TextField("事件描述", max_length=4000, blank=True)
+    # The accident grade by 国务院令第493号 (一般/较大/重大/特别重大); blank for other incidents.
+    grade = models.CharField("事故等级", max_length=8, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_intakes"
+    )
+    # The city took over command from the county (越级指挥); who and when are in the log.
+    commanded_by_city = models.BooleanField("市级指挥", default=False)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    summary = models.TextField("处置总结", max_length=4000, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "region"
+    scope_organization_field = "organization"
+
+    class Meta:
+        ordering = ["-known_at", "-id"]
+        verbose_name = "事件"
+        verbose_name_plural = "事件"
+        indexes = [models.Index(fields=["status", "known_at"], name="incident_status_known")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.REPORTED, self.RESPONDING)
+
+
+class IncidentLogEntry(models.Model):
+    """One line of an incident's timeline (事件日志): append-only, attributed and time-stamped.
+
+    Every domain that acts on an incident (reports, dispatches, status changes, notes, attachments)
+    writes here through `command.incidents.log_event`; nothing updates or deletes an entry.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="log")
+    at = models.DateTimeField("时间", default=timezone.now)
+    kind = models.CharField("类型", max_length=24)
+    text = models.CharField("内容", max_length=1000)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The record the entry is about (a dispatch order, a report, an attachment), as "app.model:id".
+    subject = models.CharField(max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "incident__region"
+    scope_organization_field = "incident__organization"
+
+    class Meta:
+        ordering = ["incident_id", "at", "id"]
+        verbose_name = "事件日志"
+        verbose_name_plural = "事件日志"
+
+    def __str__(self) -> str:
+        return self.text[:60]
