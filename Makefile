@@ -6,6 +6,10 @@ UV := $(BIN)/uv
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := yingji.settings
+# Python keeps the bytecode it compiles (__pycache__, ignored by git). A machine that sets
+# PYTHONDONTWRITEBYTECODE makes every process (each test worker, each `yingji` command) compile every
+# module again from source, about 2 s of each start: an empty value turns that off for what make runs.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: install lock lock-check run serve test lint typecheck migrations-check pytest test-shifted bench messages clean
 
