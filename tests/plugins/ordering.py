@@ -1,11 +1,11 @@
 """The slow tests first, those that need no database before all: two workers finish together.
 
-pytest-xdist hands tests out one at a time (`--maxschedchunk=1` in pyproject) in collection order, so
-the order is the schedule: the longest jobs first leaves only short ones to even out the end, instead
-of a worker that draws the browser crawl last while the other sits idle. The slow tests that need no
-database (benchmark smoke runs, killed workers, migrations in subprocesses: their own scratch
-databases) come before everything, while the controlling process is still building the demo snapshot
-(demo_snapshot) that every other test waits for.
+pytest-xdist hands tests out one at a time (`--maxschedchunk=1`, set here unless given) in
+collection order, so the order is the schedule: the longest jobs first leaves only short ones to
+even out the end, instead of a worker that draws the browser crawl last while the other sits idle.
+The slow tests that need no database (benchmark smoke runs, killed workers, migrations in
+subprocesses: their own scratch databases) come before everything, while the controlling process is
+still building the demo snapshot (demo_snapshot) that every other test waits for.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ def rank(item: Any) -> int:
     if item.get_closest_marker("slow") is None:
         return 2
     return 1 if needs_database(item) else 0
+
+
+def pytest_configure(config: Any) -> None:
+    if getattr(config.option, "maxschedchunk", 0) is None:  # xdist is there and nothing else was asked for
+        config.option.maxschedchunk = 1
 
 
 @pytest.hookimpl(trylast=True)
