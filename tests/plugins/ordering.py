@@ -21,9 +21,12 @@ def needs_database(item: Any) -> bool:
 
 
 def rank(item: Any) -> int:
+    """0: slow, no database; 1: slow browser tests (the longest); 2: other slow tests; 3: the rest."""
     if item.get_closest_marker("slow") is None:
-        return 2
-    return 1 if needs_database(item) else 0
+        return 3
+    if not needs_database(item):
+        return 0
+    return 1 if item.get_closest_marker("browser") is not None else 2
 
 
 def pytest_configure(config: Any) -> None:
