@@ -77,7 +77,7 @@ class IncidentOut(Schema):
     longitude: float
     latitude: float
     address: str
-    enterprise_organization_id: int | None = Field(alias="organization_id")
+    organization_id: int | None = Field(description="事故单位的组织 / the enterprise's organization")
     occurred_at: datetime
     known_at: datetime
     deaths: int
@@ -269,26 +269,20 @@ def filtered(user: Any, filters: Any) -> Any:
     return rows.order_by("-known_at", "-id")
 
 
-def detail(user: Any, incident_id: int) -> dict[str, Any]:
+def detail(user: Any, incident_id: int) -> Incident:
+    """The incident with what its detail adds: the clocks and the casualty window (the log is its own)."""
     incident = incidents_for(user).get_visible_or_404(user, pk=incident_id)
-    data = IncidentOut.from_orm(incident).dict()
-    data.update(
+    incident.clocks = [  # type: ignore[attr-defined]
         {
-            "description": incident.description,
-            "log": list(IncidentLogEntry.objects.filter(incident=incident).order_by("at", "id")),
-            "clocks": [
-                {
-                    "level": row["report"].level,
-                    "due_at": row["due_at"],
-                    "state": row["state"],
-                    "report_id": row["report"].pk,
-                }
-                for row in services.clock_rows(incident)
-            ],
-            "casualty_updates_until": services.casualty_window(incident),
+            "level": row["report"].level,
+            "due_at": row["due_at"],
+            "state": row["state"],
+            "report_id": row["report"].pk,
         }
-    )
-    return data
+        for row in services.clock_rows(incident)
+    ]
+    incident.casualty_updates_until = services.casualty_window(incident)  # type: ignore[attr-defined]
+    return incident
 
 
 # Routes --------------------------------------------------------------------------------------------
