@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from yingji.command import categories
 from yingji.command import incident_services as services
-from yingji.command.models import AccidentReport, Incident, IncidentLogEntry
+from yingji.command.models import AccidentReport, Incident
 from yingji.core.api_common import (
     AUTH,
     BoundedDateTime,

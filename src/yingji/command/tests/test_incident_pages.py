@@ -48,7 +48,9 @@ def test_the_list_shows_the_users_incidents_with_county_counts(page_client: Any,
     assert "定襄县货车侧翻道路交通事故" in mine and "宁武县煤矿瓦斯爆炸事故" not in mine
 
 
-def test_the_intake_form_takes_a_call_and_refuses_a_point_outside(page_client: Any, county_admin: Any) -> None:
+def test_the_intake_form_takes_a_call_and_refuses_a_point_outside(
+    page_client: Any, county_admin: Any
+) -> None:
     client = page_client(county_admin)
     assert client.get("/command/incidents/new/").status_code == 200
     now = timezone.localtime()
