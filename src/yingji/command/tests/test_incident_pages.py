@@ -129,3 +129,16 @@ def test_the_map_layer_and_the_home_count_the_open_incidents(api_client: Any, ci
     assert not any("原平市山体滑坡" in title for title in titles)
     county = api_client(user(f"demo-county-{COUNTY}")).get("/api/v1/map/incidents").json()
     assert all("宁武" not in f["properties"]["popup"][0] for f in county["features"])
+
+
+def test_a_red_alarm_offers_an_incident_on_its_page(page_client: Any, city_admin: Any) -> None:
+    from yingji.monitoring.models import Alarm
+
+    alarm = Alarm.objects.filter(peak_level=4, sensor__enterprise__isnull=False).first()
+    Alarm.objects.filter(pk=alarm.pk).update(status=Alarm.RAISED)
+    client = page_client(city_admin)
+    assert "转为事件" in client.get(f"/monitoring/alarms/{alarm.pk}/").content.decode()
+    made = client.post(f"/command/incidents/from-alarm/{alarm.pk}/", {"csrfmiddlewaretoken": csrf(client)})
+    incident = Incident.objects.get(source_ref=f"monitoring.alarm:{alarm.pk}")
+    assert made.status_code == 302 and made["Location"] == f"/command/incidents/{incident.pk}/"
+    assert f"已转为事件 {incident.number}" in client.get(f"/monitoring/alarms/{alarm.pk}/").content.decode()
