@@ -32,12 +32,12 @@ router = Router(auth=AUTH, tags=["incidents"])
 # Bodies the scope walk can send to the routes that validate one first (tests/test_scope_walk.py).
 WALK_BODIES = {
     ("PATCH", "/api/v1/incidents/{incident_id}"): {"description": "现场已设置警戒"},
-    ("POST", "/api/v1/incidents/{incident_id}/merge"): {"into": 1},
+    ("POST", "/api/v1/incidents/{incident_id}/merge"): {},
     ("POST", "/api/v1/incidents/{incident_id}/notes"): {"text": "县局工作组已到达现场"},
     ("POST", "/api/v1/incidents/{incident_id}/reports"): {
-        "level": "county",
-        "reporting_unit": "事故单位",
-        "to_whom": "县应急管理局",
+        "level": "city",
+        "reporting_unit": "县应急管理局",
+        "to_whom": "市应急管理局",
         "course": "经过",
         "measures": "措施",
     },
@@ -193,7 +193,13 @@ class IncidentPatch(Schema):
 
 
 class MergeIn(Schema):
-    into: int = Field(ge=1, le=2**53, description="并入的事件编号 / the incident to merge into")
+    into: int | None = Field(
+        None,
+        ge=1,
+        le=2**53,
+        description="并入的事件 id，省略时并入它所重复的最早接报的事件 / the incident to merge into; "
+        "omitted: the earliest open incident it duplicates",
+    )
 
 
 class NoteIn(Schema):
@@ -369,7 +375,7 @@ def add_note(request: HttpRequest, payload: NoteIn, incident_id: int = id_path()
 @router.post(
     "/incidents/{incident_id}/takeover",
     response=responses(IncidentOut),
-    summary="市级越级指挥 / the city takes over command",
+    summary="市级越级指挥，或事发县移交市级指挥 / the city takes over command, or the county hands it over",
 )
 def take_over(request: HttpRequest, incident_id: int = id_path()) -> Any:
     return services.take_over(current_user(request), incident_id)

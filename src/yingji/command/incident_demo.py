@@ -25,6 +25,7 @@ TITLES = {
     "mine": "宁武县煤矿瓦斯爆炸事故",
     "chemical": "原平市化工企业液氯泄漏事故",
     "road": "定襄县货车侧翻道路交通事故",
+    "road_call": "定襄县群众报告省道 S312 车祸",
     "forest": "五台县森林火灾",
     "flood": "偏关县暴雨洪涝",
     "flood_call": "偏关县水泉镇群众报告河水漫堤",
@@ -166,6 +167,20 @@ def take_in_the_season(context: DemoContext) -> None:
             serious_injuries=3,
             trapped=1,
             description=f"{carrier.name}一辆重型货车与客车相撞后侧翻，1 人死亡，1 人被困驾驶室。",
+        )
+        # A second call about the same crash, waiting to be merged at the demo time.
+        _take(
+            _duty("140921"),
+            "road_call",
+            known + timedelta(minutes=12),
+            category="accident",
+            subtype="道路交通事故",
+            source=Incident.PUBLIC_REPORT,
+            longitude=112.9761,
+            latitude=38.4855,
+            occurred_at=known - timedelta(minutes=10),
+            known_at=known + timedelta(minutes=8),
+            description="过路司机来电：省道上一辆货车翻了，有人受伤。",
         )
     lon, lat = _site_point("forest_fire", "140922") or _centroid("140922")
     known = now - timedelta(days=12, hours=6)

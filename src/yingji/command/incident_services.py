@@ -98,12 +98,23 @@ def is_city(user: Any) -> bool:
     )
 
 
-def may_judge(user: Any) -> bool:
-    return may_view(user) and user.has_role_permission(roles.JUDGE_ACCIDENT_REPORTS) and is_city(user)
+def may_judge(user: Any, report: AccidentReport | None = None) -> bool:
+    """The city's administrators judge any filed report 瞒报/谎报; a county's, the unit's report to the
+    county that their bureau received (`report` given: that one; none: whether they judge any)."""
+    if not (may_view(user) and user.has_role_permission(roles.JUDGE_ACCIDENT_REPORTS)):
+        return False
+    if is_city(user):
+        return True
+    if report is None:
+        return bool(user.region.level == regioncodes.COUNTY)
+    return report.level == AccidentReport.COUNTY and county_of(report.incident).pk == user.region_id
 
 
 def may_take_over(user: Any, incident: Incident) -> bool:
-    return may_record(user) and is_city(user) and incident.is_open and not incident.commanded_by_city
+    """The city takes command of an open incident (越级指挥); its county may hand command to the city."""
+    if not (may_record(user) and incident.is_open and not incident.commanded_by_city):
+        return False
+    return is_city(user) or county_of(incident).pk == user.region_id
 
 
 def _require_record(actor: Any) -> None:
@@ -637,13 +648,25 @@ def update_incident(
 
 
 @transaction.atomic
-def merge(actor: User, incident_id: int, into_id: int, *, now: datetime | None = None) -> Incident:
-    """Mark a duplicate intake merged into another open incident; nothing else moves. Both logs say so."""
+def merge(
+    actor: User, incident_id: int, into_id: int | None = None, *, now: datetime | None = None
+) -> Incident:
+    """Mark a duplicate intake merged into another open incident (`into_id`, else the earliest open
+    incident it duplicates); nothing else moves. Both logs say so."""
+    incident = _open_incident(actor, incident_id)
+    if into_id is None:
+        earlier = [
+            other
+            for other in duplicates_of(incident)
+            if (other.known_at, other.pk) < (incident.known_at, incident.pk)
+        ]
+        if not earlier:
+            raise Conflict("附近没有可并入的未结束事件 / No open incident nearby to merge into")
+        into_id = earlier[0].pk
     if incident_id == into_id:
         raise InvalidInput(
             "不能合并到自身 / An incident cannot be merged into itself", details={"field": "into"}
         )
-    incident = _open_incident(actor, incident_id)
     target = Incident.objects.select_for_update().filter(pk=into_id).first()
     if target is None or not Incident.objects.visible_to(actor).filter(pk=into_id).exists():
         raise InvalidInput(
@@ -692,19 +715,24 @@ def add_note(actor: User, incident_id: int, text: Any, *, now: datetime | None =
 
 @transaction.atomic
 def take_over(actor: User, incident_id: int, *, now: datetime | None = None) -> Incident:
-    """The city takes command of a county's incident (越级指挥), recorded in the log and the audit."""
+    """The city takes command of a county's incident (越级指挥), or the county hands it to the city
+    (提请市级指挥); either way recorded in the log and the audit, and both duty rooms told."""
     incident = _open_incident(actor, incident_id)
-    if not is_city(actor):
-        raise Forbidden("越级指挥由市级发起 / Only the city takes over command")
     if incident.commanded_by_city:
         raise Conflict("市级已在指挥该事件 / The city already commands this incident")
+    if not may_take_over(actor, incident):
+        raise Forbidden("越级指挥由市级发起，或由事发县移交 / The city takes over, or the county hands over")
     now = now or timezone.now()
     before = audit.snapshot(incident)
     incident.commanded_by_city = True
     incident.save(update_fields=["commanded_by_city"])
     audit.record(actor, "incident.taken_over", incident, before=before, after=audit.snapshot(incident))
-    log_event(incident, "takeover", f"市级越级指挥：{_who(actor)}接管指挥", actor=actor, at=now)
-    tell_duty(incident, f"市级接管指挥：{incident.title}", now)
+    if is_city(actor):
+        text = f"市级越级指挥：{_who(actor)}接管指挥"
+    else:
+        text = f"{_who(actor)}提请市级指挥，指挥权移交市级"
+    log_event(incident, "takeover", text, actor=actor, at=now)
+    tell_duty(incident, f"市级指挥：{incident.title}", now)
     return incident
 
 
@@ -790,8 +818,7 @@ def file_report(
     report.course = _text(course, "course", 2000)
     report.measures = _text(measures, "measures", 2000)
     report.occurred_at = incident.occurred_at
-    for name in ("deaths", "missing", "serious_injuries"):
-        value = locals()[name]
+    for name, value in (("deaths", deaths), ("missing", missing), ("serious_injuries", serious_injuries)):
         setattr(report, name, getattr(incident, name) if value is None else _count(value, name))
     report.direct_loss_cny = incident.direct_loss_cny if direct_loss_cny is None else _loss(direct_loss_cny)
     report.status, report.filed_by, report.filed_at = AccidentReport.FILED, actor, at
@@ -822,7 +849,7 @@ def flag_report(
         .select_related("incident__region")
         .get_visible_or_404(actor, pk=report_id)
     )
-    if not may_judge(actor):
+    if not may_judge(actor, report):
         raise Forbidden("瞒报、谎报由市级管理员认定 / Only the city's administrators judge reports")
     if flag not in (AccidentReport.CONCEALED, AccidentReport.FALSIFIED):
         raise InvalidInput("认定类型无效 / Unknown flag", details={"field": "flag"})

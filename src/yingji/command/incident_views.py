@@ -208,7 +208,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def incident_from_alarm(request: HttpRequest, alarm_id: int) -> HttpResponse:
+    from yingji.monitoring.models import Alarm
+
     user = _viewer(request)
+    if not Alarm.objects.visible_to(user).filter(pk=alarm_id).exists():
+        raise Http404
     try:
         found = services.intake_from_alarm(user, alarm_id)
     except DomainError as refusal:
@@ -304,7 +308,6 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": sections_for(request, incident),
             "may_record": may_record and incident.is_open,
             "may_note": may_record,
-            "may_judge": services.may_judge(user),
             "may_take_over": services.may_take_over(user, incident),
             "duplicates": services.duplicates_of(incident) if incident.is_open else [],
             "note_form": NoteForm(),
@@ -319,6 +322,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "merged_intakes": incident.merged_intakes.all(),
         }
     )
+    for report in context["reports"]:
+        report.judgeable = services.may_judge(user, report)  # type: ignore[attr-defined]
     return render(request, "command/incident_detail.html", context)
 
 

@@ -326,6 +326,9 @@ class Incident(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    # Department staff see the accidents of their sector's enterprises, and every incident of no enterprise.
+    scope_sector_fields = {"industry": "organization__enterprise__industry"}
+    scope_sector_unbound = {"organization__isnull": True}
 
     class Meta:
         ordering = ["-known_at", "-id"]
@@ -361,6 +364,8 @@ class IncidentLogEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "incident__region"
     scope_organization_field = "incident__organization"
+    scope_sector_fields = {"industry": "incident__organization__enterprise__industry"}
+    scope_sector_unbound = {"incident__organization__isnull": True}
 
     class Meta:
         ordering = ["incident_id", "at", "id"]
@@ -430,6 +435,8 @@ class AccidentReport(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "incident__region"
     scope_organization_field = "incident__organization"
+    scope_sector_fields = {"industry": "incident__organization__enterprise__industry"}
+    scope_sector_unbound = {"incident__organization__isnull": True}
 
     class Meta:
         ordering = ["incident_id", "due_at", "filed_at", "id"]

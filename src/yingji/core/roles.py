@@ -49,7 +49,7 @@ MANAGE_RESOURCES = "manage_resources"
 DISPATCH_RESOURCES = "dispatch_resources"
 # Incidents (事件): who sees them (an enterprise's officers their own enterprise's), who takes them in
 # and keeps them (intake, numbers, reports up the chain, notes, merging), and who may judge a filed
-# report 瞒报/谎报 (the city's administrators).
+# report 瞒报/谎报 (the city's administrators any report; a county's the unit's report it received).
 VIEW_INCIDENTS = "view_incidents"
 RECORD_INCIDENTS = "record_incidents"
 JUDGE_ACCIDENT_REPORTS = "judge_accident_reports"
@@ -72,7 +72,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     DISPATCH_RESOURCES: _ADMINS | {DUTY_OFFICER},
     VIEW_INCIDENTS: _ADMINS | {DUTY_OFFICER, DEPARTMENT_STAFF, ENTERPRISE_OFFICER, INTEGRATION},
     RECORD_INCIDENTS: _ADMINS | {DUTY_OFFICER},
-    JUDGE_ACCIDENT_REPORTS: frozenset({CITY_ADMIN}),
+    JUDGE_ACCIDENT_REPORTS: _ADMINS,
 }
 # Who may stand a shift: the leader on duty (带班领导) and the duty officers are a bureau's
 # administrators and duty officers.

@@ -82,6 +82,13 @@ def accident(actor: Any, *, deaths: int = 0, injuries: int = 1, known: datetime 
     ).incident
 
 
+def take_call(actor: Any) -> Incident:
+    body = intake_body()
+    now = timezone.now()
+    times = {"occurred_at": now - timedelta(minutes=30), "known_at": now - timedelta(minutes=10)}
+    return services.take_in(actor, **(body | times)).incident
+
+
 # Categories and places ----------------------------------------------------------------------------
 
 
@@ -201,6 +208,9 @@ def test_a_second_intake_nearby_is_offered_for_merging_and_merged(demo: None, ap
     assert Incident.objects.get(pk=dup).log.filter(kind="merge").count() == 1
     again = post(client, f"/api/v1/incidents/{dup}/merge", {"into": first["id"]})
     assert again.status_code == 409
+    third = post(client, "/api/v1/incidents", intake_body(latitude=XINFU_POINT[1] + 0.002)).json()["incident"]
+    assert post(client, f"/api/v1/incidents/{first['id']}/merge", {}).status_code == 409  # nothing earlier
+    assert post(client, f"/api/v1/incidents/{third['id']}/merge", {}).json()["merged_into_id"] == first["id"]
 
 
 # Regrading and the clocks -------------------------------------------------------------------------
@@ -273,7 +283,11 @@ def test_reports_filed_on_time_and_late_and_judged_by_the_city(
     report = services.file_report(county_admin, incident.pk, **(body | {"level": "city"}), now=late_at)
     assert report.late and report.filed_at == late_at
     flag = {"flag": "concealed", "reason": "隐瞒 1 名重伤人员"}
-    assert post(client, f"/api/v1/incidents/reports/{report.pk}/flag", flag).status_code == 403
+    assert post(client, f"/api/v1/incidents/reports/{report.pk}/flag", flag).status_code == 403  # to the city
+    unit_report = incident.reports.get(level="county")
+    by_county = post(client, f"/api/v1/incidents/reports/{unit_report.pk}/flag", flag | {"flag": "falsified"})
+    assert by_county.status_code == 200 and by_county.json()["flag"] == "falsified"  # the report it received
+    assert post(client, f"/api/v1/incidents/reports/{unit_report.pk}/flag", flag).status_code == 409
     judged = post(api_client(city_admin), f"/api/v1/incidents/reports/{report.pk}/flag", flag)
     assert judged.status_code == 200 and judged.json()["flag"] == "concealed"
     assert AuditEntry.objects.filter(action="accident_report.flagged", object_id=str(report.pk)).exists()
@@ -286,18 +300,23 @@ def test_reports_filed_on_time_and_late_and_judged_by_the_city(
 
 
 def test_notes_and_the_citys_take_over_are_logged_and_audited(
-    api_client: Any, county_admin: Any, city_admin: Any
+    api_client: Any, county_admin: Any, city_admin: Any, other_county_admin: Any
 ) -> None:
     incident = accident(county_admin)
     note = post(api_client(county_admin), f"/api/v1/incidents/{incident.pk}/notes", {"text": "工作组到场"})
     assert note.status_code == 201 and note.json()["kind"] == "note"
     assert AuditEntry.objects.filter(action="incident.note_added").exists()
-    assert post(api_client(county_admin), f"/api/v1/incidents/{incident.pk}/takeover", {}).status_code == 403
     taken = post(api_client(city_admin), f"/api/v1/incidents/{incident.pk}/takeover", {})
     assert taken.status_code == 200 and taken.json()["commanded_by_city"] is True
-    assert incident.log.filter(kind="takeover").exists()
+    assert incident.log.filter(kind="takeover", text__startswith="市级越级指挥").exists()
     assert AuditEntry.objects.filter(action="incident.taken_over", object_id=str(incident.pk)).exists()
     assert post(api_client(city_admin), f"/api/v1/incidents/{incident.pk}/takeover", {}).status_code == 409
+    handed = take_call(county_admin)
+    assert (
+        post(api_client(other_county_admin), f"/api/v1/incidents/{handed.pk}/takeover", {}).status_code == 404
+    )
+    assert post(api_client(county_admin), f"/api/v1/incidents/{handed.pk}/takeover", {}).status_code == 200
+    assert handed.log.filter(kind="takeover", text__contains="提请市级指挥").exists()
 
 
 def test_another_county_neither_lists_nor_opens_nor_changes_an_incident(
@@ -324,6 +343,7 @@ def test_the_demo_has_the_season_of_incidents(demo: None) -> None:
     assert [reports[level].late for level in ("county", "city", "province")] == [False, False, True]
     assert Incident.objects.get(title="偏关县水泉镇群众报告河水漫堤").status == Incident.MERGED
     assert Incident.objects.filter(status=Incident.CLOSED).exclude(summary="").exists()
+    assert Incident.objects.get(title="定襄县群众报告省道 S312 车祸").is_open  # a duplicate to merge now
     road = Incident.objects.get(title="定襄县货车侧翻道路交通事故")
     assert road.region.path.startswith(
         f"140000/140900/{OTHER}/"
