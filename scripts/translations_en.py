@@ -1745,6 +1745,9 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "位置无效，请重新选择。": "The location is not valid: choose again.",
     "约 %(m)d 分钟": "about %(m)d min",
     # Incidents (command)
+    "应用": "Apply",
+    "时限": "Due by",
+    "事件概况": "Incident",
     "洪涝": "Flood",
     "干旱": "Drought",
     "地震": "Earthquake",
