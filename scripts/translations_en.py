@@ -1745,6 +1745,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "位置无效，请重新选择。": "The location is not valid: choose again.",
     "约 %(m)d 分钟": "about %(m)d min",
     # Incidents (command)
+    "提请市级指挥": "Hand command to the city",
     "应用": "Apply",
     "时限": "Due by",
     "事件概况": "Incident",

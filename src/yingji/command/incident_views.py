@@ -309,6 +309,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_record": may_record and incident.is_open,
             "may_note": may_record,
             "may_take_over": services.may_take_over(user, incident),
+            "acting_as_city": services.is_city(user),
             "duplicates": services.duplicates_of(incident) if incident.is_open else [],
             "note_form": NoteForm(),
             "numbers_form": NumbersForm(
@@ -426,6 +427,7 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
             "radius": radius,
             "map_config": incident_map.screen_map(user, incident, context["found"]),
             "may_take_over": services.may_take_over(user, incident),
+            "acting_as_city": services.is_city(user),
             "may_record": services.may_record(user) and incident.is_open,
             "note_form": NoteForm(),
         }

@@ -83,11 +83,13 @@ def test_the_incident_page_shows_clocks_reports_log_and_sections(page_client: An
     assert "逐级报告时限" in page and "省级应急管理部门" in page and "迟报" in page
     assert "被困 3 人已全部升井" in page  # the log
     assert "认定瞒报/谎报" in page  # the city may judge
+    assert "市级接管指挥" in page
 
 
 def test_actions_on_the_page_note_and_numbers(page_client: Any, county_admin: Any) -> None:
     incident = take(county_admin)
     client = page_client(county_admin)
+    assert "提请市级指挥" in client.get(f"/command/incidents/{incident.pk}/").content.decode()
     token = csrf(client)
     url = f"/command/incidents/{incident.pk}/act/"
     client.post(url, {"action": "note", "text": "消防已到场", "csrfmiddlewaretoken": token})
