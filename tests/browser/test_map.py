@@ -97,12 +97,14 @@ def test_the_density_layer_switches_on_with_its_legend(page: Any) -> None:
     assert page.locator(COUNTY_SHAPES).count() == 14
 
 
-def test_a_county_admin_opens_on_their_county_with_warnings_monitoring_and_major_hazards(page: Any) -> None:
+def test_a_county_admin_opens_on_their_county_with_incidents_warnings_monitoring_and_major_hazards(
+    page: Any,
+) -> None:
     sign_in(page, "demo-county-140902")
     open_map(page)
     assert label_in_view(page, "忻府区")
     assert not label_in_view(page, "偏关县")  # the far north-west of the city is off screen
-    assert switched_on(page) == {"县级行政区", "预警", "监测报警", "重大危险源"}
+    assert switched_on(page) == {"县级行政区", "事件", "预警", "监测报警", "重大危险源"}
 
 
 def test_the_city_opens_on_the_whole_city(page: Any) -> None:

@@ -66,7 +66,6 @@ def register_incidents() -> None:
             key="incidents",
             title=gettext_noop("事件"),
             url_name="api:incidents_map",
-            visible_by_default=True,
             legend=MAP_LEGEND,
             is_available=incident_services.may_view,
             order=5,

@@ -66,6 +66,7 @@ def test_an_enterprise_without_a_location_opens_on_its_region(page_client: Any, 
 def test_each_role_opens_with_the_layers_it_uses_most(page_client: Any, county_admin: Any) -> None:
     assert switched_on(map_config(page_client, county_admin)) == {
         "counties",
+        "incidents",
         "warnings",
         "monitoring",
         "major_hazards",
@@ -80,6 +81,7 @@ def test_each_role_opens_with_the_layers_it_uses_most(page_client: Any, county_a
     duty = User.objects.get(username=f"demo-duty-{COUNTY_A}")
     assert switched_on(map_config(page_client, duty)) == {
         "counties",
+        "incidents",
         "warnings",
         "monitoring",
         "resource_teams",
@@ -96,6 +98,6 @@ def test_the_layers_api_says_what_is_on_for_the_caller(
         for layer in api_client(county_admin).get("/api/v1/map/layers").json()
         if layer["visible"]
     }
-    assert signed_in == {"counties", "warnings", "monitoring", "major_hazards"}
+    assert signed_in == {"counties", "incidents", "warnings", "monitoring", "major_hazards"}
     anonymous = {layer["key"] for layer in client.get("/api/v1/map/layers").json() if layer["visible"]}
     assert anonymous == {"counties"}
