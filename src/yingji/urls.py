@@ -22,6 +22,8 @@ urlpatterns = [
     path("public/shelters/", include("yingji.resources.public_urls")),
     path("cap/", include("yingji.warnings.urls.cap")),
     path("duty/", include("yingji.command.urls")),
+    path("response/", include("yingji.response.urls")),
+    path("public/dispatch/", include("yingji.response.public_urls")),
     path("", include("yingji.core.urls")),
 ]
 
