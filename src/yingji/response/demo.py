@@ -151,8 +151,7 @@ def responses(context: DemoContext) -> None:
                     response.launched_by,
                     leak.pk,
                     progress=(
-                        "泄漏点已初步封堵，下风向 800 米内 216 名群众已转移至安置点，"
-                        "空气监测数据持续下降。"
+                        "泄漏点已初步封堵，下风向 800 米内 216 名群众已转移至安置点，空气监测数据持续下降。"
                     ),
                     needs="需要补充防化服 20 套、应急照明设备 4 台。",
                     injured=3,

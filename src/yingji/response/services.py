@@ -72,6 +72,7 @@ def active_response(incident: Incident, *, lock: bool = True) -> Response:
     response = (responses.select_for_update() if lock else responses).first()
     if response is None:
         raise Conflict("该事件未启动应急响应 / The incident has no active response", code="no_response")
+    response.incident = incident  # the one instance the service changes
     return response
 
 

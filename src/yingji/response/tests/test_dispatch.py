@@ -26,7 +26,11 @@ def team(demo):
 
 def _token_of(order: DispatchOrder) -> str:
     """The token as the SMS carries it (only its digest is stored)."""
-    body = Delivery.objects.filter(channel=Delivery.SMS, message__object_id=str(order.pk)).latest("id").message.body
+    body = (
+        Delivery.objects.filter(channel=Delivery.SMS, message__object_id=str(order.pk))
+        .latest("id")
+        .message.body
+    )
     return body.rsplit("/public/dispatch/", 1)[1].rstrip("/")
 
 
@@ -36,10 +40,16 @@ def test_issuing_sends_the_team_out_tells_its_leader_and_sets_the_escalation(cou
     order = dispatch.issue_order(county_admin, incident.pk, team_id=team.pk, task="堵漏")
 
     assert Team.objects.get(pk=team.pk).status == kinds.DISPATCHED
-    assert TeamStatusChange.objects.filter(team=team, to_status=kinds.DISPATCHED, note__contains=order.number).exists()
+    assert TeamStatusChange.objects.filter(
+        team=team, to_status=kinds.DISPATCHED, note__contains=order.number
+    ).exists()
     assert order.minutes is not None and order.km is not None and order.eta > order.issued_at
     sms = Delivery.objects.get(channel=Delivery.SMS, message__object_id=str(order.pk))
-    assert sms.address == "13800000001" and "/public/dispatch/yjd_" in sms.message.body and "堵漏" in sms.message.body
+    assert (
+        sms.address == "13800000001"
+        and "/public/dispatch/yjd_" in sms.message.body
+        and "堵漏" in sms.message.body
+    )
     assert order.token_digest and order.token_digest not in sms.message.body
     assert AuditEntry.objects.filter(action="dispatch_order.issued", object_id=str(order.pk)).exists()
 

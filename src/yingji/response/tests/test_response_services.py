@@ -13,12 +13,21 @@ from yingji.core.models import AuditEntry
 from yingji.resources import kinds
 from yingji.resources.models import Team
 from yingji.response import dispatch, rules, services
-from yingji.response.models import DispatchOrder, HeadquartersMember, LevelChange, Response, SituationReport, Task
+from yingji.response.models import (
+    DispatchOrder,
+    HeadquartersMember,
+    LevelChange,
+    Response,
+    SituationReport,
+    Task,
+)
 from yingji.response.tests.conftest import COUNTY, make_incident, standby_teams, user
 
 
 def test_launching_sets_up_the_response_its_headquarters_and_the_checklist_tasks(county_admin, incident):
-    response = services.launch_response(county_admin, incident.pk, level=3, matters="疏散群众", sitrep_every_hours=2)
+    response = services.launch_response(
+        county_admin, incident.pk, level=3, matters="疏散群众", sitrep_every_hours=2
+    )
 
     incident.refresh_from_db()
     assert incident.status == Incident.RESPONDING
@@ -28,7 +37,9 @@ def test_launching_sets_up_the_response_its_headquarters_and_the_checklist_tasks
     assert "核实事故情况，按规定时限逐级报告" in titles  # the category's general one
     groups = set(response.groups.values_list("kind__code", flat=True))
     assert {"coordination", "rescue", "security", "monitoring", "experts"} <= groups
-    assert list(LevelChange.objects.filter(response=response).values_list("from_level", "to_level")) == [(None, 3)]
+    assert list(LevelChange.objects.filter(response=response).values_list("from_level", "to_level")) == [
+        (None, 3)
+    ]
     assert SituationReport.objects.get(response=response).status == SituationReport.DUE
     assert IncidentLogEntry.objects.filter(incident=incident, kind="response", text__contains="Ⅲ级").exists()
     assert AuditEntry.objects.filter(action="response.launched", object_id=str(response.pk)).exists()
@@ -69,7 +80,11 @@ def test_adjusting_the_level_records_the_change_with_its_reason(county_admin, in
     response = services.adjust_level(county_admin, incident.pk, level=2, reason="出现人员被困")
 
     assert response.level == 2
-    assert list(response.level_changes.values_list("from_level", "to_level", "reason"))[-1] == (4, 2, "出现人员被困")
+    assert list(response.level_changes.values_list("from_level", "to_level", "reason"))[-1] == (
+        4,
+        2,
+        "出现人员被困",
+    )
     assert IncidentLogEntry.objects.filter(incident=incident, text__contains="提升为Ⅱ级").exists()
     with pytest.raises(Conflict):
         services.adjust_level(county_admin, incident.pk, level=2, reason="再次")
@@ -111,7 +126,9 @@ def test_the_headquarters_takes_members_of_groups_and_a_commander(county_admin, 
     member = services.add_member(
         county_admin, incident.pk, group="medical", name="孙丽", phone="13900000000", is_leader=True
     )
-    services.add_member(county_admin, incident.pk, group="medical", username=f"demo-duty-{COUNTY}", is_leader=True)
+    services.add_member(
+        county_admin, incident.pk, group="medical", username=f"demo-duty-{COUNTY}", is_leader=True
+    )
     response = services.set_commander(county_admin, incident.pk, name="王局长", phone="13911111111")
 
     assert response.commander_name == "王局长" and response.commander is None
