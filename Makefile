@@ -88,6 +88,8 @@ bench: install
 	$(BIN)/yingji bench warnings --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/yingji bench resources
 	$(BIN)/yingji bench resources --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/yingji bench command
+	$(BIN)/yingji bench command --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/python -m benchmarks.roads
 
 messages: install
