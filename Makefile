@@ -56,7 +56,8 @@ PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/
 	src/yingji/hazards/criteria.py src/yingji/hazards/lifecycle.py src/yingji/hazards/limits.py \
 	src/yingji/hazards/uploads.py src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py \
 	src/yingji/monitoring/sensortypes.py src/yingji/warnings/lifecycle.py src/yingji/warnings/cap/protocol.py \
-	src/yingji/warnings/cap/alerts.py src/yingji/materials/gb38565.py src/yingji/command/gb493.py
+	src/yingji/warnings/cap/alerts.py src/yingji/materials/gb38565.py src/yingji/command/gb493.py \
+	src/yingji/response/rules.py
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/messaging src/yingji/config.py $(PURE_RULES)

@@ -3,9 +3,8 @@ implies, the situation-report schedule, and which incident profile applies. No D
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 # Response levels (应急响应级别): 1 is the highest (一级, Ⅰ), 4 the lowest (四级, Ⅳ).
 LEVELS: dict[int, str] = {1: "Ⅰ级", 2: "Ⅱ级", 3: "Ⅲ级", 4: "Ⅳ级"}
@@ -59,16 +58,6 @@ def recall_team_status(team_status: str) -> str:
     return "standby" if team_status == "dispatched" else "returning"
 
 
-def sitrep_due_times(start: datetime, every_hours: int, until: datetime) -> list[datetime]:
-    """The due times of the reports every `every_hours` after `start`, up to and including `until`."""
-    times, step = [], timedelta(hours=every_hours)
-    due = start + step
-    while due <= until:
-        times.append(due)
-        due += step
-    return times
-
-
 @dataclass(frozen=True)
 class Profile:
     """What an incident of a category (and subtype) needs: team kinds, equipment kinds, and whether the
@@ -98,11 +87,3 @@ def profile_for(profiles: Iterable[Profile], category: str, subtype: str) -> Pro
 
 def bounded_text(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
-
-
-def first_missing(required: Sequence[tuple[str, object]]) -> str | None:
-    """The name of the first required value that is empty."""
-    for name, value in required:
-        if value in (None, "") or (isinstance(value, str) and not value.strip()):
-            return name
-    return None
