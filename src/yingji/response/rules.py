@@ -1,5 +1,5 @@
 """The response's plain rules: the four levels, the dispatch order's life and the team readiness it
-implies, the situation-report schedule, and which incident profile applies. No Django import."""
+implies, and which incident profile applies. No Django import."""
 
 from __future__ import annotations
 
