@@ -347,11 +347,17 @@ class DispatchOrder(models.Model):
 
     @property
     def status_label(self) -> str:
-        return rules.ORDER_STATUSES.get(self.status, self.status)
+        return str(self.get_status_display())
 
     @property
     def is_open(self) -> bool:
         return self.status in rules.OPEN_ORDER_STATUSES
+
+    @property
+    def next_steps(self) -> list[tuple[str, str]]:
+        """The steps the order may take now, in their order, with their labels."""
+        allowed = rules.ORDER_NEXT.get(self.status, frozenset())
+        return [(code, label) for code, label in rules.ORDER_STATUSES.items() if code in allowed]
 
 
 class IncidentMaterialRequest(models.Model):

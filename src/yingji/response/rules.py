@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from yingji.core.labels import gettext_noop
+
 # Response levels (应急响应级别): 1 is the highest (一级, Ⅰ), 4 the lowest (四级, Ⅳ).
 LEVELS: dict[int, str] = {1: "Ⅰ级", 2: "Ⅱ级", 3: "Ⅲ级", 4: "Ⅳ级"}
 LEVEL_NAMES: dict[int, str] = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
@@ -23,12 +25,12 @@ ARRIVED = "arrived"  # at the scene: 到场
 COMPLETED = "completed"  # the work is done; the team heads back: 返回
 RECALLED = "recalled"  # called back before completing
 ORDER_STATUSES: dict[str, str] = {
-    ISSUED: "已下达",
-    RECEIVED: "已接收",
-    DEPARTED: "已出发",
-    ARRIVED: "已到场",
-    COMPLETED: "已完成",
-    RECALLED: "已撤回",
+    ISSUED: gettext_noop("已下达"),
+    RECEIVED: gettext_noop("已接收"),
+    DEPARTED: gettext_noop("已出发"),
+    ARRIVED: gettext_noop("已到场"),
+    COMPLETED: gettext_noop("已完成"),
+    RECALLED: gettext_noop("已撤回"),
 }
 OPEN_ORDER_STATUSES = (ISSUED, RECEIVED, DEPARTED, ARRIVED)
 ORDER_NEXT: dict[str, frozenset[str]] = {

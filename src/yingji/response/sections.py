@@ -75,8 +75,6 @@ def orders_section(request: HttpRequest, incident: Incident) -> dict[str, Any]:
         **_base(request, incident),
         "orders": orders,
         "en_route": [o for o in orders if o.status in (rules.ISSUED, rules.RECEIVED, rules.DEPARTED)],
-        "steps": rules.ORDER_NEXT,
-        "labels": rules.ORDER_STATUSES,
     }
 
 
