@@ -1867,10 +1867,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "已下达调派令 %(number)s": "Dispatch order %(number)s issued",
     "调派令已更新": "Dispatch order updated",
     "已下达": "Issued",
-    "已接收": "Received",
     "已出发": "Departed",
-    "已撤回": "Recalled",
-    "超时未确认": "not acknowledged in time",
 }
 
 # Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).
