@@ -61,7 +61,7 @@ PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/
 	src/yingji/hazards/uploads.py src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py \
 	src/yingji/monitoring/sensortypes.py src/yingji/warnings/lifecycle.py src/yingji/warnings/cap/protocol.py \
 	src/yingji/warnings/cap/alerts.py src/yingji/materials/gb38565.py src/yingji/command/gb493.py \
-	src/yingji/command/categories.py
+	src/yingji/command/categories.py src/yingji/response/rules.py
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/messaging src/yingji/config.py $(PURE_RULES)
@@ -93,6 +93,8 @@ bench: install
 	$(BIN)/yingji bench warnings --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/yingji bench resources
 	$(BIN)/yingji bench resources --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
+	$(BIN)/yingji bench command
+	$(BIN)/yingji bench command --database postgresql --postgres-url '$(BENCH_POSTGRES_URL)' --if-reachable
 	$(BIN)/python -m benchmarks.roads
 
 messages: install

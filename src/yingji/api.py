@@ -27,6 +27,7 @@ from yingji.materials.api import router as materials_router
 from yingji.messaging.api import router as messaging_router
 from yingji.monitoring.api import router as monitoring_router
 from yingji.resources.api import router as resources_router
+from yingji.response.api import router as response_router
 from yingji.risks.api import router as risks_router
 from yingji.warnings.api.cap import router as warnings_cap_router
 from yingji.warnings.api.coverage import router as warnings_coverage_router
@@ -84,6 +85,7 @@ api.add_router("/", materials_router)
 api.add_router("/", command_router)
 api.add_router("/", incidents_router)
 api.add_router("/", resources_router)
+api.add_router("/", response_router)
 
 _STATUS_CODES = {
     400: "bad_request",

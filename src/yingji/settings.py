@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "yingji.materials",
     "yingji.command",
     "yingji.resources",
+    "yingji.response",
 ]
 
 MIDDLEWARE = [
@@ -274,3 +275,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Response and dispatch: a dispatch order not acknowledged within this many minutes escalates to the
+# duty room; the team leader's acknowledge link stays valid this many hours.
+RESPONSE_ACK_MINUTES = env_int("RESPONSE_ACK_MINUTES", 10)
+RESPONSE_LINK_HOURS = env_int("RESPONSE_LINK_HOURS", 24)
+# Reminders go this many minutes before a task or a situation report falls due.
+RESPONSE_REMIND_MINUTES = env_int("RESPONSE_REMIND_MINUTES", 30)

@@ -439,3 +439,17 @@ def sample_locations(
     lon = lon + rng.uniform(-0.5, 0.5, count) * loaded.grid.cell_lon
     lat = lat + rng.uniform(-0.5, 0.5, count) * loaded.grid.cell_lat
     return lon, lat
+
+
+def people_within_km(
+    loaded: LoadedGrid, lon: float, lat: float, radii_km: Sequence[float]
+) -> dict[float, int]:
+    """How many people live within each radius of a point (cells whose centre lies in the circle).
+
+    For the command domain's first look at a chemical incident: the population within 1, 3 and 5 km.
+    """
+    found = {}
+    for radius in radii_km:
+        mask = areas.area_mask(loaded.grid, areas.Area([], [areas.Circle(lon, lat, float(radius))])).ravel()
+        found[radius] = round(float(loaded.people[mask].sum()))
+    return found

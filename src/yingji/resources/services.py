@@ -194,6 +194,11 @@ def set_team_status(actor: User, team_id: int, *, status: str, note: str = "") -
     team = Team.objects.select_for_update(of=("self",)).get_visible_or_404(actor, pk=team_id)
     if not (may_dispatch(actor) or may_keep(actor, team.organization_id)):
         raise Forbidden()
+    return _move_team(actor, team, status, note)
+
+
+def _move_team(actor: User | None, team: Team, status: str, note: str, at: datetime | None = None) -> Team:
+    """Move a locked team along the call-out cycle, keeping the history and the audit entry."""
     _check_choice(status, kinds.TEAM_STATUSES, "status")
     if not kinds.may_move(team.status, status):
         raise Conflict(
@@ -204,7 +209,7 @@ def set_team_status(actor: User, team_id: int, *, status: str, note: str = "") -
         )
     note = (note or "").strip()[:200]
     before = audit.snapshot(team)
-    now = timezone.now()
+    now = at or timezone.now()
     TeamStatusChange.objects.create(
         team=team, from_status=team.status, to_status=status, at=now, by=actor, note=note
     )
@@ -212,6 +217,20 @@ def set_team_status(actor: User, team_id: int, *, status: str, note: str = "") -
     team.save(update_fields=["status", "status_since", "updated_at"])
     audit.record(actor, "rescue_team.status_changed", team, before=before, after=audit.snapshot(team))
     return team
+
+
+@transaction.atomic
+def follow_dispatch(
+    actor: User | None, team_id: int, *, status: str, note: str, at: datetime | None = None
+) -> Team:
+    """Move a team's readiness as a dispatch order's step requires (the response domain's orders).
+
+    The order's service has already checked who may act on the order; the team may lie outside the
+    actor's own scope (the city sent it, a county follows the order), so the team is not looked up
+    through the actor's scope here. The same transition rules, history and audit as `set_team_status`.
+    """
+    team = Team.objects.select_for_update(of=("self",)).get(pk=team_id)
+    return _move_team(actor, team, status, note, at)
 
 
 @dataclass(frozen=True)

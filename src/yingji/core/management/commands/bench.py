@@ -22,6 +22,7 @@ DOMAINS = {
     "monitoring": "readings/s through the pipeline, HTTP and MQTT; reading-to-alarm latency; baseline",
     "warnings": "recipients of a county and of a drawn polygon, fan-out/s, SMS sent/s, coverage time",
     "resources": "nearest help by road time (bundled and detailed network), reach of the fire stations",
+    "command": "incident intake to dispatch recommendation, the command screen's data, a dispatch SMS queued",
 }
 
 
