@@ -73,7 +73,9 @@ class Recommendation:
 
 
 def profile_of(incident: Incident) -> rules.Profile | None:
-    profiles = [p.as_rule() for p in IncidentProfile.objects.filter(category=incident.category)]
+    profiles = [
+        p.as_rule() for p in IncidentProfile.objects.filter(category=incident.category).order_by("id")
+    ]
     return rules.profile_for(profiles, incident.category, incident.subtype)
 
 
