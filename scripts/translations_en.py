@@ -2017,6 +2017,9 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "调派令已更新": "Dispatch order updated",
     "已下达": "Issued",
     "已出发": "Departed",
+    "附近没有所需类别的待命队伍，以下为其他类别的最近队伍。": (
+        "No team of the kinds needed is standing by nearby; the nearest teams of other kinds follow."
+    ),
 }
 
 # Messages with a context (pgettext), where one Chinese word needs two English ones: (context, msgid).

@@ -3,14 +3,15 @@ the dispatch recommendation, dispatch orders and material requests; and the refe
 city keeps. Reads start from the incident the user may see; every write calls a service.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from yingji.core.api_common import AUTH, BoundedDateTime, current_user, id_path, responses
-from yingji.core.errors import Forbidden
+from yingji.core.errors import Forbidden, InvalidInput
 from yingji.response import access, dispatch, recommend, rules, services
 from yingji.response.models import (
     DispatchOrder,
@@ -35,15 +36,16 @@ WALK_BODIES = {
         "phone": "13800000000",
     },
     ("POST", "/api/v1/incidents/{incident_id}/headquarters/members"): {"group": "rescue", "name": "李队长"},
-    ("POST", "/api/v1/incidents/{incident_id}/tasks"): {
-        "title": "巡查现场",
-        "due_at": "2100-01-01T08:00:00+08:00",
-    },
+    ("POST", "/api/v1/incidents/{incident_id}/tasks"): {"title": "巡查现场", "hours": 2},
     ("POST", "/api/v1/response-tasks/{task_id}/feedback"): {"feedback": "正在办理"},
     ("PUT", "/api/v1/incidents/{incident_id}/sitreps/schedule"): {"every_hours": 2},
     ("POST", "/api/v1/incidents/{incident_id}/sitreps"): {"progress": "现场处置有序"},
     ("POST", "/api/v1/incidents/{incident_id}/dispatch-orders"): {"team_id": 0},
     ("POST", "/api/v1/dispatch-orders/{order_id}/status"): {"status": "departed"},
+    ("POST", "/api/v1/incidents/{incident_id}/material-requests"): {
+        "lines": [{"code": "1010201", "quantity": 20}],
+        "hours": 4,
+    },
     ("POST", "/api/v1/incidents/{incident_id}/response/end"): {"summary": "处置完毕"},
 }
 
@@ -57,7 +59,7 @@ def _view(request: HttpRequest, incident_id: int) -> Any:
 # Schemas ---------------------------------------------------------------------------------------
 
 
-class LevelChangeOut(Schema):
+class ResponseLevelChangeOut(Schema):
     from_level: int | None
     to_level: int
     reason: str
@@ -79,7 +81,7 @@ class ResponseOut(Schema):
     sitrep_every_hours: int | None
     ended_at: datetime | None
     summary: str
-    level_changes: list[LevelChangeOut]
+    level_changes: list[ResponseLevelChangeOut]
 
 
 class ResponseStateOut(Schema):
@@ -90,7 +92,7 @@ class ResponseStateOut(Schema):
     response: ResponseOut | None
 
 
-class LaunchIn(Schema):
+class ResponseLaunchIn(Schema):
     level: int = Field(..., ge=1, le=4, description="1 一级（最高）… 4 四级")
     matters: str = Field("", max_length=2000)
     measures: str = Field("", max_length=2000)
@@ -98,16 +100,16 @@ class LaunchIn(Schema):
     sitrep_every_hours: int | None = Field(None, ge=rules.MIN_SITREP_HOURS, le=rules.MAX_SITREP_HOURS)
 
 
-class AdjustIn(Schema):
+class ResponseAdjustIn(Schema):
     level: int = Field(..., ge=1, le=4)
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class EndIn(Schema):
+class ResponseEndIn(Schema):
     summary: str = Field(..., min_length=1, max_length=4000)
 
 
-class MemberOut(Schema):
+class HeadquartersMemberOut(Schema):
     id: int
     name: str
     phone: str
@@ -120,10 +122,10 @@ class MemberOut(Schema):
         return member.user.username if member.user_id else None
 
 
-class GroupOut(Schema):
+class HeadquartersGroupOut(Schema):
     code: str
     name: str
-    members: list[MemberOut]
+    members: list[HeadquartersMemberOut]
 
     @staticmethod
     def resolve_code(group: Any) -> str:
@@ -141,16 +143,16 @@ class GroupOut(Schema):
 class HeadquartersOut(Schema):
     commander_name: str
     commander_phone: str
-    groups: list[GroupOut]
+    groups: list[HeadquartersGroupOut]
 
 
-class CommanderIn(Schema):
+class HeadquartersCommanderIn(Schema):
     username: str | None = Field(None, max_length=150)
     name: str = Field("", max_length=64)
     phone: str = Field("", max_length=32)
 
 
-class MemberIn(Schema):
+class HeadquartersMemberIn(Schema):
     group: str = Field(..., max_length=32)
     username: str | None = Field(None, max_length=150)
     name: str = Field("", max_length=64)
@@ -159,7 +161,7 @@ class MemberIn(Schema):
     is_leader: bool = False
 
 
-class TaskOut(Schema):
+class ResponseTaskOut(Schema):
     id: int
     title: str
     detail: str
@@ -176,20 +178,21 @@ class TaskOut(Schema):
         return task.group.kind.code if task.group_id else None
 
 
-class TaskIn(Schema):
+class ResponseTaskIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     detail: str = Field("", max_length=1000)
     group: str | None = Field(None, max_length=32)
     organization_id: int | None = Field(None, ge=1, le=2**53)
-    due_at: BoundedDateTime
+    due_at: BoundedDateTime | None = Field(None, description="完成时限 / due by (or `hours`)")
+    hours: int | None = Field(None, ge=1, le=rules.MAX_TASK_HOURS, description="几小时内完成 / due in hours")
 
 
-class FeedbackIn(Schema):
+class TaskFeedbackIn(Schema):
     feedback: str = Field(..., min_length=1, max_length=1000)
     done: bool = False
 
 
-class SitrepOut(Schema):
+class SituationReportOut(Schema):
     id: int
     sequence: int
     due_at: datetime
@@ -205,7 +208,7 @@ class SitrepOut(Schema):
     needs: str
 
 
-class SitrepIn(Schema):
+class SituationReportIn(Schema):
     progress: str = Field(..., min_length=1, max_length=2000)
     needs: str = Field("", max_length=1000)
     deaths: int = Field(0, ge=0, le=services.MAX_COUNT)
@@ -215,11 +218,11 @@ class SitrepIn(Schema):
     evacuated: int = Field(0, ge=0, le=services.MAX_COUNT)
 
 
-class ScheduleIn(Schema):
+class SitrepScheduleIn(Schema):
     every_hours: int | None = Field(..., ge=rules.MIN_SITREP_HOURS, le=rules.MAX_SITREP_HOURS)
 
 
-class OrderOut(Schema):
+class DispatchOrderOut(Schema):
     id: int
     number: str
     incident_id: int
@@ -245,30 +248,33 @@ class OrderOut(Schema):
         return order.team.name
 
 
-class OrderIn(Schema):
+class DispatchOrderIn(Schema):
     team_id: int = Field(..., ge=0, le=2**53)
     task: str = Field("", max_length=300)
 
 
-class StatusIn(Schema):
+class DispatchStatusIn(Schema):
     status: str = Field(
         ..., max_length=12, description="received | departed | arrived | completed | recalled"
     )
     note: str = Field("", max_length=300)
 
 
-class MaterialLineIn(Schema):
+class IncidentMaterialLineIn(Schema):
     code: str = Field(..., max_length=16)
     quantity: int = Field(..., ge=1, le=10_000_000)
 
 
-class MaterialsIn(Schema):
-    lines: list[MaterialLineIn] = Field(..., min_length=1, max_length=100)
-    needed_by: BoundedDateTime
+class IncidentMaterialsIn(Schema):
+    lines: list[IncidentMaterialLineIn] = Field(..., min_length=1, max_length=100)
+    needed_by: BoundedDateTime | None = Field(None, description="需求时间 / needed by (or `hours`)")
+    hours: int | None = Field(
+        None, ge=1, le=rules.MAX_TASK_HOURS, description="几小时内送达 / needed in hours"
+    )
     destination: str = Field("", max_length=100)
 
 
-class MaterialRequestOut(Schema):
+class IncidentMaterialRequestOut(Schema):
     request_id: int
     number: str
     status: str
@@ -283,7 +289,7 @@ class MaterialRequestOut(Schema):
         return link.request.status
 
 
-class GroupKindOut(Schema):
+class HeadquartersGroupKindOut(Schema):
     code: str
     name: str
     duties: str
@@ -291,7 +297,7 @@ class GroupKindOut(Schema):
     active: bool
 
 
-class GroupKindIn(Schema):
+class HeadquartersGroupKindIn(Schema):
     code: str = Field(..., pattern=r"^[a-z0-9_-]{1,32}$")
     name: str = Field(..., min_length=1, max_length=40)
     duties: str = Field("", max_length=200)
@@ -299,7 +305,7 @@ class GroupKindIn(Schema):
     active: bool = True
 
 
-class MeasureOut(Schema):
+class MeasureItemOut(Schema):
     id: int
     category: str
     subtype: str
@@ -313,7 +319,7 @@ class MeasureOut(Schema):
         return item.group_kind.code if item.group_kind_id else None
 
 
-class MeasureIn(Schema):
+class MeasureItemIn(Schema):
     id: int | None = Field(None, ge=1, le=2**53, description="省略则新增 / omit to add")
     category: str = Field(..., max_length=16)
     subtype: str = Field("", max_length=32)
@@ -323,7 +329,7 @@ class MeasureIn(Schema):
     active: bool = True
 
 
-class ProfileOut(Schema):
+class IncidentProfileOut(Schema):
     category: str
     subtype: str
     team_kinds: list[str]
@@ -381,7 +387,9 @@ def get_headquarters(request: HttpRequest, incident_id: int = id_path()) -> Any:
     }
 
 
-@router.get("/incidents/{incident_id}/tasks", response=responses(list[TaskOut]), summary="任务 / tasks")
+@router.get(
+    "/incidents/{incident_id}/tasks", response=responses(list[ResponseTaskOut]), summary="任务 / tasks"
+)
 def list_tasks(request: HttpRequest, incident_id: int = id_path()) -> Any:
     incident = _view(request, incident_id)
     return list(Task.objects.filter(response__incident=incident).select_related("group__kind")[:1000])
@@ -389,7 +397,7 @@ def list_tasks(request: HttpRequest, incident_id: int = id_path()) -> Any:
 
 @router.get(
     "/incidents/{incident_id}/sitreps",
-    response=responses(list[SitrepOut]),
+    response=responses(list[SituationReportOut]),
     summary="情况报告 / situation reports",
 )
 def list_sitreps(request: HttpRequest, incident_id: int = id_path()) -> Any:
@@ -416,7 +424,7 @@ def get_recommendation(
 
 @router.get(
     "/incidents/{incident_id}/dispatch-orders",
-    response=responses(list[OrderOut]),
+    response=responses(list[DispatchOrderOut]),
     summary="调派令 / dispatch orders",
 )
 def list_orders(request: HttpRequest, incident_id: int = id_path()) -> Any:
@@ -426,7 +434,7 @@ def list_orders(request: HttpRequest, incident_id: int = id_path()) -> Any:
 
 @router.get(
     "/incidents/{incident_id}/material-requests",
-    response=responses(list[MaterialRequestOut]),
+    response=responses(list[IncidentMaterialRequestOut]),
     summary="事件的物资申请 / material requests for the incident",
 )
 def list_material_requests(request: HttpRequest, incident_id: int = id_path()) -> Any:
@@ -439,7 +447,7 @@ def list_material_requests(request: HttpRequest, incident_id: int = id_path()) -
     response=responses(ResponseStateOut, 201),
     summary="启动应急响应 / launch the response",
 )
-def launch(request: HttpRequest, payload: LaunchIn, incident_id: int = id_path()) -> Any:
+def launch(request: HttpRequest, payload: ResponseLaunchIn, incident_id: int = id_path()) -> Any:
     response = services.launch_response(current_user(request), incident_id, **payload.dict())
     return Status(201, _state(response.incident))
 
@@ -449,7 +457,7 @@ def launch(request: HttpRequest, payload: LaunchIn, incident_id: int = id_path()
     response=responses(ResponseStateOut),
     summary="调整响应级别 / adjust the level",
 )
-def adjust(request: HttpRequest, payload: AdjustIn, incident_id: int = id_path()) -> Any:
+def adjust(request: HttpRequest, payload: ResponseAdjustIn, incident_id: int = id_path()) -> Any:
     response = services.adjust_level(current_user(request), incident_id, **payload.dict())
     return _state(response.incident)
 
@@ -459,23 +467,25 @@ def adjust(request: HttpRequest, payload: AdjustIn, incident_id: int = id_path()
     response=responses(HeadquartersOut),
     summary="设置总指挥 / name the commander",
 )
-def set_commander(request: HttpRequest, payload: CommanderIn, incident_id: int = id_path()) -> Any:
+def set_commander(
+    request: HttpRequest, payload: HeadquartersCommanderIn, incident_id: int = id_path()
+) -> Any:
     services.set_commander(current_user(request), incident_id, **payload.dict())
     return get_headquarters(request, incident_id)
 
 
 @router.post(
     "/incidents/{incident_id}/headquarters/members",
-    response=responses(MemberOut, 201),
+    response=responses(HeadquartersMemberOut, 201),
     summary="添加指挥部成员 / add a member to a group",
 )
-def add_member(request: HttpRequest, payload: MemberIn, incident_id: int = id_path()) -> Any:
+def add_member(request: HttpRequest, payload: HeadquartersMemberIn, incident_id: int = id_path()) -> Any:
     return Status(201, services.add_member(current_user(request), incident_id, **payload.dict()))
 
 
 @router.delete(
     "/headquarters-members/{member_id}",
-    response=responses(MemberOut),
+    response=responses(HeadquartersMemberOut),
     summary="移除指挥部成员 / remove a member",
 )
 def remove_member(request: HttpRequest, member_id: int = id_path()) -> Any:
@@ -485,18 +495,32 @@ def remove_member(request: HttpRequest, member_id: int = id_path()) -> Any:
 
 
 @router.post(
-    "/incidents/{incident_id}/tasks", response=responses(TaskOut, 201), summary="下达任务 / add a task"
+    "/incidents/{incident_id}/tasks",
+    response=responses(ResponseTaskOut, 201),
+    summary="下达任务 / add a task",
 )
-def add_task(request: HttpRequest, payload: TaskIn, incident_id: int = id_path()) -> Any:
-    return Status(201, services.add_task(current_user(request), incident_id, **payload.dict()))
+def add_task(request: HttpRequest, payload: ResponseTaskIn, incident_id: int = id_path()) -> Any:
+    data = payload.dict()
+    now = timezone.now()
+    data["due_at"] = _due(data["due_at"], data.pop("hours"), now)
+    return Status(201, services.add_task(current_user(request), incident_id, now=now, **data))
+
+
+def _due(moment: datetime | None, hours: int | None, now: datetime) -> datetime:
+    """A time given either as itself or as hours from now (exactly one of the two)."""
+    if (hours is None) == (moment is None):
+        raise InvalidInput(
+            "请给出时间或小时数之一 / Give either the time or the hours", details={"field": "hours"}
+        )
+    return moment if moment is not None else now + timedelta(hours=hours or 0)
 
 
 @router.post(
     "/response-tasks/{task_id}/feedback",
-    response=responses(TaskOut),
+    response=responses(ResponseTaskOut),
     summary="任务反馈或完成 / feedback on a task, or done",
 )
-def task_feedback(request: HttpRequest, payload: FeedbackIn, task_id: int = id_path()) -> Any:
+def task_feedback(request: HttpRequest, payload: TaskFeedbackIn, task_id: int = id_path()) -> Any:
     return services.report_task(current_user(request), task_id, **payload.dict())
 
 
@@ -505,26 +529,26 @@ def task_feedback(request: HttpRequest, payload: FeedbackIn, task_id: int = id_p
     response=responses(ResponseStateOut),
     summary="情况报告时间表 / the situation report schedule",
 )
-def sitrep_schedule(request: HttpRequest, payload: ScheduleIn, incident_id: int = id_path()) -> Any:
+def sitrep_schedule(request: HttpRequest, payload: SitrepScheduleIn, incident_id: int = id_path()) -> Any:
     response = services.set_sitrep_schedule(current_user(request), incident_id, **payload.dict())
     return _state(response.incident)
 
 
 @router.post(
     "/incidents/{incident_id}/sitreps",
-    response=responses(SitrepOut, 201),
+    response=responses(SituationReportOut, 201),
     summary="报送情况报告 / file a situation report",
 )
-def file_sitrep(request: HttpRequest, payload: SitrepIn, incident_id: int = id_path()) -> Any:
+def file_sitrep(request: HttpRequest, payload: SituationReportIn, incident_id: int = id_path()) -> Any:
     return Status(201, services.file_sitrep(current_user(request), incident_id, **payload.dict()))
 
 
 @router.post(
     "/incidents/{incident_id}/dispatch-orders",
-    response=responses(OrderOut, 201),
+    response=responses(DispatchOrderOut, 201),
     summary="下达调派令 / dispatch a team",
 )
-def issue_order(request: HttpRequest, payload: OrderIn, incident_id: int = id_path()) -> Any:
+def issue_order(request: HttpRequest, payload: DispatchOrderIn, incident_id: int = id_path()) -> Any:
     user = current_user(request)
     team_id = payload.team_id or _first_standby_team(user, incident_id)
     return Status(201, dispatch.issue_order(user, incident_id, team_id=team_id, task=payload.task))
@@ -543,7 +567,7 @@ def _first_standby_team(user: Any, incident_id: int) -> int:
 
 @router.post(
     "/dispatch-orders/{order_id}/acknowledge",
-    response=responses(OrderOut),
+    response=responses(DispatchOrderOut),
     summary="确认收到调派令 / acknowledge the order",
 )
 def acknowledge(request: HttpRequest, order_id: int = id_path()) -> Any:
@@ -552,25 +576,29 @@ def acknowledge(request: HttpRequest, order_id: int = id_path()) -> Any:
 
 @router.post(
     "/dispatch-orders/{order_id}/status",
-    response=responses(OrderOut),
+    response=responses(DispatchOrderOut),
     summary="调派令进展或撤回 / the order's next step, or recall",
 )
-def order_status(request: HttpRequest, payload: StatusIn, order_id: int = id_path()) -> Any:
+def order_status(request: HttpRequest, payload: DispatchStatusIn, order_id: int = id_path()) -> Any:
     return dispatch.advance(current_user(request), order_id, status=payload.status, note=payload.note)
 
 
 @router.post(
     "/incidents/{incident_id}/material-requests",
-    response=responses(MaterialRequestOut, 201),
+    response=responses(IncidentMaterialRequestOut, 201),
     summary="为事件申请物资 / request materials for the incident",
 )
-def request_materials(request: HttpRequest, payload: MaterialsIn, incident_id: int = id_path()) -> Any:
+def request_materials(
+    request: HttpRequest, payload: IncidentMaterialsIn, incident_id: int = id_path()
+) -> Any:
+    now = timezone.now()
     link = services.request_materials(
         current_user(request),
         incident_id,
         lines=[(line.code, line.quantity) for line in payload.lines],
-        needed_by=payload.needed_by,
+        needed_by=_due(payload.needed_by, payload.hours, now),
         destination=payload.destination,
+        now=now,
     )
     return Status(201, link)
 
@@ -580,7 +608,7 @@ def request_materials(request: HttpRequest, payload: MaterialsIn, incident_id: i
     response=responses(ResponseStateOut),
     summary="结束响应 / stand down",
 )
-def end(request: HttpRequest, payload: EndIn, incident_id: int = id_path()) -> Any:
+def end(request: HttpRequest, payload: ResponseEndIn, incident_id: int = id_path()) -> Any:
     response = services.end_response(current_user(request), incident_id, **payload.dict())
     return _state(response.incident)
 
@@ -596,7 +624,9 @@ def _need_view(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/response/group-kinds", response=responses(list[GroupKindOut]), summary="工作组类别 / group kinds"
+    "/response/group-kinds",
+    response=responses(list[HeadquartersGroupKindOut]),
+    summary="工作组类别 / group kinds",
 )
 def group_kinds(request: HttpRequest) -> Any:
     _need_view(request)
@@ -604,28 +634,36 @@ def group_kinds(request: HttpRequest) -> Any:
 
 
 @router.put(
-    "/response/group-kinds", response=responses(GroupKindOut), summary="保存工作组类别 / save a group kind"
+    "/response/group-kinds",
+    response=responses(HeadquartersGroupKindOut),
+    summary="保存工作组类别 / save a group kind",
 )
-def save_group_kind(request: HttpRequest, payload: GroupKindIn) -> Any:
+def save_group_kind(request: HttpRequest, payload: HeadquartersGroupKindIn) -> Any:
     return services.save_group_kind(current_user(request), **payload.dict())
 
 
 @router.get(
-    "/response/measures", response=responses(list[MeasureOut]), summary="处置措施清单 / measure checklists"
+    "/response/measures",
+    response=responses(list[MeasureItemOut]),
+    summary="处置措施清单 / measure checklists",
 )
 def measures(request: HttpRequest) -> Any:
     _need_view(request)
     return list(MeasureItem.objects.select_related("group_kind"))
 
 
-@router.post("/response/measures", response=responses(MeasureOut), summary="保存处置措施 / save a measure")
-def save_measure(request: HttpRequest, payload: MeasureIn) -> Any:
+@router.post(
+    "/response/measures", response=responses(MeasureItemOut), summary="保存处置措施 / save a measure"
+)
+def save_measure(request: HttpRequest, payload: MeasureItemIn) -> Any:
     data = payload.dict()
     return services.save_measure(current_user(request), measure_id=data.pop("id"), **data)
 
 
 @router.get(
-    "/response/profiles", response=responses(list[ProfileOut]), summary="事件处置需求 / what incidents need"
+    "/response/profiles",
+    response=responses(list[IncidentProfileOut]),
+    summary="事件处置需求 / what incidents need",
 )
 def profiles(request: HttpRequest) -> Any:
     _need_view(request)

@@ -158,6 +158,7 @@ def responses(context: DemoContext) -> None:
                     evacuated=216,
                     now=min(due.due_at - timedelta(minutes=10), now - timedelta(minutes=2)),
                 )
+            _ask_materials(leak, response.launched_by, _at(leak, 50, now))
             context.progress(f"{leak.title}：Ⅲ级响应")
     fire = forest_fire()
     if fire is not None:
@@ -225,6 +226,7 @@ def walk_county(now: datetime) -> None:
     actor = commander_for(incident)
     if actor is None:
         return
+    _volunteer_team(actor, incident)
     launched = min(max(incident.known_at, now - timedelta(minutes=50)), now - timedelta(minutes=30))
     services.launch_response(
         actor, incident.pk, level=4, matters="启动Ⅳ级应急响应。", sitrep_every_hours=2, now=launched
@@ -244,4 +246,44 @@ def walk_county(now: datetime) -> None:
     if found.teams:
         dispatch.issue_order(
             actor, incident.pk, team_id=found.teams[0].candidate.id, now=now - timedelta(minutes=5)
+        )
+    _ask_materials(incident, actor, launched)
+
+
+def _volunteer_team(actor: User, incident: Incident) -> None:
+    """The county's volunteer rescue team (蓝天救援队), registered through the resources service: the
+    county keeps a team standing by while its fire station is out on the demo's order."""
+    from yingji.resources import services as resources
+    from yingji.resources.models import Team
+
+    name = "定襄县蓝天救援队"
+    if actor.organization_id is None or Team.objects.filter(name=name).exists():
+        return
+    resources.create_team(
+        actor,
+        organization_id=actor.organization_id,
+        region_code=WALK_COUNTY,
+        name=name,
+        kind="social",
+        address="定襄县城",
+        longitude=incident.longitude - 0.02,
+        latitude=incident.latitude + 0.015,
+        headcount=24,
+        leader="冯志红",
+        phone="13903500321",
+    )
+
+
+def _ask_materials(incident: Incident, actor: User, at: datetime) -> None:
+    """Tents and quilts for the people moved out, through materials' request and approval."""
+    from yingji.materials.models import Material
+
+    codes = list(Material.objects.filter(name__in=("棉帐篷", "棉被")).values_list("code", flat=True)[:2])
+    if codes:
+        services.request_materials(
+            actor,
+            incident.pk,
+            lines=[(code, 20) for code in codes],
+            needed_by=at + timedelta(hours=4),
+            now=at,
         )

@@ -52,10 +52,10 @@ class IncidentProfile(models.Model):
     aviation = models.BooleanField("航空支援", default=False)
 
     class Meta:
-        ordering = ["category", "subtype"]
+        ordering = ["category", "subtype", "id"]
         verbose_name = "事件处置需求"
         verbose_name_plural = "事件处置需求"
-        constraints = [models.UniqueConstraint(fields=["category", "subtype"], name="one_profile_per_type")]
+        # One row per (category, subtype) is what the city keeps; should two match, the first (by id) applies.
 
     def __str__(self) -> str:
         return f"{self.category}/{self.subtype or '*'}"

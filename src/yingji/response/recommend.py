@@ -46,6 +46,7 @@ class Recommendation:
     helipads: list[dict[str, Any]] = field(default_factory=list)
     radius_km: float = DEFAULT_RADIUS_KM
     problem: str = ""
+    other_kinds: bool = False  # no team of the kinds needed stands by: `teams` are of other kinds
 
     def as_dict(self) -> dict[str, Any]:
         profile = self.profile
@@ -57,6 +58,7 @@ class Recommendation:
                 "aviation": bool(profile and profile.aviation),
             },
             "teams": [n.as_dict() for n in self.teams],
+            "teams_of_other_kinds": self.other_kinds,
             "equipment": [n.as_dict() for n in self.equipment],
             "vehicles": [n.as_dict() for n in self.vehicles],
             "warehouses": [n.as_dict() for n in self.warehouses],
@@ -71,7 +73,9 @@ class Recommendation:
 
 
 def profile_of(incident: Incident) -> rules.Profile | None:
-    profiles = [p.as_rule() for p in IncidentProfile.objects.filter(category=incident.category)]
+    profiles = [
+        p.as_rule() for p in IncidentProfile.objects.filter(category=incident.category).order_by("id")
+    ]
     return rules.profile_for(profiles, incident.category, incident.subtype)
 
 
@@ -132,6 +136,10 @@ def recommend(
     team_kinds = profile.team_kinds if profile else ()
     equipment_kinds = profile.equipment_kinds if profile else ()
     found.teams = _ranked(user, point, "team", limit, lambda c: _kind_filter(c, Team.objects, team_kinds))
+    if not found.teams and team_kinds:
+        # None of the kinds needed stands by: the nearest of any kind, marked as such.
+        found.teams = _ranked(user, point, "team", limit)
+        found.other_kinds = bool(found.teams)
     found.equipment = _ranked(
         user, point, "equipment", limit, lambda c: _kind_filter(c, Equipment.objects, equipment_kinds)
     )

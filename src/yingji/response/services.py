@@ -339,6 +339,15 @@ def end_response(actor: User, incident_id: int, *, summary: str, now: datetime |
 # Headquarters ----------------------------------------------------------------------------------
 
 
+def _user_named(actor: User, username: str) -> User:
+    user = User.objects.visible_to(actor).filter(username=username, is_active=True).first()
+    if user is None:
+        raise InvalidInput(
+            "用户不存在或不在您的管辖范围 / No such user in your scope", details={"field": "username"}
+        )
+    return user
+
+
 @transaction.atomic
 def set_commander(
     actor: User,
@@ -354,9 +363,7 @@ def set_commander(
     before = audit.snapshot(response)
     user = None
     if username:
-        user = User.objects.visible_to(actor).filter(username=username, is_active=True).first()
-        if user is None:
-            raise NotFound("用户不存在或不在您的管辖范围 / No such user in your scope")
+        user = _user_named(actor, username)
     name = _text(name, "name", 64) or (user.get_full_name() or user.username if user else "")
     if not name:
         raise InvalidInput("请填写总指挥 / Name the commander", details={"field": "name"})
@@ -391,9 +398,7 @@ def add_member(
         raise Conflict("工作组成员已满 / The group is full", code="group_full")
     user = None
     if username:
-        user = User.objects.visible_to(actor).filter(username=username, is_active=True).first()
-        if user is None:
-            raise NotFound("用户不存在或不在您的管辖范围 / No such user in your scope")
+        user = _user_named(actor, username)
     member = HeadquartersMember(
         group=headquarters_group,
         user=user,

@@ -31,6 +31,8 @@ def test_an_incident_goes_from_launch_to_stand_down_through_the_api(api_client, 
     assert client.get(url + "/headquarters").json()["groups"]
     task = _post(client, url + "/tasks", {"title": "巡查", "due_at": "2100-01-01T08:00:00+08:00"})
     assert task.status_code == 400  # more than 30 days ahead
+    assert _post(client, url + "/tasks", {"title": "巡查"}).status_code == 400  # neither a time nor hours
+    assert _post(client, url + "/tasks", {"title": "巡查现场", "hours": 2}).status_code == 201
     tasks = client.get(url + "/tasks").json()
     assert tasks and all(t["status"] == "open" for t in tasks)
     done = _post(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from yingji.command.models import Incident
 from yingji.core.demo import DemoContext, demo_clock
 from yingji.resources import kinds
+from yingji.resources.models import Team
 from yingji.response import demo as response_demo
 from yingji.response import rules
 from yingji.response.models import DispatchOrder, Response, SituationReport
@@ -46,6 +47,8 @@ def test_the_demo_steps_give_the_leak_the_fire_the_closed_one_and_the_walk_count
     closed.refresh_from_db()
     assert closed.status == Incident.CLOSED and Response.objects.get(incident=closed).status == Response.ENDED
     assert DispatchOrder.objects.get(incident=walked).status == rules.ISSUED
+    assert Team.objects.filter(name="定襄县蓝天救援队", status=kinds.STANDBY).exists()
+    assert walked.material_requests.count() == 1 and leak.material_requests.count() == 1
     assert all(order.issued_at <= demo_clock().now for order in DispatchOrder.objects.all())
 
     response_demo.responses(_context())

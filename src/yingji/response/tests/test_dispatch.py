@@ -26,11 +26,7 @@ def team(demo):
 
 def _token_of(order: DispatchOrder) -> str:
     """The token as the SMS carries it (only its digest is stored)."""
-    body = (
-        Delivery.objects.filter(channel=Delivery.SMS, message__object_id=str(order.pk))
-        .latest("id")
-        .message.body
-    )
+    body = Delivery.objects.about(order).filter(channel=Delivery.SMS).latest("id").message.body
     return body.rsplit("/public/dispatch/", 1)[1].rstrip("/")
 
 
@@ -44,7 +40,7 @@ def test_issuing_sends_the_team_out_tells_its_leader_and_sets_the_escalation(cou
         team=team, to_status=kinds.DISPATCHED, note__contains=order.number
     ).exists()
     assert order.minutes is not None and order.km is not None and order.eta > order.issued_at
-    sms = Delivery.objects.get(channel=Delivery.SMS, message__object_id=str(order.pk))
+    sms = Delivery.objects.about(order).get(channel=Delivery.SMS)
     assert (
         sms.address == "13800000001"
         and "/public/dispatch/yjd_" in sms.message.body
@@ -132,7 +128,7 @@ def test_an_unacknowledged_order_escalates_to_the_duty_room_and_is_sent_again(co
     order.refresh_from_db()
     assert order.escalated_at is not None and order.status == rules.ISSUED
     assert Notification.objects.filter(subject__startswith="调派令未确认", object_id=str(order.pk)).exists()
-    assert Delivery.objects.filter(channel=Delivery.SMS, message__object_id=str(order.pk)).count() == 2
+    assert Delivery.objects.about(order).filter(channel=Delivery.SMS).count() == 2
     assert dispatch.order_for_token(_token_of(order)).pk == order.pk  # the new link works
 
 
@@ -144,5 +140,5 @@ def test_the_sms_is_queued_in_the_issuing_transaction_and_the_organizations_user
     keeper = User.objects.filter(organization_id=team.organization_id, is_active=True).first()
     assert keeper is not None, "the demo's teams belong to organizations with users"
     order = dispatch.issue_order(county_admin, incident.pk, team_id=team.pk)
-    queued = Delivery.objects.filter(message__object_id=str(order.pk), status=Delivery.QUEUED)
+    queued = Delivery.objects.about(order).filter(status=Delivery.QUEUED)
     assert queued.filter(channel=Delivery.INBOX, recipient_id=keeper.pk).exists()

@@ -108,7 +108,7 @@ def _issued_with_link(county_admin, incident) -> tuple[DispatchOrder, str]:
     team.phone = "13800000009"
     team.save(update_fields=["phone"])
     order = dispatch.issue_order(county_admin, incident.pk, team_id=team.pk, task=HOSTILE)
-    body = Delivery.objects.get(channel=Delivery.SMS, message__object_id=str(order.pk)).message.body
+    body = Delivery.objects.about(order).get(channel=Delivery.SMS).message.body
     return order, "/public/dispatch/" + body.rsplit("/public/dispatch/", 1)[1]
 
 

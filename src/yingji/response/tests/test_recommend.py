@@ -70,3 +70,13 @@ def test_a_point_off_the_road_network_explains_itself(city_admin, demo):
 def test_the_radius_is_bounded(city_admin, radius, demo):
     with pytest.raises(InvalidInput):
         recommend.recommend(city_admin, make_incident(), radius_km=radius)
+
+
+def test_when_no_team_of_the_kinds_needed_stands_by_the_nearest_of_other_kinds_are_offered(city_admin, demo):
+    from yingji.response.models import IncidentProfile
+
+    IncidentProfile.objects.filter(category="accident", subtype="道路交通事故").update(
+        team_kinds=["none_such"]
+    )
+    found = recommend.recommend(city_admin, make_incident(subtype="道路交通事故"))
+    assert found.other_kinds and found.teams and found.as_dict()["teams_of_other_kinds"]

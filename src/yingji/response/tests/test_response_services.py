@@ -136,7 +136,7 @@ def test_the_headquarters_takes_members_of_groups_and_a_commander(county_admin, 
     assert list(leaders.values_list("name", flat=True)) == [f"demo-duty-{COUNTY}"]
     with pytest.raises(InvalidInput):
         services.add_member(county_admin, incident.pk, group="nonexistent", name="x")
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput):
         services.add_member(county_admin, incident.pk, group="rescue", username="demo-county-140921")
     services.remove_member(county_admin, member.pk)
     assert not HeadquartersMember.objects.filter(pk=member.pk).exists()
