@@ -29,9 +29,10 @@ def township_of(code: str) -> Region:
 
 
 def standby_teams(code: str) -> list[Team]:
-    """The county's teams standing by (the demo has at least two in each county the tests use)."""
+    """The county's teams standing by (the demo has at least one in each county the tests use, and two
+    in 忻府区 and 定襄县, whose teams its incidents leave at home)."""
     teams = list(Team.objects.filter(region__path__contains=code, status=kinds.STANDBY).order_by("pk"))
-    assert len(teams) >= 2, f"the demo has two teams standing by in {code}"
+    assert teams, f"the demo has a team standing by in {code}"
     return teams
 
 
