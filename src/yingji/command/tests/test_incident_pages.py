@@ -144,3 +144,17 @@ def test_a_red_alarm_offers_an_incident_on_its_page(page_client: Any, city_admin
     incident = Incident.objects.get(source_ref=f"monitoring.alarm:{alarm.pk}")
     assert made.status_code == 302 and made["Location"] == f"/command/incidents/{incident.pk}/"
     assert f"已转为事件 {incident.number}" in client.get(f"/monitoring/alarms/{alarm.pk}/").content.decode()
+
+
+def test_an_entry_the_system_wrote_shows_as_the_systems_on_the_page_and_the_screen(
+    page_client: Any, county_admin: Any
+) -> None:
+    from yingji.command.incidents import log_event
+
+    incident = take(county_admin)
+    log_event(incident, "dispatch", "某队伍（DP1）已接收（短信链接确认）")  # no actor: the leader's link
+    client = page_client(county_admin)
+    for url in (f"/command/incidents/{incident.pk}/", f"/command/incidents/{incident.pk}/screen/live/"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "系统</span> 某队伍（DP1）已接收（短信链接确认）" in page.content.decode()
