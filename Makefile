@@ -6,6 +6,10 @@ UV := $(BIN)/uv
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := yingji.settings
+# Python keeps the bytecode it compiles (__pycache__, ignored by git). A machine that sets
+# PYTHONDONTWRITEBYTECODE makes every process (each test worker, each `yingji` command) compile every
+# module again from source, about 2 s of each start: an empty value turns that off for what make runs.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: install lock lock-check run serve test lint typecheck migrations-check pytest test-shifted bench messages clean
 
@@ -57,7 +61,7 @@ PURE_RULES := src/yingji/enterprises/gb32100.py src/yingji/risks/grading.py src/
 	src/yingji/hazards/uploads.py src/yingji/monitoring/rainsignal.py src/yingji/monitoring/grading.py \
 	src/yingji/monitoring/sensortypes.py src/yingji/warnings/lifecycle.py src/yingji/warnings/cap/protocol.py \
 	src/yingji/warnings/cap/alerts.py src/yingji/materials/gb38565.py src/yingji/command/gb493.py \
-	src/yingji/response/rules.py
+	src/yingji/command/categories.py src/yingji/response/rules.py
 
 typecheck:
 	$(BIN)/mypy src/yingji/core src/yingji/geography src/yingji/messaging src/yingji/config.py $(PURE_RULES)

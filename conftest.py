@@ -1,7 +1,8 @@
 """Fixtures every test shares: the demo dataset, users of different counties and API clients.
 
 The plugins in tests/plugins/ build the demo once per run and restore it by copying
-(demo_snapshot), fix the run's clock (clock) and hold every test to its time budget (budget).
+(demo_snapshot), fix the run's clock (clock), hold every test to its time budget (budget)
+and run the slow tests first (ordering).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ CITY = "140900"
 COUNTY_A = "140902"  # 忻府区
 COUNTY_B = "140921"  # 定襄县
 
-pytest_plugins = ["tests.plugins.clock", "tests.plugins.demo_snapshot", "tests.plugins.budget"]
+pytest_plugins = [
+    "tests.plugins.clock",
+    "tests.plugins.demo_snapshot",
+    "tests.plugins.budget",
+    "tests.plugins.ordering",
+]
 
 
 def pytest_configure(config: Any) -> None:

@@ -14,6 +14,7 @@ from ninja.renderers import JSONRenderer
 from yingji.calculators.api import router as calculators_router
 from yingji.command.api import router as command_router
 from yingji.command.calculators import router as accident_calculators_router
+from yingji.command.incident_api import router as incidents_router
 from yingji.core import datebounds
 from yingji.core.api import router as core_router
 from yingji.core.api_common import DATE_OUT_OF_RANGE
@@ -82,6 +83,7 @@ api.add_router("/", messaging_router)
 api.add_router("/", routing_router)
 api.add_router("/", materials_router)
 api.add_router("/", command_router)
+api.add_router("/", incidents_router)
 api.add_router("/", resources_router)
 api.add_router("/", response_router)
 

@@ -259,6 +259,12 @@ ROADS_ACCESS_NODES = env_int("ROADS_ACCESS_NODES", 3)
 ROADS_AIR_CRUISE_KMH = env_float("ROADS_AIR_CRUISE_KMH", 200.0)
 ROADS_AIR_DISPATCH_MINUTES = env_float("ROADS_AIR_DISPATCH_MINUTES", 15.0)
 
+# Incidents (docs/command.md): an intake this close to an open incident of the same category, this
+# soon after it, is offered for merging; reports up the chain are reminded this long before their clock.
+INCIDENT_DUPLICATE_KM = env_float("INCIDENT_DUPLICATE_KM", 1.0)
+INCIDENT_DUPLICATE_HOURS = env_float("INCIDENT_DUPLICATE_HOURS", 6.0)
+INCIDENT_REPORT_REMIND_MINUTES = env_int("INCIDENT_REPORT_REMIND_MINUTES", 20)
+
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("public/shelters/", include("yingji.resources.public_urls")),
     path("cap/", include("yingji.warnings.urls.cap")),
     path("duty/", include("yingji.command.urls")),
+    path("command/", include("yingji.command.incident_urls")),
     path("response/", include("yingji.response.urls")),
     path("public/dispatch/", include("yingji.response.public_urls")),
     path("", include("yingji.core.urls")),

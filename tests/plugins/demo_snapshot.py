@@ -7,6 +7,10 @@ migrating and building again, and a test that commits (the live-server browser t
 the snapshot back instead of Django's flush, so the next test finds the demo as it was. Decision
 record 0022 explains the choice.
 
+With pytest-xdist the controlling process, which runs no tests itself, builds the snapshot in a
+background thread from the moment the session starts, while the workers start, collect and run the
+tests that need no database; a worker that needs it waits for the build instead of doing it.
+
 The run's snapshots live in the folder named by YINGJI_TEST_RUN_DIR, made by the controlling process
 and inherited by the workers; the controlling process removes it (and a PostgreSQL snapshot) at the end.
 """
@@ -18,6 +22,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,9 +58,57 @@ def pytest_configure(config: Any) -> None:
     ensure_run_dir(config)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: Any) -> None:
+    """With xdist workers to come, start building the snapshot now, holding the run's lock until done.
+
+    tryfirst: the lock is taken before xdist starts the workers (its own hook runs last), so none of
+    them can find the folder without a snapshot and start a second build.
+    """
+    config = session.config
+    if not (is_controller(config) and getattr(config.option, "numprocesses", None)):
+        return
+    lock = open(run_dir() / "demo.lock", "w")  # noqa: SIM115 (the thread closes it)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    builder = threading.Thread(target=_build_and_release, args=(config, lock), daemon=True)
+    builder.start()
+
+
+def _build_and_release(config: Any, lock: Any) -> None:
+    """Build the demo into a test database of this process, keep it as the snapshot, drop the database.
+
+    On failure no snapshot is kept: the first worker that needs one builds it and reports the error.
+    """
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+    from pytest_django.plugin import blocking_manager_key
+
+    from yingji.core.demo import run_demo
+
+    try:
+        setup_test_environment(debug=False)
+        with config.stash[blocking_manager_key].unblock():
+            own_name = connection.settings_dict["NAME"]
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            try:
+                run_demo(scale=DEMO_SCALE, seed=DEMO_SEED, progress=lambda name: None)
+                Snapshot(connection).take()
+            finally:
+                connection.creation.destroy_test_db(own_name, verbosity=0)
+                connection.close()
+    except Exception as error:  # the workers build it again and fail where everyone sees it
+        print(f"\nbuilding the demo snapshot in the background failed: {error!r}")
+    finally:
+        teardown_test_environment()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
 def pytest_unconfigure(config: Any) -> None:
     if not config.stash.get(_owns_run_dir, False):
         return
+    # A run whose tests needed no database may end before the build: the thread is a daemon and
+    # dies with the process; its half-made snapshot goes with the folder.
     folder = run_dir()
     for marker in folder.glob("*.postgresql"):
         _drop_postgresql_snapshot(marker.read_text())

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.command import services
+from yingji.command.incident_api import WALK_BODIES as INCIDENT_WALK_BODIES
 from yingji.command.models import CheckIn, DutyMatter, DutyPost, Handover, Shift, ShiftPattern, ShiftSwap
 from yingji.core.api_common import (
     AUTH,
@@ -41,6 +42,7 @@ WALK_BODIES = {
     },
     ("POST", "/api/v1/duty/swaps/{swap_id}/decide"): {"approve": False, "note": "人手不足，请另行协调"},
     ("POST", "/api/v1/duty/checkins/{checkin_id}/answer"): {"answer": "在岗，一切正常"},
+    **INCIDENT_WALK_BODIES,  # the incidents' routes live in command/incident_api.py
 }
 
 Username = str

@@ -320,10 +320,15 @@ class Incident(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
     summary = models.TextField("处置总结", max_length=4000, blank=True)
+    # The platform record the intake came from (a red alarm: "monitoring.alarm:12"), blank for a call.
+    source_ref = models.CharField("来源记录", max_length=64, blank=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "region"
     scope_organization_field = "organization"
+    # Department staff see the accidents of their sector's enterprises, and every incident of no enterprise.
+    scope_sector_fields = {"industry": "organization__enterprise__industry"}
+    scope_sector_unbound = {"organization__isnull": True}
 
     class Meta:
         ordering = ["-known_at", "-id"]
@@ -359,6 +364,8 @@ class IncidentLogEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_region_field = "incident__region"
     scope_organization_field = "incident__organization"
+    scope_sector_fields = {"industry": "incident__organization__enterprise__industry"}
+    scope_sector_unbound = {"incident__organization__isnull": True}
 
     class Meta:
         ordering = ["incident_id", "at", "id"]
@@ -367,3 +374,81 @@ class IncidentLogEntry(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class AccidentReport(models.Model):
+    """A report of an accident up the chain (国务院令第493号 Art.9–12): to the county, the city, the
+    province or the State Council's department, with the Art.12 contents.
+
+    When an accident is graded, one initial report (首报) is due at each level its grade reaches, at the
+    time its reporting clock gives; the row waits as `due` until someone files it. Filed after its time,
+    or not filed by then, it is 迟报 (`late`). A report found later to have hidden or falsified facts is
+    flagged 瞒报 or 谎报 by the city. Follow-up reports (续报) of changed casualties have no clock.
+    """
+
+    COUNTY, CITY, PROVINCE, NATIONAL = "county", "city", "province", "national"
+    LEVEL_CHOICES = [
+        (COUNTY, _("县级应急管理部门")),
+        (CITY, _("市级应急管理部门")),
+        (PROVINCE, _("省级应急管理部门")),
+        (NATIONAL, _("国务院应急管理部门")),
+    ]
+    LEVELS = (COUNTY, CITY, PROVINCE, NATIONAL)
+    INITIAL, UPDATE = "initial", "update"
+    KIND_CHOICES = [(INITIAL, _("首报")), (UPDATE, _("续报"))]
+    DUE, FILED, NOT_REQUIRED = "due", "filed", "not_required"
+    STATUS_CHOICES = [(DUE, _("待报送")), (FILED, _("已报送")), (NOT_REQUIRED, _("无需报送"))]
+    CONCEALED, FALSIFIED = "concealed", "falsified"
+    FLAG_CHOICES = [(CONCEALED, _("瞒报")), (FALSIFIED, _("谎报"))]
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="reports")
+    level = models.CharField("报告对象层级", max_length=10, choices=LEVEL_CHOICES)
+    kind = models.CharField("类型", max_length=8, choices=KIND_CHOICES, default=INITIAL)
+    status = models.CharField("状态", max_length=12, choices=STATUS_CHOICES, default=DUE)
+    due_at = models.DateTimeField("报告时限", null=True, blank=True)
+    late = models.BooleanField("迟报", default=False)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField("报告时间", null=True, blank=True)
+    reporting_unit = models.CharField("报告单位", max_length=100, blank=True)
+    to_whom = models.CharField("接收单位", max_length=100, blank=True)
+    # Art.12: the unit, the time and place, the course, the casualties, the loss, the measures taken.
+    unit_summary = models.CharField("事故发生单位概况", max_length=1000, blank=True)
+    occurred_at = models.DateTimeField("事故发生时间", null=True, blank=True)
+    place = models.CharField("事故发生地点", max_length=200, blank=True)
+    course = models.TextField("事故简要经过", max_length=2000, blank=True)
+    deaths = models.PositiveIntegerField("死亡", default=0)
+    missing = models.PositiveIntegerField("失踪", default=0)
+    serious_injuries = models.PositiveIntegerField("重伤", default=0)
+    direct_loss_cny = models.DecimalField(
+        "初步估计直接经济损失（元）", max_digits=16, decimal_places=2, default=0
+    )
+    measures = models.TextField("已经采取的措施", max_length=2000, blank=True)
+    flag = models.CharField("认定", max_length=10, choices=FLAG_CHOICES, blank=True)
+    flag_reason = models.CharField("认定理由", max_length=500, blank=True)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    flagged_at = models.DateTimeField("认定时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_region_field = "incident__region"
+    scope_organization_field = "incident__organization"
+    scope_sector_fields = {"industry": "incident__organization__enterprise__industry"}
+    scope_sector_unbound = {"incident__organization__isnull": True}
+
+    class Meta:
+        ordering = ["incident_id", "due_at", "filed_at", "id"]
+        verbose_name = "事故报告"
+        verbose_name_plural = "事故报告"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "level"],
+                condition=models.Q(kind="initial"),
+                name="one_initial_report_per_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.number} {self.get_level_display()}{self.get_kind_display()}"

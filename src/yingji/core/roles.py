@@ -47,6 +47,12 @@ SEND_CHECKINS = "send_checkins"  # check the counties' duty rooms (查岗); only
 # who changes a team's readiness and counts people in and out of shelters (the command center too).
 MANAGE_RESOURCES = "manage_resources"
 DISPATCH_RESOURCES = "dispatch_resources"
+# Incidents (事件): who sees them (an enterprise's officers their own enterprise's), who takes them in
+# and keeps them (intake, numbers, reports up the chain, notes, merging), and who may judge a filed
+# report 瞒报/谎报 (the city's administrators any report; a county's the unit's report it received).
+VIEW_INCIDENTS = "view_incidents"
+RECORD_INCIDENTS = "record_incidents"
+JUDGE_ACCIDENT_REPORTS = "judge_accident_reports"
 
 _ADMINS = frozenset({CITY_ADMIN, COUNTY_ADMIN})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -64,6 +70,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     SEND_CHECKINS: _ADMINS | {DUTY_OFFICER},
     MANAGE_RESOURCES: _ADMINS,
     DISPATCH_RESOURCES: _ADMINS | {DUTY_OFFICER},
+    VIEW_INCIDENTS: _ADMINS | {DUTY_OFFICER, DEPARTMENT_STAFF, ENTERPRISE_OFFICER, INTEGRATION},
+    RECORD_INCIDENTS: _ADMINS | {DUTY_OFFICER},
+    JUDGE_ACCIDENT_REPORTS: _ADMINS,
 }
 # Who may stand a shift: the leader on duty (带班领导) and the duty officers are a bureau's
 # administrators and duty officers.

@@ -754,8 +754,21 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": chart_data(alarm.sensor, span.start_ms, span.end_ms, limits, marks),
             "trigger_display": format_value(alarm.trigger_value),
             "peak_display": format_value(alarm.peak_value),
+            **_incident_offer(user, alarm),
         },
     )
+
+
+def _incident_offer(user: Any, alarm: Alarm) -> dict[str, Any]:
+    """A red alarm offers an incident (command's intake); one already taken in is linked instead."""
+    from yingji.command import incident_services
+    from yingji.command.models import Incident
+
+    taken = Incident.objects.visible_to(user).filter(source_ref=f"monitoring.alarm:{alarm.pk}").first()
+    may_offer = (
+        alarm.peak_level == incident_services.RED and alarm.is_open and incident_services.may_record(user)
+    )
+    return {"incident": taken, "may_take_incident": taken is None and may_offer}
 
 
 # Gateways (from the enterprise page's monitoring panel) ---------------------------------------

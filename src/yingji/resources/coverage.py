@@ -9,14 +9,16 @@ shared grid's (geography.population).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from yingji.geography import population
 from yingji.resources import kinds, services
 from yingji.resources.models import Shelter
+
+if TYPE_CHECKING:  # imported where a tree is built: scipy costs every process start half a second
+    from scipy.spatial import cKDTree
 
 WALK_WINDING = 1.25
 KM_PER_DEGREE_LAT = 111.32
@@ -67,6 +69,8 @@ _trees: dict[tuple[str, Any], tuple[cKDTree, float, np.ndarray]] = {}
 
 def _cell_tree(loaded: population.LoadedGrid) -> tuple[cKDTree, float, np.ndarray]:
     """A KD-tree of the populated cells' centres in km (equirectangular at the grid's middle latitude)."""
+    from scipy.spatial import cKDTree
+
     key = (loaded.region_code, loaded.built_at)
     if key not in _trees:
         grid = loaded.grid

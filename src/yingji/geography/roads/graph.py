@@ -23,12 +23,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyproj
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+# scipy is imported where a network is built or searched, not here: importing it costs about 0.6 s,
+# which every process that merely loads the apps (each `yingji` command, each test worker) would pay.
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as geography/areas.py
 MIN_EDGE_MINUTES = 1e-9  # csgraph needs positive weights; two nodes at the same place are this far apart
@@ -124,6 +128,10 @@ class RoadNetwork:
         self._key_km = np.concatenate((km, km))[order]
         # Points join the largest connected part only: a fragment (a road cut off by the data's edge
         # or a gap in it) would make every point that joins it unreachable from everywhere else.
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+        from scipy.spatial import cKDTree
+
         _, part = connected_components(
             csr_matrix((self._data, self._indices, self._indptr), shape=(n, n)), directed=False
         )
@@ -172,6 +180,8 @@ class RoadNetwork:
 
     def _graph_from(self, nodes: np.ndarray, minutes: np.ndarray) -> csr_matrix:
         """The graph plus a virtual node (index n) with edges to `nodes` weighing `minutes`."""
+        from scipy.sparse import csr_matrix
+
         nodes = nodes.ravel()
         minutes = minutes.ravel()
         unique, first = np.unique(nodes, return_inverse=True)
@@ -187,6 +197,8 @@ class RoadNetwork:
     def _search(
         self, origins: np.ndarray, limit_minutes: float | None, predecessors: bool
     ) -> tuple[np.ndarray, np.ndarray | None]:
+        from scipy.sparse.csgraph import dijkstra
+
         nodes, minutes, _ = self.access(origins)
         graph = self._graph_from(nodes, minutes)
         limit = np.inf if limit_minutes is None else float(limit_minutes)
@@ -319,6 +331,9 @@ class RoadNetwork:
         self, sources: Sequence[int] | np.ndarray, limit_minutes: float | None = None
     ) -> np.ndarray:
         """Road minutes from each source node to every node (rows: sources), with no access legs."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import dijkstra
+
         graph = csr_matrix(
             (self._data, self._indices, self._indptr), shape=(self.node_count, self.node_count)
         )

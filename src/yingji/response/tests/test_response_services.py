@@ -132,7 +132,9 @@ def test_the_headquarters_takes_members_of_groups_and_a_commander(county_admin, 
     response = services.set_commander(county_admin, incident.pk, name="王局长", phone="13911111111")
 
     assert response.commander_name == "王局长" and response.commander is None
-    leaders = HeadquartersMember.objects.filter(group__kind__code="medical", is_leader=True)
+    leaders = HeadquartersMember.objects.filter(
+        group__response__incident=incident, group__kind__code="medical", is_leader=True
+    )
     assert list(leaders.values_list("name", flat=True)) == [f"demo-duty-{COUNTY}"]
     with pytest.raises(InvalidInput):
         services.add_member(county_admin, incident.pk, group="nonexistent", name="x")
