@@ -215,12 +215,13 @@ def dispatches(context: DemoContext) -> None:
 
 
 def walk_county(now: datetime) -> None:
-    """定襄县: a Ⅳ response on its earliest open incident (another left without one, when it has two),
+    """定襄县: a Ⅳ response on its latest open incident (an earlier one left without one, if any),
     with a member, a task, a due situation report and an order waiting for acknowledgement."""
     county = Region.objects.filter(code=WALK_COUNTY).first()
     if county is None:
         return
-    incident = _open().filter(region__path__startswith=county.path).order_by("known_at", "id").first()
+    # The latest open one (the command demo's live accident keeps no response: its county launches one).
+    incident = _open().filter(region__path__startswith=county.path).order_by("-known_at", "-id").first()
     if incident is None or Response.objects.filter(incident=incident).exists():
         return
     actor = commander_for(incident)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from yingji.command.models import Incident
 from yingji.core.demo import DemoContext, demo_clock
 from yingji.resources import kinds
@@ -20,10 +22,21 @@ def _context() -> DemoContext:
     return DemoContext(scale=1, rng=random.Random(1), progress=lambda _text: None, password_hash="")
 
 
-def test_the_demo_gives_the_leak_and_the_fire_their_responses_and_a_second_run_changes_nothing(demo):
-    """The command demo's incidents (steps 93–94) as the response steps (95–96) left them."""
-    leak, fire = response_demo.chemical_leak(), response_demo.forest_fire()
-    assert leak is not None and fire is not None
+def test_the_demo_steps_give_the_leak_the_fire_the_closed_one_and_the_walk_county_their_responses(demo):
+    # The command demo's own incidents are set aside: the steps must find these.
+    Incident.objects.filter(status__in=(Incident.REPORTED, Incident.RESPONDING)).update(
+        status=Incident.CLOSED
+    )
+    hours_ago = demo_clock().now - timedelta(hours=3)
+    leak = make_incident(title="忻州禹王化工有限公司液氯储罐泄漏", known_at=hours_ago)
+    fire = make_incident(
+        "140922", category=Incident.NATURAL, subtype="森林草原火灾", title="五台县山火", known_at=hours_ago
+    )
+    closed = make_incident("140925", subtype="道路交通事故", title="已结束的交通事故", known_at=hours_ago)
+    walked = make_incident(OTHER, subtype="道路交通事故", title="定襄县交通事故", known_at=timezone.now())
+
+    response_demo.responses(_context())
+    response_demo.dispatches(_context())
 
     response = Response.objects.get(incident=leak)
     assert response.level == 3 and response.groups.filter(members__isnull=False).count() >= 4
@@ -35,26 +48,24 @@ def test_the_demo_gives_the_leak_and_the_fire_their_responses_and_a_second_run_c
     fire_response = Response.objects.get(incident=fire)
     assert fire_response.level == 3 and fire_response.level_changes.count() == 2
     assert fire_response.tasks.filter(title__contains="航空护林").exists()
-    assert leak.material_requests.count() == 1
-    # The walk county's call: an order issued and not yet answered, and a volunteer team of its own.
-    walked = DispatchOrder.objects.filter(incident__region__path__contains=OTHER, status=rules.ISSUED)
-    assert walked.exists() and Team.objects.filter(name="定襄县蓝天救援队").exists()
-    assert all(order.issued_at <= demo_clock().now for order in DispatchOrder.objects.all())
-
-    def counts() -> tuple[int, int, int]:
-        return Response.objects.count(), DispatchOrder.objects.count(), SituationReport.objects.count()
-
-    before = counts()
-    response_demo.responses(_context())
-    response_demo.dispatches(_context())
-    assert counts() == before
-
-
-def test_the_steps_stand_down_a_finished_incident(demo):
-    hours_ago = demo_clock().now - timedelta(hours=3)
-    closed = make_incident("140925", subtype="道路交通事故", title="已结束的交通事故", known_at=hours_ago)
-
-    response_demo.responses(_context())
-
     closed.refresh_from_db()
     assert closed.status == Incident.CLOSED and Response.objects.get(incident=closed).status == Response.ENDED
+    assert DispatchOrder.objects.get(incident=walked).status == rules.ISSUED
+    assert Team.objects.filter(name="定襄县蓝天救援队", status=kinds.STANDBY).exists()
+    assert walked.material_requests.count() == 1 and leak.material_requests.count() == 1
+    assert all(order.issued_at <= demo_clock().now for order in DispatchOrder.objects.all())
+
+    response_demo.responses(_context())
+    response_demo.dispatches(_context())
+    assert DispatchOrder.objects.filter(incident=leak).count() == 2  # a second run changes nothing
+
+
+def test_running_the_demo_steps_again_changes_nothing(demo):
+    before = (Response.objects.count(), DispatchOrder.objects.count(), SituationReport.objects.count())
+    response_demo.responses(_context())
+    response_demo.dispatches(_context())
+    assert (
+        Response.objects.count(),
+        DispatchOrder.objects.count(),
+        SituationReport.objects.count(),
+    ) == before
