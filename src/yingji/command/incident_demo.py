@@ -2,10 +2,10 @@
 
 - 宁武县: a gas explosion at a coal mine (the one with the methane sensors), first 一般, regraded 较大 as
   the dead are counted; its reports to the county and the city on time, the province's one 迟报;
-- 原平市: a hazardous-chemicals leak at the chemical plant nearest 忻州禹王化工's rescue team, which the
-  city takes over (越级指挥);
+- 原平市: a hazardous-chemicals leak three hours before the demo's now at the chemical plant nearest
+  忻州禹王化工's rescue team, which the city takes over (越级指挥), its response under way;
 - 定襄县: a road accident of a transport company, live at the demo time, its clocks counting down;
-- 五台县: a forest fire; 偏关县: a flood from the rain gauge's rainstorm alarm, with a duplicate phone
+- 五台县: a forest fire that broke out two and a half hours ago; 偏关县: a flood from the rain gauge's rainstorm alarm, with a duplicate phone
   intake merged into it; 原平市: a landslide closed with its summary.
 
 Titles are stable: other modules (the response helper) look incidents up by subtype and county.
@@ -129,7 +129,7 @@ def take_in_the_season(context: DemoContext) -> None:
         )
     plant = _chemical_plant()
     if plant is not None:
-        known = now - timedelta(days=9, hours=3)
+        known = now - timedelta(hours=3, minutes=10)
         _take(
             _duty("140981"),
             "chemical",
@@ -183,7 +183,7 @@ def take_in_the_season(context: DemoContext) -> None:
             description="过路司机来电：省道上一辆货车翻了，有人受伤。",
         )
     lon, lat = _site_point("forest_fire", "140922") or _centroid("140922")
-    known = now - timedelta(days=12, hours=6)
+    known = now - timedelta(hours=2, minutes=30)
     _take(
         _duty("140922"),
         "forest",
