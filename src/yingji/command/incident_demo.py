@@ -5,8 +5,9 @@
 - 原平市: a hazardous-chemicals leak three hours before the demo's now at the chemical plant nearest
   忻州禹王化工's rescue team, which the city takes over (越级指挥), its response under way;
 - 定襄县: a road accident of a transport company, live at the demo time, its clocks counting down;
-- 五台县: a forest fire that broke out two and a half hours ago; 偏关县: a flood from the rain gauge's rainstorm alarm, with a duplicate phone
-  intake merged into it; 原平市: a landslide closed with its summary.
+- 五台县: a forest fire that broke out two and a half hours ago;
+- 偏关县: a flood from the rain gauge's rainstorm alarm, with a duplicate phone intake merged into it;
+- 原平市: a landslide closed with its summary.
 
 Titles are stable: other modules (the response helper) look incidents up by subtype and county.
 """

@@ -69,21 +69,24 @@ def _points(count: int) -> list[tuple[Region, float, float]]:
     ]
 
 
-def _incident(user: User, region: Region, lon: float, lat: float, n: int) -> Incident:
+def _incident(user: User, lon: float, lat: float, n: int) -> Incident:
+    """An incident taken in as a duty officer does (接报): checked, placed, numbered, logged, audited,
+    told to the people on duty, with its possible duplicates looked up."""
+    from yingji.command import incident_services
+
     now = timezone.now()
-    return Incident.objects.create(
-        number=f"BENCH{n:06d}",
+    return incident_services.take_in(
+        user,
         title=f"压测事件 {n}",
         category=Incident.ACCIDENT,
         subtype="危险化学品事故",
         source=Incident.PHONE,
-        region=region,
         longitude=lon,
         latitude=lat,
         occurred_at=now - timedelta(minutes=10),
         known_at=now - timedelta(minutes=5),
-        reported_by=user,
-    )
+        now=now,
+    ).incident
 
 
 def intake_figures(runs: int) -> dict[str, Any]:
@@ -92,9 +95,9 @@ def intake_figures(runs: int) -> dict[str, Any]:
     seconds, found = [], []
 
     def once(index: int) -> float:
-        region, lon, lat = points[index]
+        _region, lon, lat = points[index]
         started = time.perf_counter()
-        incident = _incident(user, region, lon, lat, index)
+        incident = _incident(user, lon, lat, index)
         answer = recommend.recommend(user, incident, limit=5)
         elapsed = time.perf_counter() - started
         found.append(answer)
@@ -148,8 +151,8 @@ def open_incidents(count: int) -> list[Incident]:
     """`count` incidents responding, each with its checklist tasks, a due report and two teams sent."""
     user = city_user()
     incidents = []
-    for index, (region, lon, lat) in enumerate(_points(count)):
-        incident = _incident(user, region, lon, lat, 100_000 + index)
+    for index, (_region, lon, lat) in enumerate(_points(count)):
+        incident = _incident(user, lon, lat, 100_000 + index)
         services.launch_response(user, incident.pk, level=4, sitrep_every_hours=2)
         for item in recommend.recommend(user, incident, limit=2).teams:
             dispatch.issue_order(user, incident.pk, team_id=item.candidate.id)
