@@ -565,7 +565,7 @@ def mark_report_late(deadline: Any, now: datetime) -> None:
 
 def _open_incident(actor: Any, incident_id: int) -> Incident:
     incident = (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",))
         .select_related("region")
         .get_visible_or_404(actor, pk=incident_id)
     )
@@ -667,7 +667,7 @@ def merge(
         raise InvalidInput(
             "不能合并到自身 / An incident cannot be merged into itself", details={"field": "into"}
         )
-    target = Incident.objects.select_for_update().filter(pk=into_id).first()
+    target = Incident.objects.select_for_update(of=("self",)).filter(pk=into_id).first()
     if target is None or not Incident.objects.visible_to(actor).filter(pk=into_id).exists():
         raise InvalidInput(
             "要合并到的事件不存在 / The incident to merge into is not found", details={"field": "into"}
@@ -776,7 +776,7 @@ def file_report(
     """Record a report up the chain with its Art.12 contents: the initial report of a level the grade
     requires (迟报 if after its time), or a follow-up (续报) of changed numbers."""
     incident = (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",))
         .select_related("region")
         .get_visible_or_404(actor, pk=incident_id)
     )
@@ -845,7 +845,7 @@ def flag_report(
 ) -> AccidentReport:
     """The city marks a filed report 瞒报 (facts hidden) or 谎报 (facts falsified), with its reason."""
     report = (
-        AccidentReport.objects.select_for_update()
+        AccidentReport.objects.select_for_update(of=("self",))
         .select_related("incident__region")
         .get_visible_or_404(actor, pk=report_id)
     )
