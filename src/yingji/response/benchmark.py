@@ -56,17 +56,18 @@ def _rolled_back(work: Callable[[], float]) -> float:
 
 
 def _points(count: int) -> list[tuple[Region, float, float]]:
-    """Places for incidents: beside the demo's teams, spread over the counties."""
-    teams = list(Team.objects.select_related("region").order_by("region_id", "pk")[: max(count, 1) * 7 : 7])
-    teams = teams or list(Team.objects.select_related("region")[:1])
-    return [
-        (
-            teams[i % len(teams)].region,
-            teams[i % len(teams)].longitude + 0.02,
-            teams[i % len(teams)].latitude + 0.01,
-        )
-        for i in range(count)
+    """Places for incidents: beside the demo's teams, spread over the counties, inside the city (the
+    intake refuses a point outside it, and a team near the boundary has its neighbour outside)."""
+    from yingji.geography import locate
+
+    teams = list(Team.objects.select_related("region").order_by("region_id", "pk"))
+    step = max(1, len(teams) // max(count, 1))
+    places = [
+        (team.region, team.longitude + 0.02, team.latitude + 0.01)
+        for team in teams[::step] + teams
+        if locate.county_code_at(team.longitude + 0.02, team.latitude + 0.01) is not None
     ]
+    return [places[i % len(places)] for i in range(count)]
 
 
 def _incident(user: User, lon: float, lat: float, n: int) -> Incident:
