@@ -28,28 +28,22 @@ reported, not a failure), 1 otherwise. See docs/performance.md ("Resources").
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
-import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from benchmarks import domain
+from benchmarks.domain import DomainResults
 from benchmarks.machine import describe_machine
-from benchmarks.monitoring import ScratchPostgres, Target, git_commit, reachable, scratch_environment
+from benchmarks.monitoring import ScratchPostgres, Target, scratch_environment
 from benchmarks.run import (
     BenchError,
     close_connections,
     describe_database,
-    exit_on_sigterm,
     log,
     run_step,
     run_yingji,
@@ -83,34 +77,10 @@ ROWS = (
 
 
 @dataclass
-class Results:
-    """Every figure of one run, filled step by step; `as_json` is what `--json` prints."""
+class Results(DomainResults):
+    """The shared results, with this benchmark's targets."""
 
-    started: datetime
-    load_average: str = field(default_factory=lambda: ", ".join(f"{load:.2f}" for load in os.getloadavg()))
-    database: str = ""
-    vendor: str = ""
-    commit: str = ""
-    figures: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        main = {key: self.figures.get(key) for key in TARGETS}
-        return {
-            **main,
-            **{key: value for key, value in self.figures.items() if key not in main},
-            "targets": {key: target.text for key, target in TARGETS.items()},
-            "targets_met": {key: target.met(self.figures.get(key)) for key, target in TARGETS.items()},
-            "database": self.database,
-            "database_vendor": self.vendor,
-            "commit": self.commit,
-            "started": self.started.isoformat(timespec="seconds"),
-            "machine": dict(describe_machine()),
-            "load_average_at_start": self.load_average,
-            "notes": self.notes,
-            "failures": self.failures,
-        }
+    targets: dict[str, Target] = field(default_factory=lambda: dict(TARGETS))
 
 
 def p95(values: list[float]) -> float:
@@ -409,28 +379,7 @@ def run(args: argparse.Namespace, results: Results, scratch: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, exit_on_sigterm)
-    if args.database == "postgresql" and not reachable(args.postgres_url):
-        where = urlsplit(args.postgres_url)
-        message = f"PostgreSQL does not answer at {where.hostname}:{where.port or 5432}"
-        log(message + ("; resources benchmark on PostgreSQL skipped" if args.if_reachable else ""))
-        return 0 if args.if_reachable else 1
-    results = Results(started=datetime.now().astimezone(), commit=git_commit())
-    scratch = Path(tempfile.mkdtemp(prefix="yingji-bench-resources-", dir="/tmp"))
-    try:
-        run(args, results, scratch)
-    except BenchError as error:
-        results.failures.append(str(error))
-    except Exception:
-        results.failures.append(traceback.format_exc().strip())
-    finally:
-        if args.keep:
-            log(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
-    print(json.dumps(results.as_json(), ensure_ascii=False, indent=2) if args.json else render(results))
-    return 1 if results.failures else 0
+    return domain.main("resources", parse_args(argv), TARGETS, run, render)
 
 
 if __name__ == "__main__":
